@@ -1,0 +1,2 @@
+DROP TABLE public.project;
+DROP FUNCTION public.set_updated_at();

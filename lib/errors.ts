@@ -1,0 +1,90 @@
+/**
+ * The one error catalogue. Every failure a caller can see is one of these codes.
+ *
+ * Hasura passes a webhook's `message` and `extensions` through to the client only when the
+ * webhook answers with a 4xx status; a 5xx body is masked as "internal error". So every entry,
+ * including `internal-error`, answers with a 4xx status: the client always gets a useful,
+ * user-safe message and a code to branch on. Unexpected failures are still logged at level
+ * "error" with the request id, which is what alarms should watch (not the HTTP status).
+ */
+export const catalogue = {
+  unauthorized: { status: 401, message: 'This endpoint only accepts calls from Hasura.' },
+  'invalid-payload': { status: 400, message: 'The request is not a valid Hasura action call.' },
+  'invalid-input': { status: 400, message: 'The input is not valid.' },
+  'unknown-action': { status: 400, message: 'This endpoint does not serve that action.' },
+  'role-not-allowed': { status: 403, message: 'This action is not available to your role.' },
+  'email-already-in-use': { status: 409, message: 'An account with this email already exists.' },
+  'invalid-credentials': { status: 401, message: 'Wrong email or password.' },
+  'too-many-attempts': {
+    status: 429,
+    message: 'Too many failed sign-in attempts for this email. Try again later.',
+  },
+  'invalid-refresh-token': {
+    status: 401,
+    message: 'The refresh token is invalid, expired or revoked. Sign in again.',
+  },
+  'not-found': { status: 404, message: 'Project not found.' },
+  'quota-exceeded': { status: 403, message: 'You have reached the maximum number of projects.' },
+  'project-busy': {
+    status: 409,
+    message: 'The project is busy with another operation. Try again in a moment.',
+  },
+  'infrastructure-unavailable': {
+    status: 424,
+    message: 'The infrastructure provider is unavailable right now. Try again in a moment.',
+  },
+  'infrastructure-conflict': {
+    status: 409,
+    message: 'The infrastructure provider refused the change because of a conflicting state.',
+  },
+  'internal-error': {
+    status: 400,
+    message: 'Something went wrong on our side. Try again; if it keeps happening, quote the request id.',
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+/** Extra, user-safe details sent to the client in `extensions` (never secrets or upstream text). */
+export type ErrorDetails = Record<string, string | number | boolean | readonly string[]>;
+
+/** An expected failure: its code picks the status and message from the catalogue. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    options: { message?: string; details?: ErrorDetails; cause?: unknown } = {},
+  ) {
+    super(options.message ?? catalogue[code].message, { cause: options.cause });
+    this.status = catalogue[code].status;
+    this.details = options.details;
+  }
+
+  readonly details: ErrorDetails | undefined;
+}
+
+/** The body Hasura expects from a failing action handler. */
+export interface HasuraErrorBody {
+  message: string;
+  extensions: { code: ErrorCode } & ErrorDetails;
+}
+
+/** Turns any thrown value into status + Hasura body. Unknown errors never leak their text. */
+export function toHasuraError(error: unknown, requestId: string): { status: number; body: HasuraErrorBody } {
+  if (error instanceof AppError) {
+    return {
+      status: error.status,
+      body: { message: error.message, extensions: { ...error.details, code: error.code } },
+    };
+  }
+  const entry = catalogue['internal-error'];
+  return {
+    status: entry.status,
+    body: {
+      message: `${entry.message} (request id ${requestId})`,
+      extensions: { code: 'internal-error', requestId },
+    },
+  };
+}
