@@ -3,9 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
   // middy, jose's ESM build and friends ship ESM only: let swc turn them into CommonJS too.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|graphql-request|valibot)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|graphql-request|valibot|jose)/)'],
   setupFiles: ['<rootDir>/tests/setup-env.ts'],
   testTimeout: 30000,
 };

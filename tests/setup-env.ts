@@ -3,7 +3,10 @@
 Object.assign(process.env, {
   HASURA_GRAPHQL_ENDPOINT: 'http://127.0.0.1:1/v1/graphql',
   HASURA_GRAPHQL_ADMIN_SECRET: 'test-admin-secret',
-  HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: 'test-jwt-key-that-is-at-least-32-characters' }),
+  HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({
+    type: 'HS256',
+    key: 'test-jwt-key-that-is-at-least-32-characters',
+  }),
   ACTIONS_SECRET: 'test-actions-secret-0123456789',
   LOG_LEVEL: 'silent',
 });

@@ -1,0 +1,17 @@
+import * as v from 'valibot';
+import { actionHandler, defineAction } from '../lib/action';
+import { RefreshTokenField } from '../lib/auth/schemas';
+import { usersRuntime } from '../lib/runtime';
+import type { Users } from '../lib/users';
+
+export const RefreshTokenInput = v.object({ refreshToken: RefreshTokenField });
+
+export const RefreshToken = defineAction({
+  name: 'RefreshToken',
+  access: 'public',
+  input: RefreshTokenInput,
+  run: ({ input, deadline, log }, { users }: { users: Users }) =>
+    users.refresh(input.refreshToken, { deadline, log }),
+});
+
+export const handler = actionHandler(RefreshToken, usersRuntime);

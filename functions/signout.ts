@@ -1,0 +1,16 @@
+import * as v from 'valibot';
+import { actionHandler, defineAction } from '../lib/action';
+import { RefreshTokenField } from '../lib/auth/schemas';
+import { usersRuntime } from '../lib/runtime';
+import type { Users } from '../lib/users';
+
+export const SignoutInput = v.object({ refreshToken: RefreshTokenField });
+
+export const Signout = defineAction({
+  name: 'Signout',
+  access: 'public',
+  input: SignoutInput,
+  run: ({ input, deadline }, { users }: { users: Users }) => users.signout(input.refreshToken, { deadline }),
+});
+
+export const handler = actionHandler(Signout, usersRuntime);

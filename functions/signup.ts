@@ -1,0 +1,16 @@
+import * as v from 'valibot';
+import { actionHandler, defineAction } from '../lib/action';
+import { Email, NewPassword } from '../lib/auth/schemas';
+import { usersRuntime } from '../lib/runtime';
+import type { Users } from '../lib/users';
+
+export const SignupInput = v.object({ email: Email, password: NewPassword });
+
+export const Signup = defineAction({
+  name: 'Signup',
+  access: 'public',
+  input: SignupInput,
+  run: ({ input, deadline }, { users }: { users: Users }) => users.signup(input, { deadline }),
+});
+
+export const handler = actionHandler(Signup, usersRuntime);

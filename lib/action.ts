@@ -1,0 +1,213 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import * as v from 'valibot';
+import { AppError, toHasuraError } from './errors';
+import type { Logger } from './log';
+
+/**
+ * The Hasura Actions contract (DESIGN.md §3) as one middleware stack shared by every handler:
+ *   1. log      — one structured line per invocation (action, outcome, duration, request id);
+ *   2. errors   — every failure becomes a 4xx `{message, extensions: {code}}` from the catalogue;
+ *   3. secret   — refuses calls without the shared-secret header, before anything else is read;
+ *   4. payload  — parses Hasura's payload, checks the role, validates the input with the schema.
+ * Session variables are trusted only after step 3.
+ */
+
+export const SECRET_HEADER = 'x-actions-secret';
+
+/** 'public': any role (anonymous callers included). 'user': role `user` with a numeric user id. */
+export type Access = 'public' | 'user';
+
+export interface ActionCall<I, A extends Access = Access> {
+  input: I;
+  role: string;
+  userId: A extends 'user' ? number : number | undefined;
+  requestId: string;
+  log: Logger;
+  /** Epoch ms by which the action must have answered (its time budget). */
+  deadline: number;
+}
+
+export interface Action<S extends v.GenericSchema, O, D, A extends Access = Access> {
+  name: string;
+  access: A;
+  input: S;
+  run(call: ActionCall<v.InferOutput<S>, A>, deps: D): Promise<O>;
+}
+
+/** Identity helper that lets TypeScript infer the input type from the schema. */
+export function defineAction<S extends v.GenericSchema, O, D, A extends Access>(action: Action<S, O, D, A>) {
+  return action;
+}
+
+export interface Runtime<D> {
+  actionsSecret: string;
+  log: Logger;
+  /** Time budget of one invocation in ms. */
+  budgetMs: number;
+  deps: D;
+}
+
+export type ActionHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+type State = {
+  started: number;
+  requestId: string;
+  role?: string;
+  userId?: number;
+};
+
+/** The API Gateway event, plus the validated call the payload middleware attaches to it. */
+type ActionEvent<I> = APIGatewayProxyEventV2 & { call?: ActionCall<I> };
+type Result = APIGatewayProxyStructuredResultV2;
+type Request = middy.Request<ActionEvent<unknown>, Result, Error, Context, State>;
+type Middleware = middy.MiddlewareObj<ActionEvent<unknown>, Result, Error, Context, State>;
+
+const HasuraPayload = v.object({
+  action: v.object({ name: v.string() }),
+  input: v.object({ input: v.unknown() }),
+  session_variables: v.record(v.string(), v.string()),
+  request_query: v.optional(v.string()),
+});
+
+const UserId = v.pipe(v.string(), v.regex(/^[1-9]\d{0,9}$/), v.transform(Number), v.maxValue(2147483647));
+
+/** Builds the Lambda handler of an action. `runtime` is resolved once, at cold start. */
+export function actionHandler<S extends v.GenericSchema, O, D, A extends Access>(
+  action: Action<S, O, D, A>,
+  runtime: () => Runtime<D>,
+): ActionHandler {
+  const { actionsSecret, log, budgetMs, deps } = runtime();
+  const expectedDigest = digest(actionsSecret);
+
+  const logInvocation: Middleware = {
+    before: (request: Request) => {
+      request.internal = {
+        started: performance.now(),
+        requestId: request.context.awsRequestId || request.event.requestContext?.requestId || randomUUID(),
+      };
+    },
+    after: (request: Request) => writeLine(request, 'ok'),
+    onError: (request: Request) => writeLine(request, errorCode(request.error)),
+  };
+
+  const writeLine = (request: Request, outcome: string) => {
+    const { started, requestId, role, userId } = request.internal;
+    const fields = {
+      action: action.name,
+      outcome,
+      status: request.response?.statusCode,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      requestId,
+      role,
+      userId,
+    };
+    if (outcome === 'internal-error')
+      log.error('action failed unexpectedly', { ...fields, error: request.error });
+    else log.info('action', fields);
+  };
+
+  const hasuraErrors: Middleware = {
+    onError: (request: Request) => {
+      const { status, body } = toHasuraError(request.error, request.internal.requestId);
+      request.response = json(status, body);
+    },
+  };
+
+  const sharedSecret: Middleware = {
+    before: (request: Request) => {
+      const given = header(request.event, SECRET_HEADER);
+      if (given === undefined || !timingSafeEqual(digest(given), expectedDigest))
+        throw new AppError('unauthorized');
+    },
+  };
+
+  const hasuraPayload: Middleware = {
+    before: (request: Request) => {
+      const payload = v.safeParse(HasuraPayload, parseJson(request.event));
+      if (!payload.success) throw new AppError('invalid-payload');
+      const { action: called, input, session_variables: session } = payload.output;
+      if (called.name !== action.name) throw new AppError('unknown-action');
+
+      const role = session['x-hasura-role'] ?? 'anonymous';
+      const rawUserId = session['x-hasura-user-id'];
+      const userId = rawUserId === undefined ? undefined : v.safeParse(UserId, rawUserId);
+      request.internal.role = role;
+      request.internal.userId = userId?.success ? userId.output : undefined;
+      if (action.access === 'user' && (role !== 'user' || !userId?.success))
+        throw new AppError('role-not-allowed');
+
+      const parsed = v.safeParse(action.input, input.input);
+      if (!parsed.success) throw invalidInput(parsed.issues);
+
+      request.event.call = {
+        input: parsed.output,
+        role,
+        userId: request.internal.userId,
+        requestId: request.internal.requestId,
+        log,
+        deadline: Date.now() + Math.min(budgetMs, remainingMs(request.context)),
+      };
+    },
+  };
+
+  return middy<ActionEvent<v.InferOutput<S>>, Result, Error, Context, State>()
+    .use([logInvocation, hasuraErrors, sharedSecret, hasuraPayload] as middy.MiddlewareObj[])
+    .handler(async (event) => {
+      if (!event.call) throw new Error('the payload middleware did not run');
+      const output = await action.run(event.call as ActionCall<v.InferOutput<S>, A>, deps);
+      return json(200, output);
+    }) as unknown as ActionHandler;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  for (const key in headers) if (key.toLowerCase() === name) return headers[key];
+  return undefined;
+}
+
+function parseJson(event: APIGatewayProxyEventV2): unknown {
+  if (!event.body) return undefined;
+  try {
+    const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function remainingMs(context: Context): number {
+  // Keep a margin to answer before Lambda kills the invocation.
+  const remaining =
+    typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN;
+  return Number.isFinite(remaining) && remaining > 0
+    ? Math.max(remaining - 500, 0)
+    : Number.POSITIVE_INFINITY;
+}
+
+function invalidInput(issues: readonly v.BaseIssue<unknown>[]): AppError {
+  const problems = issues.map((issue) => {
+    const path = issue.path?.map((item) => String(item.key)).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  return new AppError('invalid-input', {
+    message: `The input is not valid: ${problems.join('; ')}.`,
+    details: { problems },
+  });
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof AppError ? error.code : 'internal-error';
+}
+
+function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,27 @@
+import bcrypt from 'bcryptjs';
+
+/** bcrypt only reads the first 72 bytes of a password: longer ones are refused, never truncated. */
+export const PASSWORD_MIN_BYTES = 8;
+export const PASSWORD_MAX_BYTES = 72;
+export const MIN_BCRYPT_COST = 10;
+
+export interface Passwords {
+  hash(password: string): Promise<string>;
+  /** Compares against the stored hash, or against a dummy hash of the same cost when there is none. */
+  verify(password: string, storedHash: string | undefined): Promise<boolean>;
+}
+
+export function createPasswords(cost: number): Passwords {
+  if (!Number.isInteger(cost) || cost < MIN_BCRYPT_COST)
+    throw new RangeError(`bcrypt cost must be >= ${MIN_BCRYPT_COST}`);
+  // A well-formed hash that matches no password: comparing against it costs the same time as
+  // comparing against a real hash of this cost, so an unknown email is not told apart by timing.
+  const dummy = `$2b$${String(cost).padStart(2, '0')}$CwTycUXWue0Thq9StjUM0uJ8yP6WlQ3VQx5Ed1i3DKf6Y0Y5g8fZm`;
+  return {
+    hash: (password) => bcrypt.hash(password, cost),
+    verify: async (password, storedHash) => {
+      const matches = await bcrypt.compare(password, storedHash ?? dummy);
+      return matches && storedHash !== undefined;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import * as v from 'valibot';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from './passwords';
+
+/** Input fields shared by the auth actions' schemas. */
+
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+export const Email = v.pipe(
+  v.string('email must be a string'),
+  v.trim(),
+  v.toLowerCase(),
+  v.nonEmpty('email is required'),
+  v.maxLength(254, 'email must be at most 254 characters'),
+  v.email('email must be a valid email address'),
+);
+
+/** A new password: 8 to 72 bytes, because bcrypt ignores whatever is past 72 bytes. */
+export const NewPassword = v.pipe(
+  v.string('password must be a string'),
+  v.check(
+    (p) => byteLength(p) >= PASSWORD_MIN_BYTES,
+    `password must be at least ${PASSWORD_MIN_BYTES} characters`,
+  ),
+  v.check((p) => byteLength(p) <= PASSWORD_MAX_BYTES, `password must be at most ${PASSWORD_MAX_BYTES} bytes`),
+);
+
+/** A password to check: any non-empty string of sane size (a wrong one is `invalid-credentials`). */
+export const GivenPassword = v.pipe(
+  v.string('password must be a string'),
+  v.nonEmpty('password is required'),
+  v.maxLength(1024, 'password is too long'),
+);
+
+export const RefreshTokenField = v.pipe(
+  v.string('refreshToken must be a string'),
+  v.nonEmpty('refreshToken is required'),
+  v.maxLength(512, 'refreshToken is too long'),
+);

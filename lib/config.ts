@@ -1,0 +1,232 @@
+/**
+ * Settings, read once per cold start and validated. Every missing or invalid variable is reported
+ * together in one ConfigError; secrets never have defaults and their values never appear in
+ * messages.
+ */
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`,
+    );
+  }
+}
+
+/** Hasura's JWT settings, parsed from the very JSON Hasura reads (`HASURA_GRAPHQL_JWT_SECRET`). */
+export interface JwtSettings {
+  key: Uint8Array;
+  issuer?: string;
+  audience?: string | string[];
+  claimsNamespace: string;
+  claimsFormat: 'json' | 'stringified_json';
+}
+
+export interface CoreConfig {
+  hasura: { endpoint: string; adminSecret: string; timeoutMs: number };
+  jwt: JwtSettings;
+  /** Shared secret Hasura sends in the `x-actions-secret` header of every action call. */
+  actionsSecret: string;
+  logLevel: LogLevel;
+}
+
+export interface AuthConfig {
+  bcryptCost: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  signinMaxFailures: number;
+  signinWindowSeconds: number;
+}
+
+export interface QoveryConfig {
+  apiUrl: string;
+  token: string;
+  projectId: string;
+  clusterId?: string;
+  registryId: string;
+  appwriteImageTag: string;
+  templateEnvironmentId?: string;
+  maxProjectsPerUser: number;
+  /** Overall time an action may spend, well inside Hasura's and API Gateway's 30 s. */
+  actionBudgetMs: number;
+}
+
+export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export const DEFAULT_CLAIMS_NAMESPACE = 'https://hasura.io/jwt/claims';
+
+/** Reads variables and collects every problem instead of stopping at the first. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  secret(name: string, minLength = 16): string {
+    const value = this.raw(name);
+    if (value === undefined) this.problems.push(`${name} is required`);
+    else if (value.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters`);
+    return value ?? '';
+  }
+
+  string(name: string, fallback?: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (value === undefined) this.problems.push(`${name} is required`);
+    return value ?? '';
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  url(name: string, fallback?: string): string {
+    const value = this.string(name, fallback);
+    if (value !== '' && !/^https?:\/\/[^\s]+$/.test(value))
+      this.problems.push(`${name} must be an http(s) URL`);
+    return value.replace(/\/+$/, '');
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const text = this.raw(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const value = this.raw(name) ?? fallback;
+    if (!values.includes(value as T)) this.problems.push(`${name} must be one of ${values.join(', ')}`);
+    return value as T;
+  }
+
+  jwt(name: string): JwtSettings {
+    const fallback: JwtSettings = {
+      key: new Uint8Array(),
+      claimsNamespace: DEFAULT_CLAIMS_NAMESPACE,
+      claimsFormat: 'json',
+    };
+    const text = this.raw(name);
+    if (text === undefined) {
+      this.problems.push(`${name} is required`);
+      return fallback;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      this.problems.push(`${name} must be JSON like {"type":"HS256","key":"<at least 32 characters>"}`);
+      return fallback;
+    }
+    const problems = jwtProblems(parsed);
+    if (problems.length > 0) {
+      this.problems.push(...problems.map((p) => `${name}: ${p}`));
+      return fallback;
+    }
+    const json = parsed as Record<string, unknown>;
+    return {
+      key: new TextEncoder().encode(json.key as string),
+      issuer: json.issuer as string | undefined,
+      audience: json.audience as string | string[] | undefined,
+      claimsNamespace: (json.claims_namespace as string | undefined) ?? DEFAULT_CLAIMS_NAMESPACE,
+      claimsFormat: (json.claims_format as JwtSettings['claimsFormat'] | undefined) ?? 'json',
+    };
+  }
+}
+
+function jwtProblems(json: unknown): string[] {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return ['must be a JSON object'];
+  const o = json as Record<string, unknown>;
+  const problems: string[] = [];
+  if (o.type !== 'HS256')
+    problems.push('"type" must be "HS256" (the only algorithm these functions sign with)');
+  if (typeof o.key !== 'string' || o.key.length < 32)
+    problems.push('"key" must be a string of at least 32 characters');
+  if (o.jwk_url !== undefined)
+    problems.push('"jwk_url" is not supported: the functions sign tokens with "key"');
+  if (o.issuer !== undefined && typeof o.issuer !== 'string') problems.push('"issuer" must be a string');
+  const aud = o.audience;
+  if (
+    aud !== undefined &&
+    typeof aud !== 'string' &&
+    !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))
+  )
+    problems.push('"audience" must be a string or an array of strings');
+  if (o.claims_namespace !== undefined && typeof o.claims_namespace !== 'string')
+    problems.push('"claims_namespace" must be a string');
+  if (o.claims_namespace_path !== undefined)
+    problems.push('"claims_namespace_path" is not supported; use "claims_namespace"');
+  if (o.claims_format !== undefined && o.claims_format !== 'json' && o.claims_format !== 'stringified_json')
+    problems.push('"claims_format" must be "json" or "stringified_json"');
+  return problems;
+}
+
+function readCore(r: EnvReader): CoreConfig {
+  return {
+    hasura: {
+      endpoint: r.url('HASURA_GRAPHQL_ENDPOINT'),
+      adminSecret: r.secret('HASURA_GRAPHQL_ADMIN_SECRET', 8),
+      timeoutMs: r.int('HASURA_TIMEOUT_MS', 5000, 100, 25000),
+    },
+    jwt: r.jwt('HASURA_GRAPHQL_JWT_SECRET'),
+    actionsSecret: r.secret('ACTIONS_SECRET', 16),
+    logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
+  };
+}
+
+function readAuth(r: EnvReader): AuthConfig {
+  return {
+    bcryptCost: r.int('BCRYPT_COST', 10, 10, 15),
+    accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 24 * 3600),
+    refreshTokenTtlSeconds: r.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+    signinMaxFailures: r.int('SIGNIN_MAX_FAILURES', 10, 1, 1000),
+    signinWindowSeconds: r.int('SIGNIN_WINDOW_SECONDS', 5 * 60, 10, 24 * 3600),
+  };
+}
+
+function readQovery(r: EnvReader): QoveryConfig {
+  return {
+    apiUrl: r.url('QOVERY_API_URL', 'https://api.qovery.com'),
+    token: r.secret('QOVERY_API_TOKEN', 8),
+    projectId: r.string('QOVERY_PROJECT_ID'),
+    clusterId: r.optional('QOVERY_CLUSTER_ID'),
+    registryId: r.string('QOVERY_REGISTRY_ID'),
+    appwriteImageTag: r.string('APPWRITE_IMAGE_TAG', '1.6.1'),
+    templateEnvironmentId: r.optional('QOVERY_TEMPLATE_ENVIRONMENT_ID'),
+    maxProjectsPerUser: r.int('MAX_PROJECTS_PER_USER', 3, 1, 1000),
+    actionBudgetMs: r.int('ACTION_BUDGET_MS', 25000, 1000, 28000),
+  };
+}
+
+const sections = { core: readCore, auth: readAuth, qovery: readQovery };
+type Sections = typeof sections;
+export type Section = keyof Sections;
+export type Config<S extends Section> = { [K in S]: ReturnType<Sections[K]> };
+
+/** Reads the given sections of the configuration; throws one ConfigError listing every problem. */
+export function loadConfig<S extends Section>(env: Env, wanted: readonly S[]): Config<S> {
+  const reader = new EnvReader(env);
+  const config = Object.fromEntries(wanted.map((name) => [name, sections[name](reader)])) as Config<S>;
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return config;
+}
+
+/** The values that must never be written anywhere: handed to the logger for redaction. */
+export function secretsOf(config: Partial<Config<Section>>): string[] {
+  const values = [
+    config.core?.hasura.adminSecret,
+    config.core?.actionsSecret,
+    config.core ? new TextDecoder().decode(config.core.jwt.key) : undefined,
+    config.qovery?.token,
+  ];
+  return values.filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
