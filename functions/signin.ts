@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { Email, GivenPassword } from '../lib/auth/schemas';
 import { usersRuntime } from '../lib/runtime';
+import { Email, GivenPassword } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
 export const SigninInput = v.object({ email: Email, password: GivenPassword });

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { RefreshTokenField } from '../lib/auth/schemas';
 import { usersRuntime } from '../lib/runtime';
+import { RefreshTokenField } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
 export const SignoutInput = v.object({ refreshToken: RefreshTokenField });

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { Email, NewPassword } from '../lib/auth/schemas';
 import { usersRuntime } from '../lib/runtime';
+import { Email, NewPassword } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
 export const SignupInput = v.object({ email: Email, password: NewPassword });

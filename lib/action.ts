@@ -141,7 +141,7 @@ export function actionHandler<S extends v.GenericSchema, O, D, A extends Access>
       if (action.access === 'user' && (role !== 'user' || !userId?.success))
         throw new AppError('role-not-allowed');
 
-      const parsed = v.safeParse(action.input, input.input);
+      const parsed = v.safeParse(action.input, input.input, { abortPipeEarly: true });
       if (!parsed.success) throw invalidInput(parsed.issues);
 
       request.event.call = {

@@ -6,8 +6,9 @@ import { actionEvent, invoke, memoryLogger, TEST_SECRET } from '../helpers/lambd
 
 function setup(
   access: 'public' | 'user' = 'public',
-  run = jest.fn(async (call: { input: unknown }) => ({ echo: call.input })),
+  impl: (call: { input: unknown }) => Promise<unknown> = async (call) => ({ echo: call.input }),
 ) {
+  const run = jest.fn(impl);
   const memory = memoryLogger([TEST_SECRET]);
   const action = defineAction({
     name: 'Echo',
@@ -139,24 +140,18 @@ describe('action middleware', () => {
   });
 
   it('passes an expected error through with its status, code and details', async () => {
-    const { handler } = setup(
-      'public',
-      jest.fn(async () => {
-        throw new AppError('too-many-attempts', { details: { retryAfterSeconds: 30 } });
-      }),
-    );
+    const { handler } = setup('public', async () => {
+      throw new AppError('too-many-attempts', { details: { retryAfterSeconds: 30 } });
+    });
     const answer = await invoke(handler, actionEvent('Echo', { name: 'ada' }));
     expect(answer.status).toBe(429);
     expect(answer.body.extensions).toEqual({ code: 'too-many-attempts', retryAfterSeconds: 30 });
   });
 
   it('answers an unexpected failure with a 4xx, a generic message and the request id, and logs it', async () => {
-    const { handler, memory } = setup(
-      'public',
-      jest.fn(async () => {
-        throw new Error(`upstream said: connection to postgres://admin:${TEST_SECRET}@db failed`);
-      }),
-    );
+    const { handler, memory } = setup('public', async () => {
+      throw new Error(`upstream said: connection to postgres://admin:${TEST_SECRET}@db failed`);
+    });
     const answer = await invoke(handler, actionEvent('Echo', { name: 'ada' }));
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from './passwords';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from './auth/passwords';
 
-/** Input fields shared by the auth actions' schemas. */
+/** Input fields shared by the actions' schemas (each action's own schema lives beside its handler). */
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
@@ -35,4 +35,20 @@ export const RefreshTokenField = v.pipe(
   v.string('refreshToken must be a string'),
   v.nonEmpty('refreshToken is required'),
   v.maxLength(512, 'refreshToken is too long'),
+);
+
+/** A project name: trimmed, 1 to 63 printable characters (no control or invisible format characters). */
+export const ProjectName = v.pipe(
+  v.string('name must be a string'),
+  v.trim(),
+  v.nonEmpty('name is required'),
+  v.check((name) => [...name].length <= 63, 'name must be at most 63 characters'),
+  v.regex(/^[^\p{C}]+$/u, 'name must contain printable characters only'),
+);
+
+export const ProjectId = v.pipe(
+  v.number('id must be a number'),
+  v.integer('id must be an integer'),
+  v.minValue(1, 'id must be positive'),
+  v.maxValue(2147483647, 'id is too large'),
 );
