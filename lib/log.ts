@@ -52,6 +52,9 @@ export function createLogger({
 }
 
 function serialise(value: unknown): unknown {
+  // Errors that know how to describe themselves for logs (e.g. QoveryError) do so.
+  if (value instanceof Error && typeof (value as { toLog?: unknown }).toLog === 'function')
+    return (value as unknown as { toLog(): unknown }).toLog();
   if (value instanceof Error) {
     const { name, message, stack } = value;
     const code = (value as { code?: unknown }).code;

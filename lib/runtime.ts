@@ -4,6 +4,9 @@ import { createAccessTokens } from './auth/tokens';
 import { type Config, type Env, loadConfig, type Section, secretsOf } from './config';
 import { createHasuraClient } from './hasura/client';
 import { createLogger } from './log';
+import { createProjects, type Projects } from './projects';
+import { createQoveryClient } from './qovery/client';
+import { createInstances } from './qovery/instances';
 import { createUsers, type Users } from './users';
 
 /**
@@ -31,4 +34,14 @@ export function usersRuntime(env: Env = process.env): Runtime<{ users: Users }> 
     config: config.auth,
   });
   return { ...rest, deps: { users } };
+}
+
+export function projectsRuntime(env: Env = process.env): Runtime<{ projects: Projects }> {
+  const config = loadConfig(env, ['core', 'qovery']);
+  const { qovery } = config;
+  const { hasura, ...rest } = base(config, qovery.actionBudgetMs);
+  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const instances = createInstances({ client, settings: qovery, log: rest.log });
+  const projects = createProjects({ hasura, instances, maxProjectsPerUser: qovery.maxProjectsPerUser });
+  return { ...rest, deps: { projects } };
 }

@@ -131,3 +131,100 @@ export const RevokeRefreshToken = document<
       affected_rows
     }
   }`);
+
+// ---- projects ---------------------------------------------------------------------------------
+
+export type ProjectStatus =
+  | 'CREATING'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'STOPPED'
+  | 'DELETING'
+  | 'ERROR';
+
+export interface ProjectRow {
+  id: number;
+  name: string;
+  status: ProjectStatus;
+  url: string | null;
+  qovery_environment_id: string | null;
+  qovery_appwrite_id: string | null;
+}
+
+export const ProjectSlots = document<{ project: { slot: number }[] }, { ownerId: number }>(/* GraphQL */ `
+  query ProjectSlots($ownerId: Int!) {
+    project(where: { owner_id: { _eq: $ownerId } }) {
+      slot
+    }
+  }`);
+
+/** Takes a quota slot, or returns null when another call took it first (unique owner_id+slot). */
+export const ClaimProjectSlot = document<
+  { insert_project_one: { id: number } | null },
+  { ownerId: number; slot: number; name: string }
+>(/* GraphQL */ `
+  mutation ClaimProjectSlot($ownerId: Int!, $slot: smallint!, $name: String!) {
+    insert_project_one(
+      object: { owner_id: $ownerId, slot: $slot, name: $name, status: "CREATING" }
+      on_conflict: { constraint: project_owner_id_slot_key, update_columns: [] }
+    ) {
+      id
+    }
+  }`);
+
+export const SaveProvisionedProject = document<
+  { update_project_by_pk: { id: number } | null },
+  {
+    id: number;
+    set: {
+      status: ProjectStatus;
+      url: string | null;
+      qovery_environment_id: string;
+      qovery_appwrite_id: string;
+      qovery_mariadb_id: string;
+      qovery_redis_id: string;
+    };
+  }
+>(/* GraphQL */ `
+  mutation SaveProvisionedProject($id: Int!, $set: project_set_input!) {
+    update_project_by_pk(pk_columns: { id: $id }, _set: $set) {
+      id
+    }
+  }`);
+
+/** The caller's project: filtered by owner, so another user's id finds nothing. */
+export const FindOwnProject = document<
+  { project: ProjectRow[] },
+  { id: number; ownerId: number }
+>(/* GraphQL */ `
+  query FindOwnProject($id: Int!, $ownerId: Int!) {
+    project(where: { id: { _eq: $id }, owner_id: { _eq: $ownerId } }, limit: 1) {
+      id
+      name
+      status
+      url
+      qovery_environment_id
+      qovery_appwrite_id
+    }
+  }`);
+
+export const UpdateProject = document<
+  { update_project_by_pk: { id: number } | null },
+  { id: number; set: { status?: ProjectStatus; url?: string } }
+>(/* GraphQL */ `
+  mutation UpdateProject($id: Int!, $set: project_set_input!) {
+    update_project_by_pk(pk_columns: { id: $id }, _set: $set) {
+      id
+    }
+  }`);
+
+export const RemoveProject = document<
+  { delete_project_by_pk: { id: number } | null },
+  { id: number }
+>(/* GraphQL */ `
+  mutation RemoveProject($id: Int!) {
+    delete_project_by_pk(id: $id) {
+      id
+    }
+  }`);

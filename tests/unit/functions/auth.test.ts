@@ -4,16 +4,16 @@ import { Signout } from '../../../functions/signout';
 import { Signup } from '../../../functions/signup';
 import { actionHandler } from '../../../lib/action';
 import { AppError } from '../../../lib/errors';
-import type { Users } from '../../../lib/users';
+import type { CallOptions, Credentials, Users } from '../../../lib/users';
 import { actionEvent, invoke, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
 
 function fakeUsers(): jest.Mocked<Users> {
   const session = { accessToken: 'access', refreshToken: 'refresh' };
   return {
-    signup: jest.fn(async () => session),
-    signin: jest.fn(async () => session),
-    refresh: jest.fn(async () => session),
-    signout: jest.fn(async () => ({ ok: true as const })),
+    signup: jest.fn(async (_credentials: Credentials, _options?: CallOptions) => session),
+    signin: jest.fn(async (_credentials: Credentials, _options?: CallOptions) => session),
+    refresh: jest.fn(async (_token: string, _options?: CallOptions) => session),
+    signout: jest.fn(async (_token: string, _options?: CallOptions) => ({ ok: true as const })),
   };
 }
 

@@ -1,0 +1,16 @@
+import * as v from 'valibot';
+import { actionHandler, defineAction } from '../lib/action';
+import type { Projects } from '../lib/projects';
+import { projectsRuntime } from '../lib/runtime';
+import { ProjectName } from '../lib/schemas';
+
+export const CreateProjectInput = v.object({ name: ProjectName });
+
+export const CreateProject = defineAction({
+  name: 'CreateProject',
+  access: 'user',
+  input: CreateProjectInput,
+  run: ({ input, ...caller }, { projects }: { projects: Projects }) => projects.create(input.name, caller),
+});
+
+export const handler = actionHandler(CreateProject, projectsRuntime);

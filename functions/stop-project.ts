@@ -1,0 +1,16 @@
+import * as v from 'valibot';
+import { actionHandler, defineAction } from '../lib/action';
+import type { Projects } from '../lib/projects';
+import { projectsRuntime } from '../lib/runtime';
+import { ProjectId } from '../lib/schemas';
+
+export const StopProjectInput = v.object({ id: ProjectId });
+
+export const StopProject = defineAction({
+  name: 'StopProject',
+  access: 'user',
+  input: StopProjectInput,
+  run: ({ input, ...caller }, { projects }: { projects: Projects }) => projects.stop(input.id, caller),
+});
+
+export const handler = actionHandler(StopProject, projectsRuntime);

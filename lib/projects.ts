@@ -1,0 +1,181 @@
+import { AppError } from './errors';
+import type { HasuraClient } from './hasura/client';
+import {
+  ClaimProjectSlot,
+  FindOwnProject,
+  type ProjectRow,
+  ProjectSlots,
+  type ProjectStatus,
+  RemoveProject,
+  SaveProvisionedProject,
+  UpdateProject,
+} from './hasura/documents';
+import type { Logger } from './log';
+import type { Instances } from './qovery/instances';
+
+export type { ProjectStatus };
+
+/** What the projects logic needs from the infrastructure (lib/qovery/instances implements it). */
+export type InstancePort = Pick<Instances, 'provision' | 'deploy' | 'stop' | 'destroy' | 'status' | 'url'>;
+
+export interface Caller {
+  userId: number;
+  deadline: number;
+  log: Logger;
+}
+
+export interface Projects {
+  create(name: string, caller: Caller): Promise<{ id: number; name: string; url: string }>;
+  start(id: number, caller: Caller): Promise<{ ok: true }>;
+  stop(id: number, caller: Caller): Promise<{ ok: true }>;
+  remove(id: number, caller: Caller): Promise<{ ok: true }>;
+  status(id: number, caller: Caller): Promise<{ id: number; status: ProjectStatus; url: string | null }>;
+}
+
+export interface ProjectsDeps {
+  hasura: HasuraClient;
+  instances: InstancePort;
+  maxProjectsPerUser: number;
+  /** Budget of the clean-up after a failed CreateProject, independent of the action's. */
+  cleanupTimeoutMs?: number;
+}
+
+type ReadyRow = ProjectRow & { qovery_environment_id: string; qovery_appwrite_id: string };
+
+/** Where start (resp. stop) would take an instance: already there (or on its way) means done. */
+const STARTED: readonly ProjectStatus[] = ['STARTING', 'RUNNING'];
+const STOPPED: readonly ProjectStatus[] = ['STOPPING', 'STOPPED'];
+
+/**
+ * AppWrite instances owned by users. Every lookup is filtered by owner, so another user's project
+ * answers exactly like one that does not exist: `not-found`.
+ */
+export function createProjects({
+  hasura,
+  instances,
+  maxProjectsPerUser,
+  cleanupTimeoutMs = 5000,
+}: ProjectsDeps): Projects {
+  async function find(id: number, { userId, deadline }: Caller): Promise<ProjectRow> {
+    const { project } = await hasura.request(FindOwnProject, { id, ownerId: userId }, { deadline });
+    const row = project[0];
+    if (!row) throw new AppError('not-found');
+    return row;
+  }
+
+  /** The caller's project, once its instance exists and no deletion is under way. */
+  async function findReady(id: number, caller: Caller): Promise<ReadyRow> {
+    const row = await find(id, caller);
+    if (row.status === 'DELETING' || row.qovery_environment_id === null || row.qovery_appwrite_id === null)
+      throw new AppError('project-busy');
+    return row as ReadyRow;
+  }
+
+  const update = (id: number, set: { status?: ProjectStatus; url?: string }, deadline: number) =>
+    hasura.request(UpdateProject, { id, set }, { deadline });
+
+  /** Takes one of the user's quota slots; the unique (owner_id, slot) makes it hold under concurrency. */
+  async function claimSlot(name: string, { userId, deadline }: Caller): Promise<number> {
+    const { project } = await hasura.request(ProjectSlots, { ownerId: userId }, { deadline });
+    const used = new Set(project.map((p) => p.slot));
+    for (let slot = 1; slot <= maxProjectsPerUser; slot++) {
+      if (used.has(slot)) continue;
+      const claimed = await hasura.request(ClaimProjectSlot, { ownerId: userId, slot, name }, { deadline });
+      if (claimed.insert_project_one) return claimed.insert_project_one.id;
+    }
+    throw new AppError('quota-exceeded', {
+      message: `You have reached the maximum of ${maxProjectsPerUser} projects. Delete one to create another.`,
+      details: { limit: maxProjectsPerUser },
+    });
+  }
+
+  /** Removes what a failed CreateProject made: the Qovery environment, then the row. */
+  async function undoCreate(id: number, environmentId: string | undefined, log: Logger) {
+    const deadline = Date.now() + cleanupTimeoutMs;
+    try {
+      if (environmentId !== undefined) await instances.destroy(environmentId, { deadline });
+      await hasura.request(RemoveProject, { id }, { deadline });
+      log.info('rolled back a failed CreateProject', { projectId: id, environmentId });
+    } catch (error) {
+      log.error('could not roll back a failed CreateProject', { projectId: id, environmentId, error });
+    }
+  }
+
+  /** Starts or stops: a no-op when Qovery says the instance is already there or on its way. */
+  async function move(id: number, caller: Caller, target: 'start' | 'stop') {
+    const row = await findReady(id, caller);
+    const environmentId = row.qovery_environment_id;
+    const [already, transition] =
+      target === 'start' ? ([STARTED, 'STARTING'] as const) : ([STOPPED, 'STOPPING'] as const);
+    const current = await instances.status(environmentId, caller);
+    if (already.includes(current)) {
+      if (current !== row.status) await update(id, { status: current }, caller.deadline);
+      return { ok: true as const };
+    }
+    await (target === 'start'
+      ? instances.deploy(environmentId, caller)
+      : instances.stop(environmentId, caller));
+    await update(id, { status: transition }, caller.deadline);
+    return { ok: true as const };
+  }
+
+  return {
+    async create(name, caller) {
+      const { deadline, log } = caller;
+      const id = await claimSlot(name, caller);
+      let environmentId: string | undefined;
+      try {
+        // Keep the clean-up's time inside the action's budget.
+        const instance = await instances.provision(id, { deadline: deadline - cleanupTimeoutMs });
+        environmentId = instance.environmentId;
+        await hasura.request(
+          SaveProvisionedProject,
+          {
+            id,
+            set: {
+              status: 'STOPPED',
+              url: instance.url,
+              qovery_environment_id: instance.environmentId,
+              qovery_appwrite_id: instance.appwriteId,
+              qovery_mariadb_id: instance.mariadbId,
+              qovery_redis_id: instance.redisId,
+            },
+          },
+          { deadline },
+        );
+        // Qovery names the domain when the service is created; an empty URL is filled in later
+        // by ProjectStatus if it ever lags behind.
+        return { id, name, url: instance.url ?? '' };
+      } catch (error) {
+        // Leave nothing behind: neither an environment on Qovery nor a row without an instance.
+        await undoCreate(id, environmentId, log);
+        throw error;
+      }
+    },
+
+    start: (id, caller) => move(id, caller, 'start'),
+    stop: (id, caller) => move(id, caller, 'stop'),
+
+    async remove(id, caller) {
+      const row = await find(id, caller);
+      if (row.status !== 'DELETING') await update(id, { status: 'DELETING' }, caller.deadline);
+      // Already gone on Qovery counts as deleted (destroy treats 404 as success). A row still
+      // being created has no environment yet; CreateProject's own roll-back handles its failure.
+      if (row.qovery_environment_id !== null) await instances.destroy(row.qovery_environment_id, caller);
+      else if (row.status === 'CREATING') throw new AppError('project-busy');
+      await hasura.request(RemoveProject, { id }, { deadline: caller.deadline });
+      return { ok: true };
+    },
+
+    async status(id, caller) {
+      const row = await findReady(id, caller);
+      const [status, url] = await Promise.all([
+        instances.status(row.qovery_environment_id, caller),
+        row.url ? row.url : instances.url(row.qovery_appwrite_id, caller),
+      ]);
+      const changes = { ...(status !== row.status && { status }), ...(url && url !== row.url && { url }) };
+      if (Object.keys(changes).length > 0) await update(id, changes, caller.deadline);
+      return { id, status, url };
+    },
+  };
+}

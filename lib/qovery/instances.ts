@@ -1,0 +1,409 @@
+/**
+ * AppWrite instances on Qovery: provision, deploy, stop, destroy, status.
+ *
+ * Round trips per operation (Qovery calls; requests in one stage run in parallel, so the latency
+ * is the number of stages). Retries of safe calls come on top; see client.ts.
+ *
+ * | operation                | requests | stages | calls                                          |
+ * | ------------------------ | -------- | ------ | ---------------------------------------------- |
+ * | provision (blueprint)    | 7        | 3      | create env → create mariadb ∥ redis ∥ appwrite  |
+ * |                          |          |        | → import mariadb vars ∥ appwrite vars ∥ links  |
+ * | provision (clone)        | 6        | 3      | clone → list containers ∥ list databases       |
+ * |                          |          |        | → import mariadb vars ∥ appwrite vars ∥ links  |
+ * | provision, failed        | +1       | +1     | delete env (own budget); when the create/clone |
+ * |                          | (+2..3)  |        | had no answer: list, list again, delete        |
+ * | deploy / stop            | 1        | 1      | +1 status read when Qovery answers 409         |
+ * | destroy                  | 1        | 1      | 404 counts as success                          |
+ * | status                   | 1        | 1      |                                                |
+ * | url                      | 1        | 1      |                                                |
+ */
+import type {
+  ContainerResponse,
+  Database,
+  Environment,
+  LinkResponseList,
+  StateEnum,
+} from 'qovery-typescript-axios';
+import { AppError } from '../errors';
+import {
+  appwriteContainer,
+  appwriteVariables,
+  cloneRequest,
+  environmentName,
+  environmentRequest,
+  generateSecrets,
+  type InstanceSecrets,
+  mariadbContainer,
+  mariadbVariables,
+  names,
+  type QoverySettings,
+  redisDatabase,
+  type ServiceIds,
+  variablesImport,
+} from './blueprint';
+import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from './client';
+
+/** Requests each operation sends on its success path (see the table above). */
+export const ROUND_TRIPS = {
+  provisionBlueprint: 7,
+  provisionClone: 6,
+  cleanupAfterFailure: 1,
+  deploy: 1,
+  stop: 1,
+  destroy: 1,
+  status: 1,
+  url: 1,
+} as const;
+
+export type ProjectStatus =
+  | 'CREATING'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'STOPPED'
+  | 'DELETING'
+  | 'ERROR';
+
+/**
+ * Every Qovery environment state, mapped to our project status. A new Qovery state fails to
+ * type-check here until it is mapped. Qovery has no RUNNING state: DEPLOYED is running. READY
+ * (created, never deployed) is STOPPED, as Qovery's own CLI shows it. CREATING is ours: the row
+ * exists while provision runs.
+ */
+export const projectStatusOf: Record<StateEnum, ProjectStatus> = {
+  READY: 'STOPPED',
+  QUEUED: 'STARTING',
+  BUILDING: 'STARTING',
+  BUILD_ERROR: 'ERROR',
+  DEPLOYMENT_QUEUED: 'STARTING',
+  WAITING_RUNNING: 'STARTING',
+  DEPLOYING: 'STARTING',
+  EXECUTING: 'STARTING',
+  RECAP: 'STARTING',
+  DEPLOYED: 'RUNNING',
+  DEPLOYMENT_ERROR: 'ERROR',
+  RESTART_QUEUED: 'STARTING',
+  WAITING_RESTARTING: 'STARTING',
+  RESTARTING: 'STARTING',
+  RESTARTED: 'RUNNING',
+  RESTART_ERROR: 'ERROR',
+  STOP_QUEUED: 'STOPPING',
+  WAITING_STOPPING: 'STOPPING',
+  STOPPING: 'STOPPING',
+  STOPPED: 'STOPPED',
+  STOP_ERROR: 'ERROR',
+  CANCELING: 'STOPPING',
+  CANCELED: 'STOPPED',
+  DELETE_QUEUED: 'DELETING',
+  WAITING_DELETING: 'DELETING',
+  DELETING: 'DELETING',
+  DELETED: 'DELETING',
+  DELETE_ERROR: 'ERROR',
+  UNAVAILABLE: 'ERROR',
+};
+
+export interface ProvisionedInstance {
+  environmentId: string;
+  appwriteId: string;
+  mariadbId: string;
+  redisId: string;
+  /** AppWrite's public URL; null only if Qovery has not assigned a domain yet (see `url`). */
+  url: string | null;
+}
+
+export interface Instances {
+  provision(projectRowId: number | string, options?: CallOptions): Promise<ProvisionedInstance>;
+  /** Starts (or redeploys) the environment. Already starting or running counts as success. */
+  deploy(environmentId: string, options?: CallOptions): Promise<void>;
+  /** Stops the environment. Already stopping or stopped counts as success. */
+  stop(environmentId: string, options?: CallOptions): Promise<void>;
+  /** Deletes the environment and everything in it. Already gone counts as success. */
+  destroy(environmentId: string, options?: CallOptions): Promise<void>;
+  status(environmentId: string, options?: CallOptions): Promise<ProjectStatus>;
+  /** AppWrite's public URL, or null while Qovery has none. */
+  url(appwriteId: string, options?: CallOptions): Promise<string | null>;
+}
+
+/** Structurally compatible with lib/log's Logger. */
+export interface InstancesLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface InstancesOptions {
+  client: QoveryClient;
+  settings: QoverySettings;
+  log?: InstancesLogger;
+  /** Budget of the clean-up after a failed provision, independent of the caller's deadline. */
+  cleanupTimeoutMs?: number;
+  /**
+   * After a create or clone with no clear answer, the environment is looked up by name, and
+   * once more after this pause if it is not there yet. Default 1000.
+   */
+  cleanupRecheckMs?: number;
+  /** Tests: replace secret generation. */
+  secrets?: () => InstanceSecrets;
+}
+
+const CLOCK_SKEW_MS = 60_000;
+
+export function createInstances({
+  client,
+  settings,
+  log = consoleLogger,
+  cleanupTimeoutMs = 4000,
+  cleanupRecheckMs = 1000,
+  secrets: makeSecrets = generateSecrets,
+}: InstancesOptions): Instances {
+  /** Deletes an environment we just created; never throws, never hides the original error. */
+  async function discard(environmentId: string, original: unknown): Promise<void> {
+    log.warn('qovery.provision.failed', {
+      environmentId,
+      error: describe(original),
+      cleanup: 'deleting environment',
+    });
+    try {
+      await client.deleteEnvironment(environmentId, { deadline: Date.now() + cleanupTimeoutMs });
+    } catch (error) {
+      if (isQoveryError(error, 'not-found')) return;
+      log.error('qovery.provision.cleanup-failed', {
+        environmentId,
+        error: describe(error),
+        orphan: environmentId,
+      });
+    }
+  }
+
+  /**
+   * The create (or clone) call got no clear answer: Qovery may have created the environment
+   * anyway. Find it by its (unique) name and delete it, if it is younger than this attempt.
+   */
+  async function discardByName(name: string, startedAt: number, original: unknown): Promise<void> {
+    log.warn('qovery.provision.failed', {
+      environment: name,
+      error: describe(original),
+      cleanup: 'looking up',
+    });
+    const deadline = Date.now() + cleanupTimeoutMs;
+    try {
+      // Qovery may still be processing the request we gave up on: look twice.
+      for (const pause of [0, cleanupRecheckMs]) {
+        if (pause > 0) {
+          if (Date.now() + pause >= deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+        const list = await client.listEnvironment(settings.projectId, { deadline });
+        const found = (list.results ?? []).find(
+          (env) =>
+            env.name.toLowerCase() === name.toLowerCase() &&
+            Date.parse(env.created_at) >= startedAt - CLOCK_SKEW_MS,
+        );
+        if (found) {
+          await client.deleteEnvironment(found.id, { deadline });
+          return;
+        }
+      }
+    } catch (error) {
+      if (isQoveryError(error, 'not-found')) return;
+      log.error('qovery.provision.cleanup-failed', {
+        environment: name,
+        error: describe(error),
+        orphan: name,
+      });
+    }
+  }
+
+  async function createEnvironment(
+    projectRowId: number | string,
+    options: CallOptions,
+  ): Promise<Environment> {
+    const startedAt = Date.now();
+    const name = environmentName(projectRowId);
+    try {
+      return settings.templateEnvironmentId
+        ? await client.cloneEnvironment(
+            settings.templateEnvironmentId,
+            cloneRequest(settings, projectRowId),
+            options,
+          )
+        : await client.createEnvironment(
+            settings.projectId,
+            environmentRequest(settings, projectRowId),
+            options,
+          );
+    } catch (error) {
+      if (mayHaveHappened(error)) await discardByName(name, startedAt, error);
+      throw error;
+    }
+  }
+
+  async function fromBlueprint(environmentId: string, options: CallOptions): Promise<ServiceIds> {
+    const [mariadb, redis, appwrite] = await all([
+      client.createContainer(environmentId, mariadbContainer(settings), options),
+      client.createDatabase(environmentId, redisDatabase(), options),
+      client.createContainer(environmentId, appwriteContainer(settings), options),
+    ] as const);
+    return { mariadbId: idOf(mariadb), redisId: idOf(redis), appwriteId: idOf(appwrite) };
+  }
+
+  async function fromClone(environmentId: string, options: CallOptions): Promise<ServiceIds> {
+    const [containers, databases] = await all([
+      client.listContainer(environmentId, options),
+      client.listDatabase(environmentId, options),
+    ] as const);
+    const find = <T extends ContainerResponse | Database>(list: T[] | undefined, name: string): string => {
+      const found = (list ?? []).filter((service) => service.name.toLowerCase() === name);
+      if (found.length !== 1 || !found[0]) {
+        throw new AppError('internal-error', {
+          cause: new Error(`The template environment must hold exactly one service named "${name}"`),
+        });
+      }
+      return idOf(found[0]);
+    };
+    return {
+      appwriteId: find(containers.results, names.appwrite),
+      mariadbId: find(containers.results, names.mariadb),
+      redisId: find(databases.results, names.redis),
+    };
+  }
+
+  async function provision(
+    projectRowId: number | string,
+    options: CallOptions = {},
+  ): Promise<ProvisionedInstance> {
+    const call = { deadline: options.deadline };
+    const environment = await createEnvironment(projectRowId, call);
+    const environmentId = idOf(environment);
+    try {
+      const ids = settings.templateEnvironmentId
+        ? await fromClone(environmentId, call)
+        : await fromBlueprint(environmentId, call);
+      const secrets = makeSecrets();
+      const [mariadbImport, appwriteImport, links] = await all([
+        client.importContainerEnvironmentVariable(
+          ids.mariadbId,
+          variablesImport(mariadbVariables, secrets, ids),
+          call,
+        ),
+        client.importContainerEnvironmentVariable(
+          ids.appwriteId,
+          variablesImport(appwriteVariables, secrets, ids),
+          call,
+        ),
+        client.listContainerLinks(ids.appwriteId, call),
+      ] as const);
+      for (const result of [mariadbImport, appwriteImport]) {
+        const total = result?.total_variables_to_import;
+        const imported = result?.successful_imported_variables?.length;
+        if (typeof total === 'number' && typeof imported === 'number' && imported < total) {
+          throw new QoveryError(
+            'rejected',
+            'importContainerEnvironmentVariable',
+            201,
+            `imported ${imported} of ${total}`,
+            1,
+          );
+        }
+      }
+      return { environmentId, ...ids, url: publicUrl(links) };
+    } catch (error) {
+      await discard(environmentId, error);
+      throw error;
+    }
+  }
+
+  return {
+    provision,
+
+    async deploy(environmentId, options = {}) {
+      try {
+        await client.deployEnvironment(environmentId, options);
+      } catch (error) {
+        if (!isQoveryError(error, 'conflict')) throw error;
+        const state = await client.getEnvironmentStatus(environmentId, options);
+        const now = projectStatusOf[state.state];
+        if (now !== 'STARTING' && now !== 'RUNNING') throw error;
+      }
+    },
+
+    async stop(environmentId, options = {}) {
+      try {
+        await client.stopEnvironment(environmentId, options);
+      } catch (error) {
+        if (!isQoveryError(error, 'conflict')) throw error;
+        const state = await client.getEnvironmentStatus(environmentId, options);
+        const now = projectStatusOf[state.state];
+        if (now !== 'STOPPING' && now !== 'STOPPED') throw error;
+      }
+    },
+
+    async destroy(environmentId, options = {}) {
+      try {
+        await client.deleteEnvironment(environmentId, options);
+      } catch (error) {
+        if (!isQoveryError(error, 'not-found')) throw error;
+      }
+    },
+
+    async status(environmentId, options = {}) {
+      const { state } = await client.getEnvironmentStatus(environmentId, options);
+      const status = projectStatusOf[state];
+      if (status === undefined) {
+        // Qovery sent a state newer than our types: say so in the logs, show it as an error.
+        log.warn('qovery.status.unknown-state', { environmentId, state });
+        return 'ERROR';
+      }
+      return status;
+    },
+
+    async url(appwriteId, options = {}) {
+      return publicUrl(await client.listContainerLinks(appwriteId, options));
+    },
+  };
+}
+
+/** Like Promise.all, but waits for every call to settle, so nothing is still in flight. */
+async function all<T extends readonly Promise<unknown>[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
+/** A create whose outcome is unknown: no answer, or a gateway error that may hide a success. */
+function mayHaveHappened(error: unknown): boolean {
+  return (
+    isQoveryError(error) &&
+    (error.kind === 'timeout' ||
+      (error.kind === 'unavailable' && error.status !== 429 && error.status !== 503))
+  );
+}
+
+function idOf(resource: { id?: unknown } | undefined): string {
+  if (typeof resource?.id !== 'string' || resource.id === '') {
+    throw new AppError('internal-error', { cause: new Error('Qovery answered without an id') });
+  }
+  return resource.id;
+}
+
+function publicUrl(links: LinkResponseList | undefined): string | null {
+  const usable = (links?.results ?? []).filter((link) => /^https?:\/\/[^\s/]+/.test(link.url ?? ''));
+  const chosen = usable.find((link) => link.is_default) ?? usable[0];
+  return chosen ? chosen.url : null;
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof QoveryError) return error.toLog();
+  if (error instanceof AppError) return { code: error.code, cause: describe(error.cause) };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { value: String(error) };
+}
+
+const consoleLogger: InstancesLogger = {
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};

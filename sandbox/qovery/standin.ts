@@ -1,0 +1,851 @@
+/**
+ * A LOCAL STAND-IN for the part of Qovery's REST API that AppWrite Cloud uses: for local runs and
+ * tests only; production talks to https://api.qovery.com. See README.md beside this file.
+ *
+ * It keeps its state in memory, answers with the shapes of Qovery's published types, moves
+ * environments through Qovery's states over time, and lets a test inject a fault at any call.
+ */
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  CloneEnvironmentRequest,
+  ContainerRequest,
+  ContainerResponse,
+  CreateEnvironmentRequest,
+  Database,
+  DatabaseRequest,
+  Environment,
+  EnvironmentModeEnum,
+  EnvironmentStatus,
+  Link,
+  StateEnum,
+  Status,
+  VariableImport,
+  VariableImportRequest,
+} from 'qovery-typescript-axios';
+
+export interface StandInOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** The API token callers must send as `Authorization: Token <token>`. */
+  token: string;
+  /** Time per state transition in ms (default 1500; tests use ~20-50). */
+  stepMs?: number;
+  /** Projects that exist. Default: one project with a random id. */
+  projectIds?: string[];
+}
+
+export interface Fault {
+  /** HTTP method to match (any when absent). */
+  method?: string;
+  /** Exact path (without query) or a pattern tested against it. */
+  path: string | RegExp;
+  /** Further narrows the match, e.g. on the request body. */
+  when?: (request: { method: string; path: string; body: unknown }) => boolean;
+  /** Answer with this status (and `body`, default `{status, detail}`). */
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long first (a slow Qovery). */
+  delayMs?: number;
+  /** Destroy the socket instead of answering (a connection error). */
+  drop?: boolean;
+  /** How many matching calls it affects (default 1; Infinity for all). */
+  times?: number;
+  /**
+   * Process the request normally first, then fault the answer: a lost or replaced response
+   * after the change happened. Default false: the request is not processed.
+   */
+  after?: boolean;
+}
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: string;
+  /** The parsed JSON body. Holds secrets (passwords in imports): keep it in memory only. */
+  body: unknown;
+  /** The status answered, or 'dropped'; undefined while in flight. */
+  status?: number | 'dropped';
+}
+
+export interface StoredVariable {
+  id: string;
+  value: string;
+  isSecret: boolean;
+}
+
+export interface EnvironmentRecord {
+  resource: Environment;
+  /** Mutable: tests may set any state directly. */
+  state: StateEnum;
+  lastDeploymentState: StateEnum;
+  lastDeploymentDate: string | null;
+  lastDeploymentId: string | null;
+  /** ENVIRONMENT-scoped variables. */
+  variables: Map<string, StoredVariable>;
+}
+
+export interface ContainerRecord {
+  kind: 'CONTAINER';
+  environmentId: string;
+  resource: ContainerResponse;
+  variables: Map<string, StoredVariable>;
+}
+
+export interface DatabaseRecord {
+  kind: 'DATABASE';
+  environmentId: string;
+  resource: Database;
+  password: string;
+}
+
+export type ServiceRecord = ContainerRecord | DatabaseRecord;
+
+export interface StandInState {
+  projects: Set<string>;
+  environments: Map<string, EnvironmentRecord>;
+  services: Map<string, ServiceRecord>;
+  /** Public links by container id. */
+  links: Map<string, Link[]>;
+}
+
+export interface QoveryStandIn {
+  url: string;
+  state: StandInState;
+  calls: RecordedCall[];
+  faults: { inject(fault: Fault): void; clear(): void; readonly pending: number };
+  /**
+   * A container's variables as Qovery would inject them: BUILT_IN, environment and container
+   * variables, with `{{NAME}}` interpolations resolved; `missing` lists unknown references.
+   */
+  resolveVariables(containerId: string): { values: Record<string, string>; missing: string[] };
+  close(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+const ORGANIZATION_ID = '00000000-0000-4000-8000-00000000000a';
+const DEFAULT_CLUSTER_ID = '00000000-0000-4000-8000-0000000000c1';
+const DOCKER_HUB = { id: '', name: 'Docker Hub', url: 'https://docker.io', kind: 'DOCKER_HUB' } as const;
+const IN_PROGRESS = new Set<StateEnum>([
+  'QUEUED',
+  'BUILDING',
+  'DEPLOYMENT_QUEUED',
+  'WAITING_RUNNING',
+  'DEPLOYING',
+  'EXECUTING',
+  'RESTART_QUEUED',
+  'WAITING_RESTARTING',
+  'RESTARTING',
+  'STOP_QUEUED',
+  'WAITING_STOPPING',
+  'STOPPING',
+  'CANCELING',
+  'DELETE_QUEUED',
+  'WAITING_DELETING',
+  'DELETING',
+]);
+const DATABASE_PORTS: Record<string, number> = { REDIS: 6379, MYSQL: 3306, POSTGRESQL: 5432, MONGODB: 27017 };
+
+export async function startQoveryStandIn(options: StandInOptions): Promise<QoveryStandIn> {
+  const { token, stepMs = 1500, port = 0 } = options;
+  const expectedAuth = Buffer.from(`Token ${token}`);
+  const state: StandInState = {
+    projects: new Set(options.projectIds ?? [randomUUID()]),
+    environments: new Map(),
+    services: new Map(),
+    links: new Map(),
+  };
+  const calls: RecordedCall[] = [];
+  let faults: (Fault & { remaining: number })[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const transitions = new Map<string, NodeJS.Timeout>();
+
+  const later = (ms: number, fn: () => void): NodeJS.Timeout => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+    return timer;
+  };
+  const wait = (ms: number) => new Promise<void>((resolve) => later(ms, resolve));
+  const now = () => new Date().toISOString();
+
+  // -------------------------------------------------------------------------------------------
+  // State helpers.
+
+  function environment(id: string): EnvironmentRecord {
+    const record = state.environments.get(id);
+    if (!record) throw new HttpProblem(404, 'Environment not found');
+    return record;
+  }
+
+  function container(id: string): ContainerRecord {
+    const record = state.services.get(id);
+    if (record?.kind !== 'CONTAINER') throw new HttpProblem(404, 'Container not found');
+    return record;
+  }
+
+  function servicesOf(environmentId: string): ServiceRecord[] {
+    return [...state.services.values()].filter((service) => service.environmentId === environmentId);
+  }
+
+  function writable(record: EnvironmentRecord): void {
+    if (record.state === 'DELETE_QUEUED' || record.state === 'DELETING') {
+      throw new HttpProblem(409, 'Environment is being deleted');
+    }
+  }
+
+  function uniqueServiceName(environmentId: string, name: string): void {
+    if (servicesOf(environmentId).some((s) => s.resource.name.toLowerCase() === name.toLowerCase())) {
+      throw new HttpProblem(409, 'Service name within the environment is already taken');
+    }
+  }
+
+  function uniqueEnvironmentName(projectId: string, name: string): void {
+    for (const env of state.environments.values()) {
+      if (env.resource.project.id === projectId && env.resource.name.toLowerCase() === name.toLowerCase()) {
+        throw new HttpProblem(409, 'Environment name within the project is already taken');
+      }
+    }
+  }
+
+  /** Moves an environment through `steps`, one per stepMs; `done` runs after the last. */
+  function transition(record: EnvironmentRecord, steps: StateEnum[], done?: () => void): void {
+    const id = record.resource.id;
+    const previous = transitions.get(id);
+    if (previous) {
+      clearTimeout(previous);
+      timers.delete(previous);
+    }
+    let index = 0;
+    const apply = () => {
+      const step = steps[index];
+      if (step) {
+        record.state = step;
+        record.lastDeploymentState = step;
+      }
+      index++;
+      if (index < steps.length) transitions.set(id, later(stepMs, apply));
+      else if (done) transitions.set(id, later(stepMs, finish));
+      else transitions.delete(id);
+    };
+    const finish = () => {
+      transitions.delete(id);
+      done?.();
+    };
+    apply();
+  }
+
+  function newEnvironment(projectId: string, name: string, mode: EnvironmentModeEnum, clusterId?: string) {
+    const id = randomUUID();
+    const record: EnvironmentRecord = {
+      resource: {
+        id,
+        created_at: now(),
+        name,
+        organization: { id: ORGANIZATION_ID },
+        project: { id: projectId },
+        cloud_provider: { provider: 'AWS', cluster: 'eu-west-3' },
+        mode,
+        cluster_id: clusterId ?? DEFAULT_CLUSTER_ID,
+        cluster_name: 'stand-in',
+      },
+      state: 'READY',
+      lastDeploymentState: 'READY',
+      lastDeploymentDate: null,
+      lastDeploymentId: null,
+      variables: new Map(),
+    };
+    state.environments.set(id, record);
+    return record;
+  }
+
+  function shortId(id: string): string {
+    return id.split('-')[0] ?? id;
+  }
+
+  function addContainer(
+    environmentId: string,
+    body: ContainerRequest,
+    variables = new Map<string, StoredVariable>(),
+  ) {
+    const id = randomUUID();
+    const resource: ContainerResponse = {
+      id,
+      created_at: now(),
+      storage: (body.storage ?? []).map((s) => ({ ...s, id: randomUUID() })),
+      image_name: body.image_name,
+      tag: body.tag,
+      registry_id: body.registry_id,
+      registry: { ...DOCKER_HUB, id: body.registry_id },
+      environment: { id: environmentId },
+      maximum_cpu: 4000,
+      maximum_memory: 8192,
+      maximum_gpu: 0,
+      name: body.name,
+      ...(body.description === undefined ? {} : { description: body.description }),
+      arguments: body.arguments ?? [],
+      ...(body.entrypoint === undefined ? {} : { entrypoint: body.entrypoint }),
+      cpu: body.cpu ?? 500,
+      memory: body.memory ?? 512,
+      gpu: body.gpu ?? 0,
+      min_running_instances: body.min_running_instances ?? 1,
+      max_running_instances: body.max_running_instances ?? 1,
+      healthchecks: body.healthchecks,
+      auto_preview: body.auto_preview ?? false,
+      ports: (body.ports ?? []).map((p) => ({ ...p, id: randomUUID(), protocol: p.protocol ?? 'HTTP' })),
+      auto_deploy: body.auto_deploy ?? false,
+      icon_uri: 'app://qovery-console/container',
+      service_type: 'CONTAINER',
+    };
+    state.services.set(id, { kind: 'CONTAINER', environmentId, resource, variables });
+    const publicPort = resource.ports?.find((p) => p.publicly_accessible);
+    if (publicPort) {
+      const url = `https://z${shortId(id)}-z${shortId(environmentId)}-gtw.oom.sh`;
+      state.links.set(id, [
+        {
+          service_id: id,
+          service_type: 'CONTAINER',
+          url,
+          internal_port: publicPort.internal_port,
+          external_port: publicPort.external_port ?? 443,
+          is_qovery_domain: true,
+          is_default: true,
+        },
+      ]);
+    }
+    return resource;
+  }
+
+  function addDatabase(environmentId: string, body: DatabaseRequest) {
+    const id = randomUUID();
+    const resource: Database = {
+      id,
+      created_at: now(),
+      name: body.name,
+      ...(body.description === undefined ? {} : { description: body.description }),
+      type: body.type,
+      version: body.version,
+      mode: body.mode,
+      accessibility: body.accessibility ?? 'PRIVATE',
+      cpu: body.cpu ?? 250,
+      memory: body.memory ?? 256,
+      storage: body.storage ?? 10,
+      icon_uri: 'app://qovery-console/database',
+      environment: { id: environmentId },
+      host: `z${shortId(id)}-${body.name.toLowerCase()}`,
+      port: DATABASE_PORTS[body.type] ?? 0,
+      service_type: 'DATABASE',
+    };
+    state.services.set(id, {
+      kind: 'DATABASE',
+      environmentId,
+      resource,
+      password: randomBytes(16).toString('hex'),
+    });
+    return resource;
+  }
+
+  /** Qovery's BUILT_IN variables of an environment: QOVERY_<TYPE>_Z<short id>_<SPEC>. */
+  function builtIns(environmentId: string): Record<string, string> {
+    const env = environment(environmentId);
+    const values: Record<string, string> = {
+      QOVERY_PROJECT_ID: env.resource.project.id,
+      QOVERY_ENVIRONMENT_ID: environmentId,
+    };
+    for (const service of servicesOf(environmentId)) {
+      const short = shortId(service.resource.id).toUpperCase();
+      if (service.kind === 'CONTAINER') {
+        const prefix = `QOVERY_CONTAINER_Z${short}`;
+        values[`${prefix}_HOST_INTERNAL`] =
+          `app-z${short.toLowerCase()}-${service.resource.name.toLowerCase()}`;
+        const link = state.links.get(service.resource.id)?.[0];
+        if (link) values[`${prefix}_HOST_EXTERNAL`] = new URL(link.url).host;
+      } else {
+        const db = service.resource;
+        const prefix = `QOVERY_${db.type}_Z${short}`;
+        const login = db.type === 'REDIS' ? 'default' : 'superuser';
+        const internal = `${db.host ?? ''}.internal`;
+        const url = (host: string) =>
+          `${db.type.toLowerCase()}://${login}:${service.password}@${host}:${db.port ?? 0}/${db.type === 'REDIS' ? '0' : 'postgres'}`;
+        Object.assign(values, {
+          [`${prefix}_HOST`]: db.host ?? '',
+          [`${prefix}_HOST_INTERNAL`]: internal,
+          [`${prefix}_PORT`]: String(db.port ?? 0),
+          [`${prefix}_LOGIN`]: login,
+          [`${prefix}_PASSWORD`]: service.password,
+          [`${prefix}_DEFAULT_DATABASE_NAME`]: db.type === 'REDIS' ? '0' : 'postgres',
+          [`${prefix}_DATABASE_URL`]: url(db.host ?? ''),
+          [`${prefix}_DATABASE_URL_INTERNAL`]: url(internal),
+        });
+      }
+    }
+    return values;
+  }
+
+  function resolveVariables(containerId: string): { values: Record<string, string>; missing: string[] } {
+    const record = container(containerId);
+    const env = environment(record.environmentId);
+    const raw: Record<string, string> = { ...builtIns(record.environmentId) };
+    for (const [key, variable] of env.variables) raw[key] = variable.value;
+    for (const [key, variable] of record.variables) raw[key] = variable.value;
+    const missing = new Set<string>();
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      values[key] = value.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_, name: string) => {
+        const target = raw[name];
+        if (target === undefined || /\{\{/.test(target)) {
+          missing.add(name);
+          return '';
+        }
+        return target;
+      });
+    }
+    return { values, missing: [...missing] };
+  }
+
+  function environmentStatus(record: EnvironmentRecord): EnvironmentStatus {
+    return {
+      id: record.resource.id,
+      state: record.state,
+      last_deployment_date: record.lastDeploymentDate,
+      last_deployment_state: record.lastDeploymentState,
+      last_deployment_id: record.lastDeploymentId,
+      total_deployment_duration_in_seconds: null,
+      origin: 'API',
+      triggered_by: null,
+      deployment_status: record.lastDeploymentId === null ? 'NEVER_DEPLOYED' : 'UP_TO_DATE',
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Handlers.
+
+  type Handler = (params: string[], body: unknown) => Reply;
+  const handlers: [string, RegExp, Handler][] = [
+    [
+      'POST',
+      /^\/project\/([^/]+)\/environment$/,
+      ([projectId = ''], body) => {
+        if (!state.projects.has(projectId)) throw new HttpProblem(404, 'Project not found');
+        const request = object<CreateEnvironmentRequest>(body, ['name']);
+        uniqueEnvironmentName(projectId, request.name);
+        const record = newEnvironment(
+          projectId,
+          request.name,
+          request.mode ?? 'DEVELOPMENT',
+          request.cluster,
+        );
+        return { status: 201, body: record.resource };
+      },
+    ],
+    [
+      'GET',
+      /^\/project\/([^/]+)\/environment$/,
+      ([projectId = '']) => {
+        if (!state.projects.has(projectId)) throw new HttpProblem(404, 'Project not found');
+        const results = [...state.environments.values()]
+          .filter((env) => env.resource.project.id === projectId)
+          .map((env) => env.resource);
+        return { status: 200, body: { results } };
+      },
+    ],
+    ['GET', /^\/environment\/([^/]+)$/, ([id = '']) => ({ status: 200, body: environment(id).resource })],
+    [
+      'DELETE',
+      /^\/environment\/([^/]+)$/,
+      ([id = '']) => {
+        const record = environment(id);
+        if (record.state !== 'DELETE_QUEUED' && record.state !== 'DELETING') {
+          transition(record, ['DELETE_QUEUED', 'DELETING'], () => {
+            for (const service of servicesOf(id)) {
+              state.services.delete(service.resource.id);
+              state.links.delete(service.resource.id);
+            }
+            state.environments.delete(id);
+          });
+        }
+        return { status: 204 };
+      },
+    ],
+    [
+      'GET',
+      /^\/environment\/([^/]+)\/status$/,
+      ([id = '']) => ({ status: 200, body: environmentStatus(environment(id)) }),
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/deploy$/,
+      ([id = '']) => {
+        const record = environment(id);
+        if (IN_PROGRESS.has(record.state)) throw new HttpProblem(409, 'Operation is in progress');
+        const broken = servicesOf(id).some(
+          (s) => s.kind === 'CONTAINER' && resolveVariables(s.resource.id).missing.length,
+        );
+        record.lastDeploymentId = randomUUID();
+        record.lastDeploymentDate = now();
+        transition(record, ['DEPLOYMENT_QUEUED', 'DEPLOYING', broken ? 'DEPLOYMENT_ERROR' : 'DEPLOYED']);
+        const status: Status = {
+          id,
+          state: record.state,
+          service_deployment_status: 'OUT_OF_DATE',
+          last_deployment_date: record.lastDeploymentDate,
+          is_part_last_deployment: true,
+          status_details: { action: 'DEPLOY', status: 'QUEUED', sub_action: 'NONE' },
+          deployment_request_id: record.lastDeploymentId,
+          deployment_requests_count: 1,
+        };
+        return { status: 202, body: status };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/stop$/,
+      ([id = '']) => {
+        const record = environment(id);
+        if (IN_PROGRESS.has(record.state) || record.state === 'STOPPED' || record.state === 'READY') {
+          throw new HttpProblem(409, 'Environment is already stopped or an operation is in progress');
+        }
+        transition(record, ['STOP_QUEUED', 'STOPPING', 'STOPPED']);
+        return { status: 202, body: environmentStatus(record) };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/clone$/,
+      ([id = ''], body) => {
+        const source = environment(id);
+        const request = object<CloneEnvironmentRequest>(body, ['name']);
+        const projectId = request.project_id ?? source.resource.project.id;
+        if (!state.projects.has(projectId)) throw new HttpProblem(404, 'Project not found');
+        uniqueEnvironmentName(projectId, request.name);
+        const clone = newEnvironment(
+          projectId,
+          request.name,
+          request.mode ?? source.resource.mode,
+          request.cluster_id ?? source.resource.cluster_id,
+        );
+        for (const [key, variable] of source.variables)
+          clone.variables.set(key, { ...variable, id: randomUUID() });
+        for (const service of servicesOf(id)) {
+          if (service.kind === 'CONTAINER') {
+            const { resource: r } = service;
+            const variables = new Map(
+              [...service.variables].map(([k, v]) => [k, { ...v, id: randomUUID() }]),
+            );
+            const request: ContainerRequest = {
+              name: r.name,
+              ...(r.description === undefined ? {} : { description: r.description }),
+              registry_id: r.registry_id ?? r.registry.id,
+              image_name: r.image_name,
+              tag: r.tag,
+              ...(r.arguments === undefined ? {} : { arguments: r.arguments }),
+              ...(r.entrypoint === undefined ? {} : { entrypoint: r.entrypoint }),
+              cpu: r.cpu,
+              memory: r.memory,
+              gpu: r.gpu,
+              min_running_instances: r.min_running_instances,
+              max_running_instances: r.max_running_instances,
+              healthchecks: r.healthchecks,
+              auto_preview: r.auto_preview,
+              ports: (r.ports ?? []).map(({ id: _id, ...p }) => p),
+              storage: (r.storage ?? []).map(({ id: _id, ...s }) => s),
+            };
+            addContainer(clone.resource.id, request, variables);
+          } else {
+            const { resource: r } = service;
+            addDatabase(clone.resource.id, {
+              name: r.name,
+              type: r.type,
+              version: r.version,
+              mode: r.mode,
+              ...(r.accessibility === undefined ? {} : { accessibility: r.accessibility }),
+              ...(r.cpu === undefined ? {} : { cpu: r.cpu }),
+              ...(r.memory === undefined ? {} : { memory: r.memory }),
+              ...(r.storage === undefined ? {} : { storage: r.storage }),
+            });
+          }
+        }
+        return { status: 202, body: clone.resource };
+      },
+    ],
+    [
+      'GET',
+      /^\/environment\/([^/]+)\/container$/,
+      ([id = '']) => {
+        environment(id);
+        const results = servicesOf(id).flatMap((s) => (s.kind === 'CONTAINER' ? [s.resource] : []));
+        return { status: 200, body: { results } };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/container$/,
+      ([id = ''], body) => {
+        writable(environment(id));
+        const request = object<ContainerRequest>(body, ['name', 'registry_id', 'image_name', 'tag']);
+        if (request.healthchecks === null || typeof request.healthchecks !== 'object') {
+          throw new HttpProblem(400, 'healthchecks is required');
+        }
+        for (const storage of request.storage ?? []) {
+          if (storage.size < 4) throw new HttpProblem(400, 'Minimum storage size is 4 GB');
+        }
+        uniqueServiceName(id, request.name);
+        return { status: 201, body: addContainer(id, request) };
+      },
+    ],
+    [
+      'GET',
+      /^\/environment\/([^/]+)\/database$/,
+      ([id = '']) => {
+        environment(id);
+        const results = servicesOf(id).flatMap((s) => (s.kind === 'DATABASE' ? [s.resource] : []));
+        return { status: 200, body: { results } };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/database$/,
+      ([id = ''], body) => {
+        writable(environment(id));
+        const request = object<DatabaseRequest>(body, ['name', 'type', 'version', 'mode']);
+        if (!(request.type in DATABASE_PORTS)) throw new HttpProblem(400, 'Unknown database type');
+        if (request.mode !== 'CONTAINER' && request.mode !== 'MANAGED')
+          throw new HttpProblem(400, 'Unknown mode');
+        uniqueServiceName(id, request.name);
+        return { status: 201, body: addDatabase(id, request) };
+      },
+    ],
+    [
+      'POST',
+      /^\/container\/([^/]+)\/environmentVariable\/import$/,
+      ([id = ''], body) => {
+        const record = container(id);
+        writable(environment(record.environmentId));
+        const request = object<VariableImportRequest>(body, []);
+        if (typeof request.overwrite !== 'boolean' || !Array.isArray(request.vars)) {
+          throw new HttpProblem(400, 'overwrite and vars are required');
+        }
+        const result: VariableImport = {
+          total_variables_to_import: request.vars.length,
+          successful_imported_variables: [],
+        };
+        for (const v of request.vars) {
+          if (
+            typeof v.name !== 'string' ||
+            !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.name) ||
+            v.name.startsWith('QOVERY_')
+          ) {
+            throw new HttpProblem(400, 'Invalid variable name');
+          }
+          if (typeof v.value !== 'string' || typeof v.is_secret !== 'boolean') {
+            throw new HttpProblem(400, 'Invalid variable');
+          }
+          const target =
+            v.scope === 'CONTAINER'
+              ? record.variables
+              : v.scope === 'ENVIRONMENT'
+                ? environment(record.environmentId).variables
+                : undefined;
+          if (!target) throw new HttpProblem(400, 'Unsupported scope');
+          if (target.has(v.name) && !request.overwrite) continue;
+          const stored = { id: randomUUID(), value: v.value, isSecret: v.is_secret };
+          target.set(v.name, stored);
+          result.successful_imported_variables.push({
+            name: v.name,
+            scope: v.scope,
+            is_secret: v.is_secret,
+            ...(v.is_secret ? {} : { value: v.value }),
+          });
+        }
+        return { status: 201, body: result };
+      },
+    ],
+    [
+      'GET',
+      /^\/container\/([^/]+)\/link$/,
+      ([id = '']) => {
+        container(id);
+        return { status: 200, body: { results: state.links.get(id) ?? [] } };
+      },
+    ],
+  ];
+
+  function route(method: string, path: string, body: unknown): Reply {
+    let pathMatched = false;
+    for (const [m, pattern, handler] of handlers) {
+      const match = pattern.exec(path);
+      if (!match) continue;
+      pathMatched = true;
+      if (m !== method) continue;
+      return handler(match.slice(1).map(decodeURIComponent), body);
+    }
+    throw new HttpProblem(pathMatched ? 405 : 404, pathMatched ? 'Method not allowed' : 'Unknown route');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // HTTP.
+
+  function takeFault(
+    method: string,
+    path: string,
+    body: unknown,
+  ): (Fault & { remaining: number }) | undefined {
+    const fault = faults.find(
+      (f) =>
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        (typeof f.path === 'string' ? f.path === path : f.path.test(path)) &&
+        (f.when === undefined || f.when({ method, path, body })),
+    );
+    if (!fault) return undefined;
+    fault.remaining--;
+    if (fault.remaining <= 0) faults = faults.filter((f) => f !== fault);
+    return fault;
+  }
+
+  function authorised(req: IncomingMessage): boolean {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    return given.length === expectedAuth.length && timingSafeEqual(given, expectedAuth);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const text = await readBody(req);
+    let body: unknown;
+    let badJson = false;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        badJson = true;
+      }
+    }
+    const call: RecordedCall = { method, path: url.pathname, query: url.search, body };
+    calls.push(call);
+
+    const fault = takeFault(method, url.pathname, body);
+    const answer = (): Reply => {
+      if (!authorised(req)) return problem(401, 'Access token is missing or invalid');
+      if (badJson) return problem(400, 'The body is not valid JSON');
+      try {
+        return route(method, url.pathname, body);
+      } catch (error) {
+        if (error instanceof HttpProblem) return problem(error.status, error.detail);
+        return problem(500, 'Internal error');
+      }
+    };
+    const faulted = (f: Fault, normal?: Reply): Reply | 'drop' => {
+      if (f.drop) return 'drop';
+      if (f.status !== undefined) {
+        return {
+          status: f.status,
+          body: f.body === undefined ? { status: f.status, detail: 'Injected fault' } : f.body,
+          ...(f.headers ? { headers: f.headers } : {}),
+        };
+      }
+      return normal ?? answer();
+    };
+
+    let reply: Reply | 'drop';
+    if (!fault) reply = answer();
+    else if (fault.after) {
+      const normal = answer();
+      if (fault.delayMs) await wait(fault.delayMs);
+      reply = faulted(fault, normal);
+    } else {
+      if (fault.delayMs) await wait(fault.delayMs);
+      reply = faulted(fault);
+    }
+
+    if (reply === 'drop') {
+      call.status = 'dropped';
+      req.socket.destroy();
+      return;
+    }
+    call.status = reply.status;
+    const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      ...(payload ? { 'Content-Type': 'application/json' } : {}),
+      ...reply.headers,
+    });
+    res.end(payload);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    state,
+    calls,
+    faults: {
+      inject(fault) {
+        faults.push({ ...fault, remaining: fault.times ?? 1 });
+      },
+      clear() {
+        faults = [];
+      },
+      get pending() {
+        return faults.length;
+      },
+    },
+    resolveVariables,
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      transitions.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function problem(status: number, detail: string): Reply {
+  return { status, body: { status, detail } };
+}
+
+function object<T>(body: unknown, required: string[]): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpProblem(400, 'A JSON object body is required');
+  }
+  for (const key of required) {
+    const value = (body as Record<string, unknown>)[key];
+    if (typeof value !== 'string' || value.trim() === '') throw new HttpProblem(400, `${key} is required`);
+  }
+  return body as T;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,511 @@
+import { StateEnum } from 'qovery-typescript-axios';
+import { AppError } from '../../../lib/errors';
+import type { QoverySettings } from '../../../lib/qovery/blueprint';
+import {
+  createQoveryClient,
+  QoveryError,
+  type QoveryErrorKind,
+  toAppError,
+} from '../../../lib/qovery/client';
+import {
+  createInstances,
+  type ProjectStatus,
+  projectStatusOf,
+  ROUND_TRIPS,
+} from '../../../lib/qovery/instances';
+import { type Fault, type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
+import fixture from '../../fixtures/qovery/settings.json';
+
+const STEP_MS = 10;
+/** Short enough for fast timeout tests, long enough for a loaded CI machine. */
+const TIMEOUT_MS = 300;
+const SLOW_MS = 500;
+const RECHECK_MS = 600;
+
+interface Logged {
+  level: 'warn' | 'error';
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+async function setUp(overrides: Partial<QoverySettings> = {}, standIn?: QoveryStandIn, timeoutMs = 5000) {
+  const qovery =
+    standIn ??
+    (await startQoveryStandIn({ token: fixture.token, stepMs: STEP_MS, projectIds: [fixture.projectId] }));
+  const settings: QoverySettings = {
+    apiUrl: qovery.url,
+    token: fixture.token,
+    projectId: fixture.projectId,
+    registryId: fixture.registryId,
+    appwriteImageTag: fixture.appwriteImageTag,
+    ...overrides,
+  };
+  const client = createQoveryClient({
+    baseUrl: settings.apiUrl,
+    token: settings.token,
+    timeoutMs,
+    retries: 2,
+    random: () => 0,
+  });
+  const logs: Logged[] = [];
+  const instances = createInstances({
+    client,
+    settings,
+    cleanupTimeoutMs: 1500,
+    cleanupRecheckMs: RECHECK_MS,
+    log: {
+      warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
+      error: (message, fields) => logs.push({ level: 'error', message, fields }),
+    },
+  });
+  return { qovery, settings, instances, logs };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
+const deadline = () => Date.now() + 10_000;
+
+function containerNamed(qovery: QoveryStandIn, environmentId: string, name: string) {
+  return [...qovery.state.services.values()].find(
+    (s) => s.environmentId === environmentId && s.resource.name === name,
+  );
+}
+
+function storedVariable(qovery: QoveryStandIn, serviceId: string, key: string) {
+  const service = qovery.state.services.get(serviceId);
+  return service?.kind === 'CONTAINER' ? service.variables.get(key) : undefined;
+}
+
+function redisPassword(qovery: QoveryStandIn, redisId: string): string | undefined {
+  const redis = qovery.state.services.get(redisId);
+  return redis?.kind === 'DATABASE' ? redis.password : undefined;
+}
+
+describe('provision from the blueprint', () => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+  beforeEach(async () => {
+    env = await setUp();
+  });
+  afterEach(() => env.qovery.close());
+
+  test('creates one environment named after the row, holding AppWrite, MariaDB and Redis', async () => {
+    const { qovery, instances } = env;
+    const result = await instances.provision(42, { deadline: deadline() });
+
+    expect(result).toEqual({
+      environmentId: expect.any(String),
+      appwriteId: expect.any(String),
+      mariadbId: expect.any(String),
+      redisId: expect.any(String),
+      url: expect.stringMatching(/^https:\/\/z[0-9a-f]{8}-z[0-9a-f]{8}-gtw\.oom\.sh$/),
+    });
+    expect([...qovery.state.environments.values()].map((e) => e.resource)).toEqual([
+      expect.objectContaining({
+        id: result.environmentId,
+        name: 'appwrite-42',
+        mode: 'PRODUCTION',
+        project: { id: fixture.projectId },
+      }),
+    ]);
+    expect(qovery.state.services.size).toBe(3);
+
+    const appwrite = qovery.state.services.get(result.appwriteId);
+    expect(appwrite?.kind === 'CONTAINER' && appwrite.resource).toMatchObject({
+      name: 'appwrite',
+      image_name: 'appwrite/appwrite',
+      tag: fixture.appwriteImageTag,
+      registry_id: fixture.registryId,
+      ports: [expect.objectContaining({ internal_port: 80, publicly_accessible: true, protocol: 'HTTP' })],
+    });
+    const mariadb = qovery.state.services.get(result.mariadbId);
+    expect(mariadb?.kind === 'CONTAINER' && mariadb.resource).toMatchObject({
+      name: 'mariadb',
+      image_name: 'mariadb',
+      registry_id: fixture.registryId,
+      ports: [expect.objectContaining({ internal_port: 3306, publicly_accessible: false })],
+      storage: [expect.objectContaining({ mount_point: '/var/lib/mysql' })],
+    });
+    expect(qovery.state.links.get(result.mariadbId)).toBeUndefined();
+    const redis = qovery.state.services.get(result.redisId);
+    expect(redis?.kind === 'DATABASE' && redis.resource).toMatchObject({
+      name: 'redis',
+      type: 'REDIS',
+      mode: 'CONTAINER',
+    });
+  });
+
+  test('wires AppWrite to its own MariaDB and Redis, so the deployment succeeds', async () => {
+    const { qovery, instances } = env;
+    const result = await instances.provision(7, { deadline: deadline() });
+    const app = qovery.resolveVariables(result.appwriteId);
+    const db = qovery.resolveVariables(result.mariadbId);
+    expect(app.missing).toEqual([]);
+    expect(db.missing).toEqual([]);
+
+    expect(app.values).toMatchObject({
+      _APP_ENV: 'production',
+      _APP_DB_PORT: '3306',
+      _APP_DB_SCHEMA: db.values.MARIADB_DATABASE,
+      _APP_DB_USER: db.values.MARIADB_USER,
+      _APP_DB_PASS: db.values.MARIADB_PASSWORD,
+      _APP_DB_HOST: expect.stringContaining('mariadb'),
+      _APP_REDIS_PORT: '6379',
+      _APP_REDIS_PASS: redisPassword(qovery, result.redisId),
+      _APP_REDIS_HOST: expect.stringContaining('redis'),
+      _APP_DOMAIN: new URL(result.url ?? '').host,
+    });
+    expect(app.values._APP_OPENSSL_KEY_V1).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(db.values.MARIADB_ROOT_PASSWORD).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+
+    await instances.deploy(result.environmentId);
+    await waitFor(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
+    expect(await instances.status(result.environmentId)).toBe('RUNNING');
+  });
+
+  test('stores every password and key as a Qovery secret, fresh for each instance, and never returns it', async () => {
+    const { qovery, instances } = env;
+    const first = await instances.provision(1, { deadline: deadline() });
+    const second = await instances.provision(2, { deadline: deadline() });
+    const secretKeys: [keyof typeof first, string][] = [
+      ['mariadbId', 'MARIADB_ROOT_PASSWORD'],
+      ['mariadbId', 'MARIADB_PASSWORD'],
+      ['appwriteId', '_APP_DB_PASS'],
+      ['appwriteId', '_APP_OPENSSL_KEY_V1'],
+      ['appwriteId', '_APP_EXECUTOR_SECRET'],
+    ];
+    for (const [service, key] of secretKeys) {
+      const a = storedVariable(qovery, String(first[service]), key);
+      const b = storedVariable(qovery, String(second[service]), key);
+      expect({ key, secret: a?.isSecret }).toEqual({ key, secret: true });
+      expect(a?.value).not.toBe(b?.value);
+      expect(JSON.stringify([first, second])).not.toContain(a?.value);
+    }
+    expect(storedVariable(qovery, first.mariadbId, 'MARIADB_PASSWORD')?.value).not.toBe(
+      storedVariable(qovery, first.mariadbId, 'MARIADB_ROOT_PASSWORD')?.value,
+    );
+    expect(storedVariable(qovery, first.appwriteId, '_APP_ENV')?.isSecret).toBe(false);
+  });
+
+  test(`takes ${ROUND_TRIPS.provisionBlueprint} requests`, async () => {
+    await env.instances.provision(3, { deadline: deadline() });
+    expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.provisionBlueprint);
+  });
+
+  test('refuses a row id that is not a plain id, before any call', async () => {
+    await expect(env.instances.provision('../x y', { deadline: deadline() })).rejects.toThrow();
+    await expect(env.instances.provision(-1, { deadline: deadline() })).rejects.toThrow();
+    expect(env.qovery.calls).toHaveLength(0);
+  });
+
+  test('a taken environment name is a conflict, and the existing environment is left alone', async () => {
+    const { qovery, instances } = env;
+    const existing = await instances.provision(5, { deadline: deadline() });
+    const error = await instances.provision(5, { deadline: deadline() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'conflict' });
+    expect(toAppError(error).code).toBe('infrastructure-conflict');
+    expect(qovery.state.environments.get(existing.environmentId)?.state).toBe('READY');
+  });
+
+  test('a created environment whose answer was lost is found by name and deleted', async () => {
+    const { qovery, instances, logs } = env;
+    qovery.faults.inject({
+      method: 'POST',
+      path: /^\/project\/[^/]+\/environment$/,
+      after: true,
+      drop: true,
+    });
+    await expect(instances.provision(8, { deadline: deadline() })).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
+    await waitFor(() => qovery.state.environments.size === 0);
+    expect(logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  test('a failed clean-up is logged with the orphan, and the original error is what the caller gets', async () => {
+    const { qovery, instances, logs } = env;
+    qovery.faults.inject({
+      method: 'POST',
+      path: /\/database$/,
+      status: 422,
+      body: { status: 422, detail: 'bad' },
+    });
+    qovery.faults.inject({
+      method: 'DELETE',
+      path: /^\/environment\/[^/]+$/,
+      status: 500,
+      times: Number.POSITIVE_INFINITY,
+    });
+    const error = await instances.provision(9, { deadline: deadline() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'rejected', status: 422, operation: 'createDatabase' });
+    const orphan = [...qovery.state.environments.keys()][0];
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'qovery.provision.cleanup-failed',
+        fields: expect.objectContaining({ orphan }),
+      }),
+    );
+  });
+
+  test('an expired deadline fails as a timeout and leaves nothing behind', async () => {
+    const { qovery, instances } = env;
+    qovery.faults.inject({ method: 'POST', path: /\/database$/, delayMs: SLOW_MS });
+    const error = await instances.provision(10, { deadline: Date.now() + 150 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QoveryError);
+    expect(toAppError(error).code).toBe('infrastructure-unavailable');
+    await sleep(SLOW_MS);
+    await waitFor(() => qovery.state.environments.size === 0 && qovery.state.services.size === 0);
+  });
+});
+
+describe('provision by cloning a template environment', () => {
+  async function withTemplate() {
+    const base = await setUp();
+    const template = await base.instances.provision('template', { deadline: deadline() });
+    const cloning = await setUp({ templateEnvironmentId: template.environmentId }, base.qovery);
+    base.qovery.calls.length = 0;
+    return { ...cloning, template };
+  }
+
+  test('clones the template and gives the copy its own services, secrets and wiring', async () => {
+    const { qovery, instances, template } = await withTemplate();
+    try {
+      const result = await instances.provision(11, { deadline: deadline() });
+      expect(qovery.calls).toHaveLength(ROUND_TRIPS.provisionClone);
+      expect(qovery.state.environments.get(result.environmentId)?.resource.name).toBe('appwrite-11');
+      for (const key of ['appwriteId', 'mariadbId', 'redisId'] as const) {
+        expect(result[key]).not.toBe(template[key]);
+        expect(qovery.state.services.get(result[key])?.environmentId).toBe(result.environmentId);
+      }
+      expect(result.url).not.toBe(template.url);
+      expect(result.url).toMatch(/^https:\/\/z[0-9a-f]{8}-z[0-9a-f]{8}-gtw\.oom\.sh$/);
+
+      const app = qovery.resolveVariables(result.appwriteId);
+      expect(app.missing).toEqual([]);
+      expect(app.values._APP_REDIS_PASS).toBe(redisPassword(qovery, result.redisId));
+      expect(app.values._APP_DB_PASS).toBe(qovery.resolveVariables(result.mariadbId).values.MARIADB_PASSWORD);
+      for (const key of ['_APP_DB_PASS', '_APP_OPENSSL_KEY_V1', '_APP_EXECUTOR_SECRET']) {
+        expect(storedVariable(qovery, result.appwriteId, key)?.value).not.toBe(
+          storedVariable(qovery, template.appwriteId, key)?.value,
+        );
+      }
+
+      await instances.deploy(result.environmentId);
+      await waitFor(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
+    } finally {
+      await qovery.close();
+    }
+  });
+
+  test('refuses a template without the blueprint services, and deletes the clone', async () => {
+    const base = await setUp();
+    try {
+      const created = await base.instances.provision('template', { deadline: deadline() });
+      base.qovery.state.services.delete(created.redisId);
+      const { instances } = await setUp({ templateEnvironmentId: created.environmentId }, base.qovery);
+      const error = await instances.provision(12, { deadline: deadline() }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe('internal-error');
+      await waitFor(() => base.qovery.state.environments.size === 1);
+      expect([...base.qovery.state.environments.keys()]).toEqual([created.environmentId]);
+    } finally {
+      await base.qovery.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A fault at each step of provision leaves nothing behind.
+
+type Step = [name: string, fault: Pick<Fault, 'method' | 'path' | 'when'>];
+const hasVar = (name: string) => (request: { body: unknown }) =>
+  ((request.body as { vars?: { name: string }[] }).vars ?? []).some((v) => v.name === name);
+const named = (name: string) => (request: { body: unknown }) =>
+  (request.body as { name?: string }).name === name;
+
+const blueprintSteps: Step[] = [
+  ['create the environment', { method: 'POST', path: /^\/project\/[^/]+\/environment$/ }],
+  ['create the MariaDB container', { method: 'POST', path: /\/container$/, when: named('mariadb') }],
+  ['create the Redis database', { method: 'POST', path: /\/database$/ }],
+  ['create the AppWrite container', { method: 'POST', path: /\/container$/, when: named('appwrite') }],
+  ['import MariaDB variables', { method: 'POST', path: /\/import$/, when: hasVar('MARIADB_PASSWORD') }],
+  ['import AppWrite variables', { method: 'POST', path: /\/import$/, when: hasVar('_APP_DB_PASS') }],
+  ["read AppWrite's link", { method: 'GET', path: /\/link$/ }],
+];
+const cloneSteps: Step[] = [
+  ['clone the template', { method: 'POST', path: /\/clone$/ }],
+  ['list the containers', { method: 'GET', path: /\/container$/ }],
+  ['list the databases', { method: 'GET', path: /\/database$/ }],
+  ...blueprintSteps.slice(4),
+];
+const faults: [name: string, fault: Partial<Fault>, kind: QoveryErrorKind][] = [
+  ['HTTP 500', { status: 500 }, 'unavailable'],
+  ['HTTP 429', { status: 429 }, 'unavailable'],
+  ['a dropped connection', { drop: true }, 'unavailable'],
+  ['a timeout', { delayMs: SLOW_MS }, 'timeout'],
+];
+const cases = (strategy: string, steps: Step[]) =>
+  steps.flatMap(([step, where]) =>
+    faults.map(([what, fault, kind]) => ({ strategy, step, where, what, fault, kind })),
+  );
+
+describe('a fault at each step of provision', () => {
+  test.concurrent.each([...cases('blueprint', blueprintSteps), ...cases('clone', cloneSteps)])(
+    '$strategy: $what when we $step leaves nothing behind',
+    async ({ strategy, where, fault, kind }) => {
+      const base = await setUp();
+      const { qovery } = base;
+      try {
+        let instances = (await setUp({}, qovery, TIMEOUT_MS)).instances;
+        let keep = new Set<string>();
+        if (strategy === 'clone') {
+          const template = await base.instances.provision('template', { deadline: deadline() });
+          keep = new Set([template.environmentId]);
+          instances = (await setUp({ templateEnvironmentId: template.environmentId }, qovery, TIMEOUT_MS))
+            .instances;
+        }
+        const before = new Set(qovery.state.services.keys());
+        qovery.faults.inject({ ...where, ...fault, times: Number.POSITIVE_INFINITY });
+
+        const error = await instances.provision(99, { deadline: deadline() }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(QoveryError);
+        expect((error as QoveryError).kind).toBe(kind);
+        expect(toAppError(error).code).toBe('infrastructure-unavailable');
+
+        qovery.faults.clear();
+        if (fault.delayMs) await sleep(fault.delayMs + 20); // let the slow calls land
+        await waitFor(() => [...qovery.state.environments.keys()].every((id) => keep.has(id)));
+        expect([...qovery.state.services.keys()].filter((id) => !before.has(id))).toEqual([]);
+        expect([...qovery.state.links.keys()].filter((id) => !before.has(id))).toEqual([]);
+      } finally {
+        await qovery.close();
+      }
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle and status.
+
+describe('lifecycle', () => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+  let environmentId: string;
+  beforeEach(async () => {
+    env = await setUp();
+    environmentId = (await env.instances.provision(20, { deadline: deadline() })).environmentId;
+    env.qovery.calls.length = 0;
+  });
+  afterEach(() => env.qovery.close());
+
+  const stateIs = (state: string) => () => env.qovery.state.environments.get(environmentId)?.state === state;
+
+  test(`deploy starts the environment in ${ROUND_TRIPS.deploy} request, and a second deploy while starting is fine`, async () => {
+    await env.instances.deploy(environmentId);
+    expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.deploy);
+    expect(await env.instances.status(environmentId)).toBe('STARTING');
+    await env.instances.deploy(environmentId);
+    await waitFor(stateIs('DEPLOYED'));
+    expect(await env.instances.status(environmentId)).toBe('RUNNING');
+  });
+
+  test('stop stops a running environment; stopping a stopped or never started one is fine', async () => {
+    await env.instances.stop(environmentId);
+    await env.instances.deploy(environmentId);
+    await waitFor(stateIs('DEPLOYED'));
+    env.qovery.calls.length = 0;
+    await env.instances.stop(environmentId);
+    expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.stop);
+    expect(await env.instances.status(environmentId)).toBe('STOPPING');
+    await waitFor(stateIs('STOPPED'));
+    await env.instances.stop(environmentId);
+    expect(await env.instances.status(environmentId)).toBe('STOPPED');
+  });
+
+  test('a real conflict is still a conflict: stopping while a deployment is queued', async () => {
+    await env.instances.deploy(environmentId);
+    const error = await env.instances.stop(environmentId).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'conflict' });
+    expect(toAppError(error).code).toBe('infrastructure-conflict');
+  });
+
+  test('destroy deletes the environment and everything in it; destroying it again is fine', async () => {
+    await env.instances.destroy(environmentId);
+    expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.destroy);
+    expect(await env.instances.status(environmentId)).toBe('DELETING');
+    await waitFor(() => env.qovery.state.environments.size === 0);
+    expect(env.qovery.state.services.size).toBe(0);
+    await expect(env.instances.destroy(environmentId)).resolves.toBeUndefined();
+  });
+
+  test('status of a vanished environment is a not-found error (an internal error for users)', async () => {
+    await env.instances.destroy(environmentId);
+    await waitFor(() => env.qovery.state.environments.size === 0);
+    const error = await env.instances.status(environmentId).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'not-found' });
+    expect(toAppError(error).code).toBe('internal-error');
+  });
+
+  test('url reads the public link again', async () => {
+    const appwrite = [...env.qovery.state.services.values()].find((s) => s.resource.name === 'appwrite');
+    await expect(env.instances.url(appwrite?.resource.id ?? '')).resolves.toMatch(
+      /^https:\/\/.+-gtw\.oom\.sh$/,
+    );
+    expect(containerNamed(env.qovery, environmentId, 'mariadb')).toBeDefined();
+  });
+
+  // Written out independently of projectStatusOf, so a wrong mapping fails here.
+  const expected: Record<string, ProjectStatus> = {
+    READY: 'STOPPED',
+    QUEUED: 'STARTING',
+    BUILDING: 'STARTING',
+    BUILD_ERROR: 'ERROR',
+    DEPLOYMENT_QUEUED: 'STARTING',
+    WAITING_RUNNING: 'STARTING',
+    DEPLOYING: 'STARTING',
+    EXECUTING: 'STARTING',
+    RECAP: 'STARTING',
+    DEPLOYED: 'RUNNING',
+    DEPLOYMENT_ERROR: 'ERROR',
+    RESTART_QUEUED: 'STARTING',
+    WAITING_RESTARTING: 'STARTING',
+    RESTARTING: 'STARTING',
+    RESTARTED: 'RUNNING',
+    RESTART_ERROR: 'ERROR',
+    STOP_QUEUED: 'STOPPING',
+    WAITING_STOPPING: 'STOPPING',
+    STOPPING: 'STOPPING',
+    STOPPED: 'STOPPED',
+    STOP_ERROR: 'ERROR',
+    CANCELING: 'STOPPING',
+    CANCELED: 'STOPPED',
+    DELETE_QUEUED: 'DELETING',
+    WAITING_DELETING: 'DELETING',
+    DELETING: 'DELETING',
+    DELETED: 'DELETING',
+    DELETE_ERROR: 'ERROR',
+    UNAVAILABLE: 'ERROR',
+  };
+
+  test('maps exactly the states Qovery publishes', () => {
+    expect(Object.keys(projectStatusOf).sort()).toEqual(Object.values(StateEnum).sort());
+    expect(Object.keys(expected).sort()).toEqual(Object.values(StateEnum).sort());
+  });
+
+  test.each(Object.values(StateEnum))(
+    'reports Qovery state %s as the expected project status',
+    async (state) => {
+      const record = env.qovery.state.environments.get(environmentId);
+      if (!record) throw new Error('environment missing');
+      record.state = state;
+      expect(await env.instances.status(environmentId)).toBe(expected[state]);
+    },
+  );
+});
