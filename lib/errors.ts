@@ -73,7 +73,7 @@ export interface HasuraErrorBody {
 
 /** Turns any thrown value into status + Hasura body. Unknown errors never leak their text. */
 export function toHasuraError(error: unknown, requestId: string): { status: number; body: HasuraErrorBody } {
-  if (error instanceof AppError) {
+  if (error instanceof AppError && error.code !== 'internal-error') {
     return {
       status: error.status,
       body: { message: error.message, extensions: { ...error.details, code: error.code } },

@@ -11,6 +11,7 @@ import {
   UpdateProject,
 } from './hasura/documents';
 import type { Logger } from './log';
+import { isQoveryError, toAppError } from './qovery/client';
 import type { Instances } from './qovery/instances';
 
 export type { ProjectStatus };
@@ -52,10 +53,12 @@ const STOPPED: readonly ProjectStatus[] = ['STOPPING', 'STOPPED'];
  */
 export function createProjects({
   hasura,
-  instances,
+  instances: port,
   maxProjectsPerUser,
-  cleanupTimeoutMs = 5000,
+  cleanupTimeoutMs = 4000,
 }: ProjectsDeps): Projects {
+  const instances = withCatalogueErrors(port);
+
   async function find(id: number, { userId, deadline }: Caller): Promise<ProjectRow> {
     const { project } = await hasura.request(FindOwnProject, { id, ownerId: userId }, { deadline });
     const row = project[0];
@@ -177,5 +180,23 @@ export function createProjects({
       if (Object.keys(changes).length > 0) await update(id, changes, caller.deadline);
       return { id, status, url };
     },
+  };
+}
+
+/** Qovery's failures become catalogue errors (their details stay in `cause`, for the logs). */
+function withCatalogueErrors(port: InstancePort): InstancePort {
+  const wrap =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      call(...args).catch((error: unknown) => {
+        throw isQoveryError(error) ? toAppError(error) : error;
+      });
+  return {
+    provision: wrap(port.provision),
+    deploy: wrap(port.deploy),
+    stop: wrap(port.stop),
+    destroy: wrap(port.destroy),
+    status: wrap(port.status),
+    url: wrap(port.url),
   };
 }

@@ -99,7 +99,7 @@ export function createUsers({ hasura, passwords, accessTokens, config, now = Dat
       if (!(await passwords.verify(password, user?.password_hash))) {
         await hasura.request(
           RecordSigninFailure,
-          { email, expiredBefore: iso(now() - windowMs) },
+          { email, now: iso(now()), expiredBefore: iso(now() - windowMs) },
           { deadline },
         );
         log?.info('signin refused', { reason: 'invalid-credentials' });

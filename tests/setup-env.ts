@@ -10,3 +10,9 @@ Object.assign(process.env, {
   ACTIONS_SECRET: 'test-actions-secret-0123456789',
   LOG_LEVEL: 'silent',
 });
+Object.assign(process.env, {
+  QOVERY_API_URL: 'http://127.0.0.1:1',
+  QOVERY_API_TOKEN: 'test-qovery-token',
+  QOVERY_PROJECT_ID: 'test-qovery-project',
+  QOVERY_REGISTRY_ID: 'test-registry',
+});

@@ -56,10 +56,10 @@ export const SigninLookup = document<
 
 export const RecordSigninFailure = document<
   { insert_signin_failure_one: { id: number } | null },
-  { email: string; expiredBefore: string }
+  { email: string; now: string; expiredBefore: string }
 >(/* GraphQL */ `
-  mutation RecordSigninFailure($email: String!, $expiredBefore: timestamptz!) {
-    insert_signin_failure_one(object: { email: $email }) {
+  mutation RecordSigninFailure($email: String!, $now: timestamptz!, $expiredBefore: timestamptz!) {
+    insert_signin_failure_one(object: { email: $email, attempted_at: $now }) {
       id
     }
     delete_signin_failure(where: { attempted_at: { _lt: $expiredBefore } }) {
