@@ -75,89 +75,25 @@ export interface DocumentNode {
   definitions: (OperationDefinitionNode | FragmentDefinitionNode)[];
 }
 
-interface Token {
-  /** A name, or one punctuator character; strings, numbers and `...` are 'value'. */
-  text: string;
-  isName: boolean;
-  at: number;
-}
-
-const NAME = /[_A-Za-z][_0-9A-Za-z]*/y;
-const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const IGNORED = /(?:[\s,\uFEFF]+|#[^\n\r]*)+/y;
-const PUNCTUATORS = '!$&()=:@[]{}|';
-const OPENING: Record<string, string> = { ')': '(', '}': '{', ']': '[' };
+/**
+ * Parsed documents by source: ours are a handful of constants that graphql-request parses on
+ * every request. Results are frozen, since they are shared.
+ */
+const cache = new Map<string, DocumentNode>();
+const CACHE_LIMIT = 256;
 
 export function parse(source: string): DocumentNode {
   if (typeof source !== 'string')
     throw new GraphQLLiteError(
       'graphql-lite parses strings only (documents are plain strings, see documents.ts)',
     );
-  const tokens = tokenize(source);
-  const definitions: DocumentNode['definitions'] = [];
-  let i = 0;
-
-  const fail = (what: string, at = tokens[i]?.at ?? source.length): never => {
-    throw new GraphQLLiteError(`graphql-lite: ${what} at ${position(source, at)}`);
-  };
-  const next = (): Token => tokens[i++] ?? fail('unexpected end of document');
-  const peek = (): Token | undefined => tokens[i];
-  const name = (): NameNode => {
-    const token = next();
-    if (!token.isName) fail(`expected a name, found "${token.text}"`, token.at);
-    return { kind: 'Name', value: token.text };
-  };
-  /** Skips a balanced (...) or {...} group starting at the current token. */
-  const group = () => {
-    const stack: string[] = [];
-    do {
-      const token = next();
-      if (token.text === '(' || token.text === '{' || token.text === '[') stack.push(token.text);
-      else if (token.text === ')' || token.text === '}' || token.text === ']') {
-        const open = stack.pop();
-        if (open !== OPENING[token.text]) fail(`unbalanced "${token.text}"`, token.at);
-      }
-    } while (stack.length > 0);
-  };
-  const directives = () => {
-    while (peek()?.text === '@') {
-      next();
-      name();
-      if (peek()?.text === '(') group();
-    }
-  };
-  const selectionSet = () => {
-    if (peek()?.text !== '{') fail('expected a selection set "{"');
-    group();
-  };
-
-  while (i < tokens.length) {
-    const token = next();
-    if (token.text === '{') {
-      i--;
-      selectionSet();
-      definitions.push({ kind: 'OperationDefinition', operation: 'query' });
-    } else if (token.text === 'query' || token.text === 'mutation' || token.text === 'subscription') {
-      const operation: OperationDefinitionNode = { kind: 'OperationDefinition', operation: token.text };
-      if (peek()?.isName) operation.name = name();
-      if (peek()?.text === '(') group();
-      directives();
-      selectionSet();
-      definitions.push(operation);
-    } else if (token.text === 'fragment') {
-      const fragmentName = name();
-      if (fragmentName.value === 'on') fail('a fragment cannot be named "on"', token.at);
-      if (next().text !== 'on') fail('expected "on" after the fragment name', tokens[i - 1]?.at);
-      name();
-      directives();
-      selectionSet();
-      definitions.push({ kind: 'FragmentDefinition', name: fragmentName });
-    } else {
-      fail(`unsupported definition "${token.text}" (only operations and fragments are supported)`, token.at);
-    }
+  let document = cache.get(source);
+  if (document === undefined) {
+    document = deepFreeze(new Parser(source).document());
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(source, document);
   }
-  if (definitions.length === 0) fail('the document holds no definition');
-  return { kind: 'Document', definitions };
+  return document;
 }
 
 /** graphql-request prints only DocumentNode objects; our documents are strings. */
@@ -167,58 +103,178 @@ export function print(_ast: unknown): string {
   );
 }
 
-function tokenize(source: string): Token[] {
-  const tokens: Token[] = [];
-  let at = 0;
-  const match = (pattern: RegExp): string | undefined => {
-    pattern.lastIndex = at;
-    return pattern.exec(source)?.[0];
-  };
-  while (at < source.length) {
-    const ignored = match(IGNORED);
-    if (ignored) {
-      at += ignored.length;
-      continue;
+// Character codes.
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const MINUS = 45;
+const DOT = 46;
+const BACKSLASH = 92;
+const BOM = 0xfeff;
+const OPEN_PAREN = 40;
+const CLOSE_PAREN = 41;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const AT = 64;
+/** Single-character punctuators other than brackets: ! $ & : = | */
+const PUNCTUATORS = new Set([33, 36, 38, 58, 61, 124]);
+const CLOSING: Record<number, number> = {
+  [CLOSE_PAREN]: OPEN_PAREN,
+  [CLOSE_BRACKET]: OPEN_BRACKET,
+  [CLOSE_BRACE]: OPEN_BRACE,
+};
+
+const isNameStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isNameContinue = (c: number) => isNameStart(c) || (c >= 48 && c <= 57);
+const isNumberPart = (c: number) =>
+  (c >= 48 && c <= 57) || c === DOT || c === MINUS || c === 43 || c === 69 || c === 101;
+
+/**
+ * Reads definition headers token by token, straight from the source, and skips selection sets
+ * (and variable definitions, arguments) as balanced groups of tokens.
+ */
+class Parser {
+  private at = 0;
+
+  constructor(private readonly source: string) {}
+
+  document(): DocumentNode {
+    const definitions: DocumentNode['definitions'] = [];
+    while (this.peek() !== undefined) {
+      const start = this.at;
+      if (this.peek() === OPEN_BRACE) {
+        this.group();
+        definitions.push({ kind: 'OperationDefinition', operation: 'query' });
+        continue;
+      }
+      const keyword = this.name(() => this.fail(`unexpected character "${this.source[this.at]}"`));
+      if (keyword === 'query' || keyword === 'mutation' || keyword === 'subscription') {
+        const operation: OperationDefinitionNode = { kind: 'OperationDefinition', operation: keyword };
+        const c = this.peek();
+        if (c !== undefined && isNameStart(c)) operation.name = { kind: 'Name', value: this.name() };
+        if (this.peek() === OPEN_PAREN) this.group();
+        this.directives();
+        this.selectionSet();
+        definitions.push(operation);
+      } else if (keyword === 'fragment') {
+        const name = this.name();
+        if (name === 'on') this.fail('a fragment cannot be named "on"', start);
+        if (this.name() !== 'on') this.fail('expected "on" after the fragment name');
+        this.name();
+        this.directives();
+        this.selectionSet();
+        definitions.push({ kind: 'FragmentDefinition', name: { kind: 'Name', value: name } });
+      } else {
+        this.fail(`unsupported definition "${keyword}" (only operations and fragments are supported)`, start);
+      }
     }
-    const start = at;
-    const char = source[at] as string;
-    const name = match(NAME);
-    if (name) {
-      tokens.push({ text: name, isName: true, at });
-      at += name.length;
-    } else if (PUNCTUATORS.includes(char)) {
-      tokens.push({ text: char, isName: false, at });
-      at += 1;
-    } else if (source.startsWith('...', at)) {
-      tokens.push({ text: '...', isName: false, at });
-      at += 3;
-    } else if (source.startsWith('"""', at)) {
-      at = source.indexOf('"""', at + 3);
-      while (at !== -1 && source[at - 1] === '\\') at = source.indexOf('"""', at + 1);
-      if (at === -1)
-        throw new GraphQLLiteError(`graphql-lite: unterminated block string at ${position(source, start)}`);
-      at += 3;
-      tokens.push({ text: 'value', isName: false, at: start });
-    } else if (char === '"') {
-      at += 1;
-      while (at < source.length && source[at] !== '"' && source[at] !== '\n' && source[at] !== '\r')
-        at += source[at] === '\\' ? 2 : 1;
-      if (source[at] !== '"')
-        throw new GraphQLLiteError(`graphql-lite: unterminated string at ${position(source, start)}`);
-      at += 1;
-      tokens.push({ text: 'value', isName: false, at: start });
-    } else {
-      const number = match(NUMBER);
-      if (!number)
-        throw new GraphQLLiteError(`graphql-lite: unexpected character "${char}" at ${position(source, at)}`);
-      tokens.push({ text: 'value', isName: false, at });
-      at += number.length;
+    if (definitions.length === 0) this.fail('the document holds no definition');
+    return { kind: 'Document', definitions };
+  }
+
+  private fail(what: string, at = this.at): never {
+    const before = this.source.slice(0, at).split(/\r\n|[\n\r]/);
+    const where = `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+    throw new GraphQLLiteError(`graphql-lite: ${what} at ${where}`);
+  }
+
+  /** Skips whitespace, commas and comments; the next character's code, or undefined at the end. */
+  private peek(): number | undefined {
+    const { source } = this;
+    while (this.at < source.length) {
+      const c = source.charCodeAt(this.at);
+      if (c === SPACE || c === LF || c === CR || c === TAB || c === COMMA || c === BOM) this.at++;
+      else if (c === HASH) {
+        while (
+          this.at < source.length &&
+          source.charCodeAt(this.at) !== LF &&
+          source.charCodeAt(this.at) !== CR
+        )
+          this.at++;
+      } else return c;
+    }
+    return undefined;
+  }
+
+  private name(otherwise = () => this.fail('expected a name')): string {
+    const c = this.peek();
+    if (c === undefined) return this.fail('unexpected end of document');
+    if (!isNameStart(c)) return otherwise();
+    const start = this.at;
+    while (this.at < this.source.length && isNameContinue(this.source.charCodeAt(this.at))) this.at++;
+    return this.source.slice(start, this.at);
+  }
+
+  private directives() {
+    while (this.peek() === AT) {
+      this.at++;
+      this.name();
+      if (this.peek() === OPEN_PAREN) this.group();
     }
   }
-  return tokens;
+
+  private selectionSet() {
+    if (this.peek() !== OPEN_BRACE) this.fail('expected a selection set "{"');
+    this.group();
+  }
+
+  /** Skips a balanced group of tokens: ( … ), [ … ] or { … }, starting at its opening bracket. */
+  private group() {
+    const { source } = this;
+    const open: number[] = [];
+    do {
+      const c = this.peek();
+      if (c === undefined) return this.fail('unexpected end of document');
+      if (c === OPEN_PAREN || c === OPEN_BRACKET || c === OPEN_BRACE) {
+        open.push(c);
+        this.at++;
+      } else if (c === CLOSE_PAREN || c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+        if (open.pop() !== CLOSING[c]) this.fail(`unbalanced "${source[this.at]}"`);
+        this.at++;
+      } else if (c === QUOTE) this.string();
+      else if (isNameStart(c)) this.name();
+      else if ((c >= 48 && c <= 57) || c === MINUS) {
+        while (this.at < source.length && isNumberPart(source.charCodeAt(this.at))) this.at++;
+      } else if (c === DOT && source.startsWith('...', this.at)) this.at += 3;
+      else if (PUNCTUATORS.has(c)) this.at++;
+      else this.fail(`unexpected character "${source[this.at]}"`);
+    } while (open.length > 0);
+  }
+
+  private string() {
+    const { source } = this;
+    const start = this.at;
+    if (source.startsWith('"""', start)) {
+      let end = source.indexOf('"""', start + 3);
+      while (end !== -1 && source.charCodeAt(end - 1) === BACKSLASH) end = source.indexOf('"""', end + 1);
+      if (end === -1) this.fail('unterminated block string', start);
+      this.at = end + 3;
+      return;
+    }
+    this.at++;
+    while (this.at < source.length) {
+      const c = source.charCodeAt(this.at);
+      if (c === QUOTE) {
+        this.at++;
+        return;
+      }
+      if (c === LF || c === CR) break;
+      this.at += c === BACKSLASH ? 2 : 1;
+    }
+    this.fail('unterminated string', start);
+  }
 }
 
-function position(source: string, at: number): string {
-  const before = source.slice(0, at).split(/\r\n|[\n\r]/);
-  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -101,6 +101,13 @@ describe('graphql-lite (the `graphql` stand-in of the bundles)', () => {
       expect(outline(lite.parse(source))).toEqual(outline(realGraphql.parse(source)));
   });
 
+  it('parses each document once and shares the frozen result', () => {
+    const source = 'query Cached { a }';
+    const first = lite.parse(source);
+    expect(lite.parse(source)).toBe(first);
+    expect(Object.isFrozen(first.definitions[0])).toBe(true);
+  });
+
   it('refuses what it does not support with a clear error', () => {
     const cases: [string, RegExp][] = [
       ['type User { id: Int }', /unsupported definition "type" .*line 1, column 1/],

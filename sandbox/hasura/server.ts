@@ -1,0 +1,148 @@
+// The HTTP face of the stand-in: `POST /v1/graphql` (single or batched requests), `GET /healthz`,
+// `GET /v1/version`, permissive CORS like Hasura's default. Anything else is Hasura's 404.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GraphQLRequest, HasuraEngine } from './engine';
+import type { JsonObject, JsonValue } from './errors';
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: JsonValue | string,
+  contentType = 'application/json; charset=utf-8',
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function cors(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
+  res.setHeader('Access-Control-Allow-Credentials', 'true');
+  res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS');
+  const requested = req.headers['access-control-request-headers'];
+  if (requested) res.setHeader('Access-Control-Allow-Headers', requested);
+  res.setHeader('Access-Control-Max-Age', '1728000');
+}
+
+function requestHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function asRequest(value: unknown, headers: Record<string, string>): GraphQLRequest | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  return {
+    query: v.query as string,
+    variables: (v.variables ?? null) as Record<string, unknown> | null,
+    operationName: (v.operationName ?? null) as string | null,
+    headers,
+  };
+}
+
+async function graphql(engine: HasuraEngine, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const headers = requestHeaders(req);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(await readBody(req));
+  } catch (error) {
+    send(res, 400, { path: '$', error: `Error in $: ${(error as Error).message}`, code: 'invalid-json' });
+    return;
+  }
+  if (Array.isArray(payload)) {
+    const out: JsonObject[] = [];
+    for (const item of payload) {
+      const request = asRequest(item, headers);
+      out.push(
+        request
+          ? (await engine.execute(request)).body
+          : { errors: [{ message: 'expected an object', extensions: { path: '$', code: 'parse-failed' } }] },
+      );
+    }
+    send(res, 200, out);
+    return;
+  }
+  const request = asRequest(payload, headers);
+  if (!request) {
+    send(res, 400, {
+      path: '$',
+      error: 'expected Object, but encountered something else',
+      code: 'parse-failed',
+    });
+    return;
+  }
+  const result = await engine.execute(request);
+  send(res, result.status, result.body);
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function serve(engine: HasuraEngine, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+  const server = createServer((req, res) => {
+    cors(req, res);
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      res.end();
+    } else if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      send(res, 200, 'OK', 'text/plain; charset=utf-8');
+    } else if (path === '/v1/version' && req.method === 'GET') {
+      send(res, 200, { version: 'v2-local-stand-in' });
+    } else if (path === '/v1/graphql' && req.method === 'POST') {
+      graphql(engine, req, res).catch((error: unknown) => {
+        send(res, 500, {
+          path: '$',
+          error: `internal error: ${(error as Error).message}`,
+          code: 'unexpected',
+        });
+      });
+    } else {
+      send(res, 404, { path: '$', error: 'resource does not exist', code: 'not-found' });
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const { port: bound } = server.address() as AddressInfo;
+      resolve({
+        server,
+        url: `http://${host}:${bound}`,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

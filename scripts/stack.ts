@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startHasuraStandIn } from '../sandbox/hasura';
+import { startQoveryStandIn } from '../sandbox/qovery';
+
+/**
+ * The whole system on one machine: the Hasura stand-in (PGlite), the Qovery stand-in and every
+ * handler served by serverless-offline, wired with development secrets. Used by `npm start` and by
+ * the end-to-end tests, so both run the very same wiring.
+ */
+
+export const ROOT = resolve(__dirname, '..');
+
+export interface DevSecrets {
+  HASURA_GRAPHQL_ADMIN_SECRET: string;
+  HASURA_GRAPHQL_JWT_SECRET: string;
+  ACTIONS_SECRET: string;
+  QOVERY_API_TOKEN: string;
+}
+
+export function generateSecrets(): DevSecrets {
+  const random = () => randomBytes(24).toString('base64url');
+  return {
+    HASURA_GRAPHQL_ADMIN_SECRET: random(),
+    HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: randomBytes(32).toString('base64url') }),
+    ACTIONS_SECRET: random(),
+    QOVERY_API_TOKEN: `qov_dev_${random()}`,
+  };
+}
+
+/** Development secrets, generated on first run and kept under .local/ (git-ignored). */
+export function loadOrCreateSecrets(dir: string): DevSecrets {
+  const file = join(dir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  mkdirSync(dir, { recursive: true });
+  const secrets = generateSecrets();
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
+}
+
+export interface StackOptions {
+  secrets: DevSecrets;
+  /** PGlite data directory; in memory when absent. */
+  dataDir?: string;
+  hasuraPort?: number;
+  qoveryPort?: number;
+  actionsPort: number;
+  lambdaPort: number;
+  /** Time per Qovery state transition in the stand-in. */
+  qoveryStepMs?: number;
+  extraEnv?: Record<string, string>;
+  onOutput?: (chunk: string) => void;
+}
+
+export interface Stack {
+  graphqlUrl: string;
+  actionsUrl: string;
+  qoveryUrl: string;
+  env: Record<string, string>;
+  hasura: Awaited<ReturnType<typeof startHasuraStandIn>>;
+  qovery: Awaited<ReturnType<typeof startQoveryStandIn>>;
+  close(): Promise<void>;
+}
+
+const QOVERY_PROJECT_ID = '00000000-0000-4000-8000-00000000c10d';
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { secrets, actionsPort, lambdaPort } = options;
+  const actionsUrl = `http://127.0.0.1:${actionsPort}`;
+  const qovery = await startQoveryStandIn({
+    port: options.qoveryPort ?? 0,
+    token: secrets.QOVERY_API_TOKEN,
+    stepMs: options.qoveryStepMs ?? 1500,
+    projectIds: [QOVERY_PROJECT_ID],
+  });
+  const hasuraEnv = {
+    HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
+    HASURA_GRAPHQL_JWT_SECRET: secrets.HASURA_GRAPHQL_JWT_SECRET,
+    HASURA_GRAPHQL_UNAUTHORIZED_ROLE: 'anonymous',
+    ACTIONS_BASE_URL: actionsUrl,
+    ACTIONS_SECRET: secrets.ACTIONS_SECRET,
+  };
+  const hasura = await startHasuraStandIn({
+    projectDir: join(ROOT, 'hasura-metadata'),
+    port: options.hasuraPort ?? 0,
+    dataDir: options.dataDir,
+    env: hasuraEnv,
+  }).catch(async (error: unknown) => {
+    await qovery.close();
+    throw error;
+  });
+
+  const env: Record<string, string> = {
+    HASURA_GRAPHQL_ENDPOINT: hasura.graphqlUrl,
+    HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
+    HASURA_GRAPHQL_JWT_SECRET: secrets.HASURA_GRAPHQL_JWT_SECRET,
+    ACTIONS_SECRET: secrets.ACTIONS_SECRET,
+    QOVERY_API_URL: qovery.url,
+    QOVERY_API_TOKEN: secrets.QOVERY_API_TOKEN,
+    QOVERY_PROJECT_ID,
+    QOVERY_REGISTRY_ID: 'docker-hub',
+    ...options.extraEnv,
+  };
+  let offline: ChildProcess | undefined;
+  try {
+    offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
+  } catch (error) {
+    await Promise.allSettled([hasura.close(), qovery.close()]);
+    throw error;
+  }
+  return {
+    graphqlUrl: hasura.graphqlUrl,
+    actionsUrl,
+    qoveryUrl: qovery.url,
+    env,
+    hasura,
+    qovery,
+    async close() {
+      await stopProcess(offline);
+      await Promise.allSettled([hasura.close(), qovery.close()]);
+    },
+  };
+}
+
+/** Runs `serverless offline start` and resolves once it listens; rejects on exit or after 120 s. */
+export function startOffline(options: {
+  env: Record<string, string>;
+  actionsPort: number;
+  lambdaPort: number;
+  onOutput?: (chunk: string) => void;
+}): Promise<ChildProcess> {
+  const cli = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  const child = spawn(process.execPath, [cli, 'offline', 'start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...options.env,
+      ACTIONS_PORT: String(options.actionsPort),
+      ACTIONS_LAMBDA_PORT: String(options.lambdaPort),
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+  });
+  return new Promise((resolveReady, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error('serverless-offline did not start within 120 s')), 120_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      void stopProcess(child);
+      reject(new Error(`${error.message}\n${output.slice(-4000)}`));
+    };
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output += text;
+      options.onOutput?.(text);
+      if (/Server ready:/.test(output)) {
+        clearTimeout(timer);
+        resolveReady(child);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`serverless-offline exited with code ${code}`)));
+  });
+}
+
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../lib/config';
+import { loadOrCreateSecrets, ROOT, startOffline, startStack, stopProcess } from './stack';
+
+/**
+ * `npm start`.
+ * - No Hasura settings (the default): runs everything locally — the Hasura and Qovery stand-ins
+ *   and every handler — with development secrets generated on first run under .local/.
+ * - HASURA_GRAPHQL_ENDPOINT set (in .env or the environment): runs only the handlers, against the
+ *   real Hasura and Qovery named there.
+ */
+
+const envFile = join(ROOT, '.env');
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const actionsPort = port('ACTIONS_PORT', 3000);
+const lambdaPort = port('ACTIONS_LAMBDA_PORT', 3002);
+
+async function main() {
+  if (process.env.HASURA_GRAPHQL_ENDPOINT) return handlersOnly();
+
+  const started = performance.now();
+  const secrets = loadOrCreateSecrets(join(ROOT, '.local'));
+  const stack = await startStack({
+    secrets,
+    dataDir: join(ROOT, '.local', 'pglite'),
+    hasuraPort: port('HASURA_PORT', 8080),
+    qoveryPort: port('QOVERY_STANDIN_PORT', 4001),
+    actionsPort,
+    lambdaPort,
+    onOutput: (chunk) => process.stdout.write(chunk),
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const signup = JSON.stringify({
+    query:
+      'mutation { Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) { accessToken } }',
+  });
+  console.log(`
+AppWrite Cloud is running locally (ready in ${seconds} s) — stand-ins for Hasura and Qovery, no account needed.
+
+  GraphQL (Hasura stand-in)   ${stack.graphqlUrl}
+  Action handlers             ${stack.actionsUrl}/<action>
+  Qovery stand-in             ${stack.qoveryUrl}
+  Admin secret                in .local/dev-secrets.json (HASURA_GRAPHQL_ADMIN_SECRET)
+
+Sign up:
+
+  curl -s ${stack.graphqlUrl} -H 'content-type: application/json' \\
+    -d '${signup}'
+
+Then send the accessToken as "Authorization: Bearer <token>" for CreateProject, StartProject, ...
+Press Ctrl+C to stop.`);
+  await waitForSignal();
+  await stack.close();
+}
+
+async function handlersOnly() {
+  try {
+    loadConfig(process.env, ['core', 'auth', 'qovery']);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(
+        `${error.message}\n\nFix .env (see .env.example), or remove HASURA_GRAPHQL_ENDPOINT to run the local stand-ins.`,
+      );
+      process.exit(1);
+    }
+    throw error;
+  }
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const offline = await startOffline({
+    env,
+    actionsPort,
+    lambdaPort,
+    onOutput: (c) => process.stdout.write(c),
+  });
+  console.log(
+    `\nHandlers are served at http://127.0.0.1:${actionsPort}/<action>, against ${process.env.HASURA_GRAPHQL_ENDPOINT}.`,
+  );
+  await waitForSignal();
+  await stopProcess(offline);
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

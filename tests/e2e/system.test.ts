@@ -1,0 +1,290 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { jwtVerify } from 'jose';
+import { parse as parseYaml } from 'yaml';
+import { SECRET_HEADER } from '../../lib/action';
+import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
+
+/**
+ * The whole system as a user meets it: the Hasura stand-in's /v1/graphql in front of the handlers
+ * served over HTTP by serverless-offline, and the Qovery stand-in behind them.
+ */
+
+const secrets = generateSecrets();
+const jwtKey = new TextEncoder().encode(
+  (JSON.parse(secrets.HASURA_GRAPHQL_JWT_SECRET) as { key: string }).key,
+);
+let stack: Stack;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface GraphQLAnswer {
+  // biome-ignore lint/suspicious/noExplicitAny: answers are read by the assertions that follow
+  data?: Record<string, any> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+async function graphql(query: string, token?: string): Promise<GraphQLAnswer> {
+  const response = await fetch(stack.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as GraphQLAnswer;
+}
+
+async function signup(email: string): Promise<string> {
+  const answer = await graphql(
+    `mutation { Signup(input: {email: "${email}", password: "mysecret"}) { accessToken } }`,
+  );
+  expect(answer.errors).toBeUndefined();
+  return answer.data?.Signup.accessToken as string;
+}
+
+const count = async (table: string) =>
+  (await stack.hasura.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0]?.n;
+
+describe('serverless package', () => {
+  it('builds one artifact per function, offline', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
+    try {
+      await promisify(execFile)(
+        process.execPath,
+        [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'package', '--package', out],
+        {
+          cwd: ROOT,
+          timeout: 180_000,
+          env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+        },
+      );
+      const functions = Object.keys(
+        (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { functions: object }).functions,
+      );
+      expect(functions).toHaveLength(9);
+      for (const name of functions) expect(existsSync(join(out, `${name}.zip`))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 200_000);
+});
+
+describe('the tutorial, end to end', () => {
+  beforeAll(async () => {
+    stack = await startStack({
+      secrets,
+      actionsPort: await freePort(),
+      lambdaPort: await freePort(),
+      qoveryStepMs: 100,
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  let token: string;
+  let projectId: number;
+
+  it('Signup answers an access token Hasura accepts, with role user and the new user id', async () => {
+    const answer = await graphql(`mutation {
+	Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) {
+		accessToken
+	}
+}`);
+    expect(answer.errors).toBeUndefined();
+    token = answer.data?.Signup.accessToken;
+    const { payload } = await jwtVerify(token, jwtKey);
+    expect(payload['https://hasura.io/jwt/claims']).toMatchObject({
+      'x-hasura-default-role': 'user',
+      'x-hasura-allowed-roles': ['user'],
+      'x-hasura-user-id': '1',
+    });
+  });
+
+  it('CreateProject with the Bearer token answers id, name and url', async () => {
+    const answer = await graphql(
+      `mutation {
+	CreateProject(input: {name: "myproject"}) {
+		id
+		name
+		url
+	}
+}`,
+      token,
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.CreateProject).toEqual({
+      id: 1,
+      name: 'myproject',
+      url: expect.stringMatching(/^https:\/\/z[0-9a-f]+-z[0-9a-f]+-gtw\.oom\.sh$/),
+    });
+    projectId = answer.data?.CreateProject.id;
+  });
+
+  it('StartProject answers ok', async () => {
+    const answer = await graphql(
+      `mutation {\n\tStartProject(input: {id: ${projectId}}) {\n\t\tok\n\t}\n}`,
+      token,
+    );
+    expect(answer).toEqual({ data: { StartProject: { ok: true } } });
+  });
+
+  it('lists the user’s projects exactly as the tutorial queries them', async () => {
+    const answer = await graphql(
+      `{\n\tproject(where: {user: {id: {_eq: 1}}}) {\n\t\tid\n\t\tname\n\t\turl\n\t}\n}`,
+      token,
+    );
+    expect(answer).toEqual({
+      data: { project: [{ id: projectId, name: 'myproject', url: expect.stringMatching(/^https:/) }] },
+    });
+  });
+
+  it('ProjectStatus follows the instance to RUNNING', async () => {
+    const until = Date.now() + 10_000;
+    let status = '';
+    while (status !== 'RUNNING' && Date.now() < until) {
+      const answer = await graphql(
+        `query { ProjectStatus(input: {id: ${projectId}}) { id status url } }`,
+        token,
+      );
+      expect(answer.errors).toBeUndefined();
+      status = answer.data?.ProjectStatus.status;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe('RUNNING');
+  });
+
+  describe('a second user', () => {
+    let other: string;
+    beforeAll(async () => {
+      other = await signup('someone@else.com');
+    });
+
+    it('does not see the first user’s project in the listing', async () => {
+      expect(await graphql('{ project { id name url } }', other)).toEqual({ data: { project: [] } });
+      expect(await graphql('{ project(where: {user: {id: {_eq: 1}}}) { id } }', other)).toEqual({
+        data: { project: [] },
+      });
+    });
+
+    it.each([
+      ['StartProject', 'mutation { StartProject(input: {id: ID}) { ok } }'],
+      ['StopProject', 'mutation { StopProject(input: {id: ID}) { ok } }'],
+      ['DeleteProject', 'mutation { DeleteProject(input: {id: ID}) { ok } }'],
+      ['ProjectStatus', 'query { ProjectStatus(input: {id: ID}) { status } }'],
+    ])('cannot %s it: not-found, as for an id that does not exist', async (_name, query) => {
+      const theirs = await graphql(query.replace('ID', String(projectId)), other);
+      const missing = await graphql(query.replace('ID', '999'), other);
+      expect(theirs.errors?.[0]?.extensions?.code).toBe('not-found');
+      expect(theirs.errors?.[0]?.message).toBe(missing.errors?.[0]?.message);
+      expect(await count('project')).toBe(1);
+    });
+
+    it('cannot read password hashes', async () => {
+      const answer = await graphql('{ user { id email password_hash } }', other);
+      expect(answer.errors?.[0]?.extensions?.code).toBe('validation-failed');
+    });
+  });
+
+  it('refuses project actions to anonymous callers', async () => {
+    const answer = await graphql('mutation { CreateProject(input: {name: "x"}) { id } }');
+    expect(answer.errors?.[0]).toMatchObject({
+      message: "field 'CreateProject' not found in type: 'mutation_root'",
+      extensions: { code: 'validation-failed' },
+    });
+  });
+
+  it('refuses a forged call straight to a handler without the shared secret, and changes nothing', async () => {
+    const before = {
+      users: await count('user'),
+      projects: await count('project'),
+      qovery: stack.qovery.calls.length,
+    };
+    const forged = (path: string, action: string, input: unknown) =>
+      fetch(`${stack.actionsUrl}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          action: { name: action },
+          input: { input },
+          session_variables: { 'x-hasura-role': 'user', 'x-hasura-user-id': '1' },
+        }),
+      });
+    for (const response of [
+      await forged('delete-project', 'DeleteProject', { id: projectId }),
+      await forged('signup', 'Signup', { email: 'forged@example.com', password: 'mysecret' }),
+    ]) {
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ extensions: { code: 'unauthorized' } });
+    }
+    expect({
+      users: await count('user'),
+      projects: await count('project'),
+      qovery: stack.qovery.calls.length,
+    }).toEqual(before);
+  });
+
+  it('answers Signup straight from the handler with the secret header, as Hasura calls it', async () => {
+    const response = await fetch(`${stack.actionsUrl}/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SECRET_HEADER]: secrets.ACTIONS_SECRET },
+      body: JSON.stringify({
+        action: { name: 'Signup' },
+        input: { input: { email: 'direct@example.com', password: 'mysecret' } },
+        session_variables: { 'x-hasura-role': 'anonymous' },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const { accessToken } = (await response.json()) as { accessToken: string };
+    const { payload } = await jwtVerify(accessToken, jwtKey);
+    const id = (
+      await stack.hasura.db.query<{ id: number }>(`SELECT id FROM "user" WHERE email = 'direct@example.com'`)
+    ).rows[0]?.id;
+    expect(payload['https://hasura.io/jwt/claims']).toMatchObject({
+      'x-hasura-user-id': String(id),
+      'x-hasura-default-role': 'user',
+    });
+  });
+
+  it('Signin and RefreshToken work through Hasura too', async () => {
+    const signin = await graphql(
+      'mutation { Signin(input: {email: "PJeziorowski@qovery.com ", password: "mysecret"}) { accessToken refreshToken } }',
+    );
+    expect(signin.errors).toBeUndefined();
+    const refresh = await graphql(
+      `mutation { RefreshToken(input: {refreshToken: "${signin.data?.Signin.refreshToken}"}) { accessToken refreshToken } }`,
+    );
+    expect(refresh.data?.RefreshToken.accessToken).toEqual(expect.any(String));
+    const wrong = await graphql(
+      'mutation { Signin(input: {email: "pjeziorowski@qovery.com", password: "wrong-one"}) { accessToken } }',
+    );
+    expect(wrong.errors?.[0]).toMatchObject({
+      message: 'Wrong email or password.',
+      extensions: { code: 'invalid-credentials' },
+    });
+  });
+
+  it('StopProject then DeleteProject answer ok, and the instance is gone from Hasura and Qovery', async () => {
+    expect(await graphql(`mutation { StopProject(input: {id: ${projectId}}) { ok } }`, token)).toEqual({
+      data: { StopProject: { ok: true } },
+    });
+    expect(await graphql(`mutation { DeleteProject(input: {id: ${projectId}}) { ok } }`, token)).toEqual({
+      data: { DeleteProject: { ok: true } },
+    });
+    expect(await graphql('{ project { id } }', token)).toEqual({ data: { project: [] } });
+    expect(stack.qovery.calls.some((c) => c.method === 'DELETE')).toBe(true);
+  });
+});

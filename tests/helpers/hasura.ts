@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { createHasuraClient, type HasuraClient } from '../../lib/hasura/client';
+import { createHasuraEngine, type HasuraEngine, loadProject, openDatabase } from '../../sandbox/hasura';
+
+export const METADATA_DIR = resolve(__dirname, '../../hasura-metadata');
+export const HASURA_ADMIN_SECRET = 'test-hasura-admin-secret';
+
+export interface TestHasura {
+  db: PGlite;
+  engine: HasuraEngine;
+  /** Our Hasura client, its HTTP faked at the boundary: fetch goes straight into the stand-in engine. */
+  client: HasuraClient;
+  /** How many GraphQL requests the client sent, by operation name. */
+  calls: string[];
+  close(): Promise<void>;
+}
+
+/** The Hasura stand-in over an in-memory PostgreSQL with this repository's migrations and metadata. */
+export async function startTestHasura(env: Record<string, string> = {}): Promise<TestHasura> {
+  const db = await openDatabase({ migrations: loadProject(METADATA_DIR).migrations });
+  const engine = await createHasuraEngine({
+    projectDir: METADATA_DIR,
+    db,
+    env: {
+      HASURA_GRAPHQL_ADMIN_SECRET: HASURA_ADMIN_SECRET,
+      HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({
+        type: 'HS256',
+        key: 'test-jwt-key-that-is-at-least-32-characters',
+      }),
+      HASURA_GRAPHQL_UNAUTHORIZED_ROLE: 'anonymous',
+      ACTIONS_BASE_URL: 'http://127.0.0.1:9',
+      ACTIONS_SECRET: 'unused',
+      ...env,
+    },
+  });
+  const calls: string[] = [];
+  const fetch: typeof globalThis.fetch = async (_url, init) => {
+    const request = JSON.parse(String(init?.body)) as {
+      query: string;
+      variables?: Record<string, unknown>;
+      operationName?: string;
+    };
+    calls.push(request.operationName ?? '(anonymous)');
+    const { status, body } = await engine.execute({
+      ...request,
+      headers: Object.fromEntries(new Headers(init?.headers)),
+    });
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  };
+  const client = createHasuraClient({
+    endpoint: 'http://hasura.test/v1/graphql',
+    adminSecret: HASURA_ADMIN_SECRET,
+    timeoutMs: 5000,
+    fetch,
+  });
+  return { db, engine, client, calls, close: () => db.close() };
+}

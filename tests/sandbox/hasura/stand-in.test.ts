@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type HasuraStandIn, loadProject, startHasuraStandIn } from '../../../sandbox/hasura';
+import { ADMIN_SECRET, BLOG_PROJECT, baseEnv, REPO_PROJECT } from './helpers';
+
+describe('the project loader', () => {
+  it('reads tables, relationships, permissions and actions through !include', () => {
+    const project = loadProject(REPO_PROJECT);
+    expect(project.tables.map((t) => t.table.name)).toEqual([
+      'project',
+      'refresh_token',
+      'signin_failure',
+      'user',
+    ]);
+    const user = project.tables.find((t) => t.table.name === 'user');
+    expect(user?.relationships).toEqual([
+      {
+        name: 'projects',
+        type: 'array',
+        using: {
+          foreignKey: { kind: 'remote', table: { schema: 'public', name: 'project' }, columns: ['owner_id'] },
+        },
+      },
+    ]);
+    expect(user?.select.get('user')?.columns).toEqual(['created_at', 'email', 'id']);
+    const createProject = project.actions.find((a) => a.name === 'CreateProject');
+    expect(createProject).toMatchObject({
+      type: 'mutation',
+      handler: '{{ACTIONS_BASE_URL}}/create-project',
+      forwardClientHeaders: false,
+      headers: [{ name: 'x-actions-secret', valueFromEnv: 'ACTIONS_SECRET' }],
+      timeoutSeconds: 30,
+      roles: ['user'],
+    });
+    expect(project.actions.find((a) => a.name === 'ProjectStatus')?.type).toBe('query');
+  });
+
+  it('lists migrations in version order', () => {
+    expect(loadProject(BLOG_PROJECT).migrations.map((m) => `${m.version}_${m.name}`)).toEqual([
+      '1700000000000_blog',
+      '1700000000001_notes',
+    ]);
+  });
+});
+
+describe('startHasuraStandIn', () => {
+  let standIn: HasuraStandIn;
+
+  beforeAll(async () => {
+    standIn = await startHasuraStandIn({ projectDir: REPO_PROJECT, env: baseEnv() });
+  });
+
+  afterAll(() => standIn.close());
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(standIn.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  it('listens on 127.0.0.1 and answers GET /healthz with 200 OK', async () => {
+    expect(standIn.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${standIn.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('OK');
+  });
+
+  it('serves POST /v1/graphql and answers errors with HTTP 200', async () => {
+    const ok = await post({ query: '{ user { id } }' }, { 'x-hasura-admin-secret': ADMIN_SECRET });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ data: { user: [] } });
+    const denied = await post({ query: '{ user { id } }' }, { 'x-hasura-admin-secret': 'wrong' });
+    expect(denied.status).toBe(200);
+    expect(await denied.json()).toEqual({
+      errors: [
+        {
+          message: 'invalid x-hasura-admin-secret/x-hasura-access-key',
+          extensions: { path: '$', code: 'access-denied' },
+        },
+      ],
+    });
+  });
+
+  it('answers batched requests with a list', async () => {
+    const response = await post([{ query: '{ a: __typename }' }, { query: 'mutation { b: __typename }' }], {
+      'x-hasura-admin-secret': ADMIN_SECRET,
+    });
+    expect(await response.json()).toEqual([{ data: { a: 'query_root' } }, { data: { b: 'mutation_root' } }]);
+  });
+
+  it('exposes the database for seeding', async () => {
+    await standIn.db.exec(
+      `INSERT INTO public."user" (email, password_hash) VALUES ('seed@example.com', 'h')`,
+    );
+    const response = await post({ query: '{ user { email } }' }, { 'x-hasura-admin-secret': ADMIN_SECRET });
+    expect(await response.json()).toEqual({ data: { user: [{ email: 'seed@example.com' }] } });
+  });
+
+  it('answers unknown paths with 404', async () => {
+    const response = await fetch(`${standIn.url}/v2/query`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('an on-disk database', () => {
+  it('is migrated once and keeps its data across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hasura-stand-in-test-'));
+    try {
+      const first = await startHasuraStandIn({ projectDir: BLOG_PROJECT, dataDir, env: baseEnv() });
+      await first.db.exec(`INSERT INTO public.author (name, tenant) VALUES ('kept', 'acme')`);
+      await first.close();
+      const second = await startHasuraStandIn({ projectDir: BLOG_PROJECT, dataDir, env: baseEnv() });
+      try {
+        const versions = await second.db.query<{ version: string }>(
+          'SELECT version::text AS version FROM hdb_catalog.schema_migrations ORDER BY version',
+        );
+        expect(versions.rows.map((r) => r.version)).toEqual(['1700000000000', '1700000000001']);
+        const authors = await second.db.query<{ name: string }>('SELECT name FROM public.author');
+        expect(authors.rows).toEqual([{ name: 'kept' }]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

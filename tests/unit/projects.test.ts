@@ -1,0 +1,273 @@
+import { AppError } from '../../lib/errors';
+import type { HasuraClient } from '../../lib/hasura/client';
+import { createLogger } from '../../lib/log';
+import { type Caller, createProjects } from '../../lib/projects';
+import { createQoveryClient } from '../../lib/qovery/client';
+import { createInstances } from '../../lib/qovery/instances';
+import { type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
+import { startTestHasura, type TestHasura } from '../helpers/hasura';
+
+const TOKEN = 'qov-test-token';
+const PROJECT = '00000000-0000-4000-8000-0000000000aa';
+const log = createLogger({ level: 'silent' });
+
+let hasura: TestHasura;
+let qovery: QoveryStandIn;
+
+beforeAll(async () => {
+  [hasura, qovery] = await Promise.all([
+    startTestHasura(),
+    startQoveryStandIn({ token: TOKEN, stepMs: 30, projectIds: [PROJECT] }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([hasura.close(), qovery.close()]);
+});
+beforeEach(async () => {
+  qovery.faults.clear();
+  for (const id of [...qovery.state.environments.keys()]) qovery.state.environments.delete(id);
+  qovery.calls.length = 0;
+  await hasura.db.exec(`TRUNCATE refresh_token, signin_failure, project, "user" RESTART IDENTITY CASCADE;
+    INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x'), ('bob@example.com', 'x');`);
+});
+
+function projects(options: { maxProjectsPerUser?: number; hasura?: HasuraClient; timeoutMs?: number } = {}) {
+  const client = createQoveryClient({
+    baseUrl: qovery.url,
+    token: TOKEN,
+    timeoutMs: options.timeoutMs ?? 2000,
+    retries: 2,
+    sleep: async () => {},
+  });
+  const instances = createInstances({
+    client,
+    settings: {
+      apiUrl: qovery.url,
+      token: TOKEN,
+      projectId: PROJECT,
+      registryId: 'docker-hub',
+      appwriteImageTag: '1.6.1',
+    },
+    log,
+    cleanupTimeoutMs: 2000,
+    cleanupRecheckMs: 50,
+  });
+  return createProjects({
+    hasura: options.hasura ?? hasura.client,
+    instances,
+    maxProjectsPerUser: options.maxProjectsPerUser ?? 3,
+    cleanupTimeoutMs: 2000,
+  });
+}
+
+const ada = (): Caller => ({ userId: 1, deadline: Date.now() + 20_000, log });
+const bob = (): Caller => ({ userId: 2, deadline: Date.now() + 20_000, log });
+const rows = async (sql: string) => (await hasura.db.query<Record<string, unknown>>(sql)).rows;
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof AppError ? e.code : e),
+  );
+const liveEnvironments = () => [...qovery.state.environments.values()].filter((e) => e.state !== 'DELETED');
+const waitFor = async (check: () => Promise<boolean> | boolean, ms = 3000) => {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('CreateProject', () => {
+  it('creates an environment with AppWrite, MariaDB and Redis, and stores the row with every Qovery id', async () => {
+    const created = await projects().create('myproject', ada());
+    expect(created).toEqual({
+      id: 1,
+      name: 'myproject',
+      url: expect.stringMatching(/^https:\/\/z[0-9a-f]{8}-z[0-9a-f]{8}-gtw\.oom\.sh$/),
+    });
+    const [row] = await rows('SELECT * FROM project');
+    expect(row).toMatchObject({
+      id: 1,
+      owner_id: 1,
+      name: 'myproject',
+      status: 'STOPPED',
+      url: created.url,
+      slot: 1,
+    });
+    for (const column of [
+      'qovery_environment_id',
+      'qovery_appwrite_id',
+      'qovery_mariadb_id',
+      'qovery_redis_id',
+    ])
+      expect(row?.[column]).toEqual(expect.any(String));
+    const [environment] = liveEnvironments();
+    expect(environment?.resource.id).toBe(row?.qovery_environment_id);
+    expect(environment?.resource.name).toBe('appwrite-1');
+    const services = [...qovery.state.services.values()].filter(
+      (s) => s.environmentId === row?.qovery_environment_id,
+    );
+    expect(services.map((s) => s.resource.name).sort()).toEqual(['appwrite', 'mariadb', 'redis']);
+  });
+
+  it('names environments from our ids, so two projects with the same name do not collide', async () => {
+    await projects().create('same', ada());
+    await projects().create('same', bob());
+    expect(
+      liveEnvironments()
+        .map((e) => e.resource.name)
+        .sort(),
+    ).toEqual(['appwrite-1', 'appwrite-2']);
+  });
+
+  it('holds the quota under 20 simultaneous calls: exactly 3 instances, and nothing else left', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => code(projects().create(`p${i}`, ada()))),
+    );
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(3);
+    expect(outcomes.filter((o) => o === 'quota-exceeded')).toHaveLength(17);
+    expect(await rows('SELECT count(*)::int AS n FROM project WHERE owner_id = 1')).toEqual([{ n: 3 }]);
+    expect(liveEnvironments()).toHaveLength(3);
+  });
+
+  it('frees a quota slot when a project is deleted', async () => {
+    const p = projects({ maxProjectsPerUser: 1 });
+    const first = await p.create('one', ada());
+    expect(await code(p.create('two', ada()))).toBe('quota-exceeded');
+    await p.remove(first.id, ada());
+    expect(await code(p.create('two', ada()))).toBe('ok');
+  });
+
+  const steps: [string, string, RegExp][] = [
+    ['creating the environment', 'POST', /^\/project\/[^/]+\/environment$/],
+    ['creating a container', 'POST', /^\/environment\/[^/]+\/container$/],
+    ['creating the Redis database', 'POST', /^\/environment\/[^/]+\/database$/],
+    ['importing variables and secrets', 'POST', /^\/container\/[^/]+\/environmentVariable\/import$/],
+    ['reading the public link', 'GET', /^\/container\/[^/]+\/link$/],
+  ];
+  const faults: [string, { status?: number; drop?: boolean; delayMs?: number; times?: number }][] = [
+    ['a 500', { status: 500, times: Number.POSITIVE_INFINITY }],
+    ['a 429', { status: 429, times: Number.POSITIVE_INFINITY }],
+    ['a dropped connection', { drop: true, times: Number.POSITIVE_INFINITY }],
+    ['a timeout', { delayMs: 2500, times: Number.POSITIVE_INFINITY }],
+  ];
+  describe.each(steps)('when Qovery fails while %s', (_step, method, path) => {
+    it.each(faults)(
+      'with %s, answers an infrastructure error and leaves nothing behind',
+      async (_fault, fault) => {
+        qovery.faults.inject({ method, path, ...fault });
+        const outcome = await code(projects({ timeoutMs: 800 }).create('myproject', ada()));
+        expect(['infrastructure-unavailable', 'infrastructure-conflict', 'internal-error']).toContain(outcome);
+        qovery.faults.clear();
+        await waitFor(() => liveEnvironments().length === 0);
+        expect(await rows('SELECT * FROM project')).toEqual([]);
+      },
+    );
+  });
+
+  it('removes the environment again when the row cannot be saved after provisioning', async () => {
+    const failing: HasuraClient = {
+      request: (doc, variables, options) =>
+        String(doc).includes('mutation SaveProvisionedProject')
+          ? Promise.reject(new Error('Hasura is down'))
+          : hasura.client.request(doc, variables, options),
+    };
+    expect(await code(projects({ hasura: failing }).create('myproject', ada()))).toEqual(
+      new Error('Hasura is down'),
+    );
+    await waitFor(() => liveEnvironments().length === 0);
+    expect(await rows('SELECT * FROM project')).toEqual([]);
+  });
+});
+
+describe('StartProject, StopProject, ProjectStatus', () => {
+  it('starts, reports the status as it moves, and writes it back to the row', async () => {
+    const { id } = await projects().create('myproject', ada());
+    await expect(projects().start(id, ada())).resolves.toEqual({ ok: true });
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STARTING' }]);
+    await waitFor(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'RUNNING' }]);
+    expect(await projects().status(id, ada())).toEqual({
+      id,
+      status: 'RUNNING',
+      url: expect.stringMatching(/^https:/),
+    });
+  });
+
+  it('is idempotent: starting a running instance is ok and deploys nothing', async () => {
+    const { id } = await projects().create('myproject', ada());
+    await projects().start(id, ada());
+    await waitFor(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    const deploys = () =>
+      qovery.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/deploy')).length;
+    const before = deploys();
+    await expect(projects().start(id, ada())).resolves.toEqual({ ok: true });
+    expect(deploys()).toBe(before);
+  });
+
+  it('stops, and stopping a stopped instance is ok and stops nothing', async () => {
+    const { id } = await projects().create('myproject', ada());
+    await projects().start(id, ada());
+    await waitFor(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    await expect(projects().stop(id, ada())).resolves.toEqual({ ok: true });
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STOPPING' }]);
+    await waitFor(async () => (await projects().status(id, ada())).status === 'STOPPED');
+    const stops = () => qovery.calls.filter((c) => c.path.endsWith('/stop')).length;
+    const before = stops();
+    await expect(projects().stop(id, ada())).resolves.toEqual({ ok: true });
+    expect(stops()).toBe(before);
+  });
+
+  it.each(['start', 'stop', 'status', 'remove'] as const)(
+    '%s answers not-found for another user’s project and for an unknown id, touching nothing',
+    async (method) => {
+      const { id } = await projects().create('myproject', ada());
+      qovery.calls.length = 0;
+      expect(await code(projects()[method](id, bob()))).toBe('not-found');
+      expect(await code(projects()[method](999, ada()))).toBe('not-found');
+      expect(qovery.calls).toEqual([]);
+      expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STOPPED' }]);
+    },
+  );
+
+  it('maps a Qovery failure on start to an infrastructure error and keeps the status', async () => {
+    const { id } = await projects().create('myproject', ada());
+    qovery.faults.inject({ method: 'POST', path: /\/deploy$/, status: 503, times: Number.POSITIVE_INFINITY });
+    expect(await code(projects().start(id, ada()))).toBe('infrastructure-unavailable');
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STOPPED' }]);
+  });
+});
+
+describe('DeleteProject', () => {
+  it('deletes the environment on Qovery, then the row', async () => {
+    const { id } = await projects().create('myproject', ada());
+    await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
+    expect(await rows('SELECT * FROM project')).toEqual([]);
+    expect(qovery.calls.some((c) => c.method === 'DELETE' && /^\/environment\/[^/]+$/.test(c.path))).toBe(
+      true,
+    );
+  });
+
+  it('succeeds when the environment is already gone on Qovery', async () => {
+    const { id } = await projects().create('myproject', ada());
+    qovery.state.environments.clear();
+    await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
+    expect(await rows('SELECT * FROM project')).toEqual([]);
+  });
+
+  it('keeps the row, marked DELETING, when Qovery cannot delete; a retry finishes the job', async () => {
+    const { id } = await projects().create('myproject', ada());
+    qovery.faults.inject({
+      method: 'DELETE',
+      path: /^\/environment\//,
+      status: 503,
+      times: Number.POSITIVE_INFINITY,
+    });
+    expect(await code(projects().remove(id, ada()))).toBe('infrastructure-unavailable');
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'DELETING' }]);
+    expect(await code(projects().start(id, ada()))).toBe('project-busy');
+    qovery.faults.clear();
+    await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
+    expect(await rows('SELECT * FROM project')).toEqual([]);
+  });
+});

@@ -1,0 +1,187 @@
+import { jwtVerify } from 'jose';
+import { createPasswords } from '../../lib/auth/passwords';
+import { createAccessTokens, hashRefreshToken } from '../../lib/auth/tokens';
+import { AppError } from '../../lib/errors';
+import { createUsers } from '../../lib/users';
+import { startTestHasura, type TestHasura } from '../helpers/hasura';
+
+const key = new TextEncoder().encode('test-jwt-key-that-is-at-least-32-characters');
+const jwt = { key, claimsNamespace: 'https://hasura.io/jwt/claims', claimsFormat: 'json' as const };
+
+let hasura: TestHasura;
+let clock = Date.now();
+
+beforeAll(async () => {
+  hasura = await startTestHasura();
+});
+afterAll(() => hasura.close());
+beforeEach(async () => {
+  clock = Date.now();
+  await hasura.db.exec('TRUNCATE refresh_token, signin_failure, project, "user" RESTART IDENTITY CASCADE');
+  hasura.calls.length = 0;
+});
+
+function users(overrides: { signinMaxFailures?: number } = {}) {
+  return createUsers({
+    hasura: hasura.client,
+    passwords: createPasswords(10),
+    accessTokens: createAccessTokens(jwt, 900, () => clock),
+    config: { refreshTokenTtlSeconds: 3600, signinMaxFailures: 3, signinWindowSeconds: 300, ...overrides },
+    now: () => clock,
+  });
+}
+
+const rows = async (sql: string) => (await hasura.db.query<Record<string, unknown>>(sql)).rows;
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (error: unknown) => (error instanceof AppError ? error.code : error),
+  );
+
+describe('Signup', () => {
+  it('stores the user with a bcrypt hash and answers an access token for that user', async () => {
+    const { accessToken, refreshToken } = await users().signup({
+      email: 'ada@example.com',
+      password: 'correct horse',
+    });
+    const [user] = await rows('SELECT id, email, password_hash FROM "user"');
+    expect(user).toMatchObject({ id: 1, email: 'ada@example.com' });
+    expect(String(user?.password_hash)).toMatch(/^\$2[ab]\$10\$/);
+    const { payload } = await jwtVerify(accessToken, key);
+    expect(payload['https://hasura.io/jwt/claims']).toMatchObject({
+      'x-hasura-user-id': '1',
+      'x-hasura-default-role': 'user',
+    });
+    expect(refreshToken).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('stores only the hash of the refresh token', async () => {
+    const { refreshToken } = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const stored = await rows('SELECT token_hash FROM refresh_token');
+    expect(stored).toEqual([{ token_hash: hashRefreshToken(refreshToken) }]);
+    expect(JSON.stringify(await rows('SELECT * FROM refresh_token'))).not.toContain(refreshToken);
+  });
+
+  it('refuses an email that is taken, whatever its case, and writes nothing', async () => {
+    await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    // The input schema lower-cases; the database refuses anything else as well.
+    expect(await code(users().signup({ email: 'ada@example.com', password: 'another one' }))).toBe(
+      'email-already-in-use',
+    );
+    await expect(
+      hasura.db.query(`INSERT INTO "user" (email, password_hash) VALUES ('Ada@Example.com', 'x')`),
+    ).rejects.toThrow(/user_email_normalized/);
+    expect(await rows('SELECT count(*)::int AS n FROM "user"')).toEqual([{ n: 1 }]);
+  });
+});
+
+describe('Signin', () => {
+  beforeEach(() => users().signup({ email: 'ada@example.com', password: 'correct horse' }));
+
+  it('answers tokens for the right password', async () => {
+    const { accessToken } = await users().signin({ email: 'ada@example.com', password: 'correct horse' });
+    const { payload } = await jwtVerify(accessToken, key);
+    expect(payload.sub).toBe('1');
+  });
+
+  it('gives an unknown email and a wrong password the same error, through the same calls', async () => {
+    hasura.calls.length = 0;
+    const wrong = await users()
+      .signin({ email: 'ada@example.com', password: 'wrong horse' })
+      .catch((e: unknown) => e);
+    const wrongCalls = [...hasura.calls];
+    hasura.calls.length = 0;
+    const unknown = await users()
+      .signin({ email: 'bob@example.com', password: 'wrong horse' })
+      .catch((e: unknown) => e);
+    expect(wrong).toEqual(unknown);
+    expect(wrong).toMatchObject({ code: 'invalid-credentials', message: 'Wrong email or password.' });
+    expect(hasura.calls).toEqual(wrongCalls);
+  });
+
+  it('limits failed attempts per email, even with the right password, until the window passes', async () => {
+    for (let i = 0; i < 3; i++)
+      expect(await code(users().signin({ email: 'ada@example.com', password: 'nope-nope' }))).toBe(
+        'invalid-credentials',
+      );
+    const limited = await users()
+      .signin({ email: 'ada@example.com', password: 'correct horse' })
+      .catch((e: unknown) => e);
+    expect(limited).toMatchObject({
+      code: 'too-many-attempts',
+      details: { retryAfterSeconds: expect.any(Number) },
+    });
+    expect((limited as AppError).details?.retryAfterSeconds).toBeLessThanOrEqual(300);
+    // Another email is not affected.
+    await users().signup({ email: 'bob@example.com', password: 'correct horse' });
+    expect(await code(users().signin({ email: 'bob@example.com', password: 'correct horse' }))).toBe('ok');
+    clock += 301_000;
+    expect(await code(users().signin({ email: 'ada@example.com', password: 'correct horse' }))).toBe('ok');
+  });
+
+  it('counts attempts on unknown emails too, and keeps the count in the database', async () => {
+    for (let i = 0; i < 3; i++)
+      await code(users().signin({ email: 'ghost@example.com', password: 'whatever1' }));
+    expect(
+      await rows(`SELECT count(*)::int AS n FROM signin_failure WHERE email = 'ghost@example.com'`),
+    ).toEqual([{ n: 3 }]);
+    // A new service instance (another Lambda) sees the same count.
+    expect(await code(users().signin({ email: 'ghost@example.com', password: 'whatever1' }))).toBe(
+      'too-many-attempts',
+    );
+  });
+
+  it('forgets the failures of an email after a successful sign-in', async () => {
+    await code(users().signin({ email: 'ada@example.com', password: 'nope-nope' }));
+    await users().signin({ email: 'ada@example.com', password: 'correct horse' });
+    expect(await rows('SELECT count(*)::int AS n FROM signin_failure')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('RefreshToken and Signout', () => {
+  it('rotates: the new token works, the old one stops working', async () => {
+    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const second = await users().refresh(first.refreshToken);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    const { payload } = await jwtVerify(second.accessToken, key);
+    expect(payload.sub).toBe('1');
+    const third = await users().refresh(second.refreshToken);
+    expect(third.refreshToken).toEqual(expect.any(String));
+  });
+
+  it('revokes the whole family when a rotated token is presented again', async () => {
+    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const second = await users().refresh(first.refreshToken);
+    expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
+    // The thief's replay also kills the legitimate successor.
+    expect(await code(users().refresh(second.refreshToken))).toBe('invalid-refresh-token');
+    expect(await rows('SELECT count(*)::int AS n FROM refresh_token WHERE revoked_at IS NULL')).toEqual([
+      { n: 0 },
+    ]);
+  });
+
+  it('lets only one of two simultaneous rotations of the same token through', async () => {
+    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const outcomes = await Promise.all([
+      code(users().refresh(first.refreshToken)),
+      code(users().refresh(first.refreshToken)),
+    ]);
+    expect(outcomes.filter((o) => o === 'ok').length).toBeLessThanOrEqual(1);
+    expect(outcomes).toContain('invalid-refresh-token');
+  });
+
+  it('refuses unknown and expired tokens', async () => {
+    expect(await code(users().refresh('made-up-token'))).toBe('invalid-refresh-token');
+    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    clock += 3601_000;
+    expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
+  });
+
+  it('signs out: the token is revoked, and signing out twice is fine', async () => {
+    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
+    expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
+    await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
+    await expect(users().signout('never-issued')).resolves.toEqual({ ok: true });
+  });
+});
