@@ -1,3 +1,5 @@
+import type { QoverySettings } from './qovery/blueprint';
+
 /**
  * Settings, read once per cold start and validated. Every missing or invalid variable is reported
  * together in one ConfigError; secrets never have defaults and their values never appear in
@@ -40,14 +42,7 @@ export interface AuthConfig {
   signinWindowSeconds: number;
 }
 
-export interface QoveryConfig {
-  apiUrl: string;
-  token: string;
-  projectId: string;
-  clusterId?: string;
-  registryId: string;
-  appwriteImageTag: string;
-  templateEnvironmentId?: string;
+export interface QoveryConfig extends QoverySettings {
   maxProjectsPerUser: number;
   /** Overall time an action may spend, well inside Hasura's and API Gateway's 30 s. */
   actionBudgetMs: number;

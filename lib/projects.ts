@@ -5,12 +5,12 @@ import {
   FindOwnProject,
   type ProjectRow,
   ProjectSlots,
-  type ProjectStatus,
   RemoveProject,
   SaveProvisionedProject,
   UpdateProject,
 } from './hasura/documents';
 import type { Logger } from './log';
+import type { ProjectStatus } from './project-status';
 import { isQoveryError, toAppError } from './qovery/client';
 import type { Instances } from './qovery/instances';
 

@@ -1,3 +1,4 @@
+import type { ProjectStatus } from '../project-status';
 import { document } from './client';
 
 /**
@@ -133,15 +134,6 @@ export const RevokeRefreshToken = document<
   }`);
 
 // ---- projects ---------------------------------------------------------------------------------
-
-export type ProjectStatus =
-  | 'CREATING'
-  | 'STARTING'
-  | 'RUNNING'
-  | 'STOPPING'
-  | 'STOPPED'
-  | 'DELETING'
-  | 'ERROR';
 
 export interface ProjectRow {
   id: number;

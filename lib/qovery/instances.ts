@@ -25,6 +25,7 @@ import type {
   StateEnum,
 } from 'qovery-typescript-axios';
 import { AppError } from '../errors';
+import type { ProjectStatus } from '../project-status';
 import {
   appwriteContainer,
   appwriteVariables,
@@ -55,14 +56,7 @@ export const ROUND_TRIPS = {
   url: 1,
 } as const;
 
-export type ProjectStatus =
-  | 'CREATING'
-  | 'STARTING'
-  | 'RUNNING'
-  | 'STOPPING'
-  | 'STOPPED'
-  | 'DELETING'
-  | 'ERROR';
+export type { ProjectStatus };
 
 /**
  * Every Qovery environment state, mapped to our project status. A new Qovery state fails to

@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { Kind, type ObjectTypeDefinitionNode, parse } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { SECRET_HEADER } from '../../lib/action';
+import { PROJECT_STATUSES } from '../../lib/project-status';
 import { type BoolExp, loadProject, openDatabase } from '../../sandbox/hasura';
 import { METADATA_DIR } from '../helpers/hasura';
 
@@ -237,6 +238,14 @@ describe('migrations', () => {
         for (const c of fk.columns) expect(owner).toContain(c);
       }
     }
+  });
+
+  it('allow exactly the project statuses the code knows', async () => {
+    const { rows } = await db.query<{ def: string }>(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'project_status_known'`,
+    );
+    const listed = [...(rows[0]?.def ?? '').matchAll(/'([A-Z]+)'/g)].map((m) => m[1]);
+    expect(listed.sort()).toEqual([...PROJECT_STATUSES].sort());
   });
 
   it('apply on a real PostgreSQL and roll back to nothing with the down migrations', async () => {

@@ -157,7 +157,9 @@ describe('CreateProject', () => {
       async (_fault, fault) => {
         qovery.faults.inject({ method, path, ...fault });
         const outcome = await code(projects({ timeoutMs: 800 }).create('myproject', ada()));
-        expect(['infrastructure-unavailable', 'infrastructure-conflict', 'internal-error']).toContain(outcome);
+        expect(['infrastructure-unavailable', 'infrastructure-conflict', 'internal-error']).toContain(
+          outcome,
+        );
         qovery.faults.clear();
         await waitFor(() => liveEnvironments().length === 0);
         expect(await rows('SELECT * FROM project')).toEqual([]);
