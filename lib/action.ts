@@ -106,8 +106,11 @@ export function actionHandler<S extends v.GenericSchema, O, D, A extends Access>
       role,
       userId,
     };
-    if (outcome === 'internal-error')
-      log.error('action failed unexpectedly', { ...fields, error: request.error });
+    const error = request.error;
+    if (outcome === 'internal-error') log.error('action failed unexpectedly', { ...fields, error });
+    // An expected failure caused by an upstream (Qovery down, say): keep the cause for operators.
+    else if (error instanceof AppError && error.cause !== undefined)
+      log.warn('action', { ...fields, cause: error.cause });
     else log.info('action', fields);
   };
 
@@ -155,13 +158,13 @@ export function actionHandler<S extends v.GenericSchema, O, D, A extends Access>
     },
   };
 
-  return middy<ActionEvent<v.InferOutput<S>>, Result, Error, Context, State>()
-    .use([logInvocation, hasuraErrors, sharedSecret, hasuraPayload] as middy.MiddlewareObj[])
+  return middy<ActionEvent<unknown>, Result, Error, Context, State>()
+    .use([logInvocation, hasuraErrors, sharedSecret, hasuraPayload])
     .handler(async (event) => {
       if (!event.call) throw new Error('the payload middleware did not run');
       const output = await action.run(event.call as ActionCall<v.InferOutput<S>, A>, deps);
       return json(200, output);
-    }) as unknown as ActionHandler;
+    });
 }
 
 function digest(value: string): Buffer {
@@ -174,8 +177,12 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return undefined;
 }
 
+/** Hasura's payloads are small; anything bigger is refused before it is parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 function parseJson(event: APIGatewayProxyEventV2): unknown {
-  if (!event.body) return undefined;
+  if (!event.body || event.body.length > MAX_BODY_BYTES * (event.isBase64Encoded ? 4 / 3 : 1))
+    return undefined;
   try {
     const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     return JSON.parse(text);

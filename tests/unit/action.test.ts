@@ -66,6 +66,14 @@ describe('action middleware', () => {
     ['a body that is not JSON', 'not json'],
     ['a body without session variables', JSON.stringify({ action: { name: 'Echo' }, input: { input: {} } })],
     ['a body without the action', JSON.stringify({ input: { input: {} }, session_variables: {} })],
+    [
+      'a body over 64 KiB',
+      JSON.stringify({
+        action: { name: 'Echo' },
+        input: { input: { name: 'x'.repeat(70_000) } },
+        session_variables: {},
+      }),
+    ],
   ])('answers invalid-payload for %s', async (_label, body) => {
     const { handler, run } = setup();
     const answer = await invoke(handler, actionEvent('Echo', {}, { body }));
@@ -162,6 +170,21 @@ describe('action middleware', () => {
     expect(line).toMatchObject({ action: 'Echo', outcome: 'internal-error', requestId: 'aws-req-1' });
     expect(memory.text()).toContain('upstream said');
     expect(memory.text()).not.toContain(TEST_SECRET);
+  });
+
+  it('logs the upstream cause of an expected failure for operators, not for the client', async () => {
+    const { handler, memory } = setup('public', async () => {
+      throw new AppError('infrastructure-unavailable', { cause: new Error('Qovery answered 503') });
+    });
+    const answer = await invoke(handler, actionEvent('Echo', { name: 'ada' }));
+    expect(JSON.stringify(answer.body)).not.toContain('503');
+    expect(memory.lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        outcome: 'infrastructure-unavailable',
+        cause: expect.objectContaining({ message: 'Qovery answered 503' }),
+      }),
+    ]);
   });
 
   it('writes one log line per invocation with action, outcome, duration and request id, and no input', async () => {
