@@ -89,6 +89,17 @@ describe('CreateProject handler', () => {
     expect(answer.status).toBe(200);
   });
 
+  it('refuses anonymous callers and creates nothing', async () => {
+    const { CreateProject, projects } = setup();
+    const answer = await invoke(
+      CreateProject,
+      actionEvent('CreateProject', { name: 'p' }, { session: { 'x-hasura-role': 'anonymous' } }),
+    );
+    expect(answer.status).toBe(403);
+    expect(answer.body.extensions?.code).toBe('role-not-allowed');
+    expect(projects.create).not.toHaveBeenCalled();
+  });
+
   it('passes quota-exceeded through with its limit', async () => {
     const { CreateProject, projects } = setup();
     projects.create.mockRejectedValueOnce(new AppError('quota-exceeded', { details: { limit: 3 } }));
