@@ -1,0 +1,271 @@
+/**
+ * The warm-overhead reference: each action written by hand as plainly as possible. Same upstream
+ * calls (same documents, same Qovery requests and bodies, same bcrypt cost, same JWT claims) but
+ * no middleware, no validation, no logging, no timeouts or retries, no client libraries: raw
+ * `fetch`, `JSON`, node:crypto and bcryptjs. The bench checks that each makes exactly the round
+ * trips its real counterpart makes.
+ */
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import * as documents from '../../lib/hasura/documents';
+import {
+  appwriteContainer,
+  appwriteVariables,
+  environmentRequest,
+  generateSecrets,
+  mariadbContainer,
+  mariadbVariables,
+  type QoverySettings,
+  redisDatabase,
+  variablesImport,
+} from '../../lib/qovery/blueprint';
+
+interface Event {
+  body?: string;
+}
+type Answer = { statusCode: number; headers: Record<string, string>; body: string };
+type Bare = (event: Event) => Promise<Answer>;
+
+const env = process.env as Record<string, string>;
+const jwtKey = (JSON.parse(env.HASURA_GRAPHQL_JWT_SECRET ?? '{}') as { key: string }).key;
+const cost = Number(env.BCRYPT_COST ?? 10);
+const settings: QoverySettings = {
+  apiUrl: env.QOVERY_API_URL ?? '',
+  token: env.QOVERY_API_TOKEN ?? '',
+  projectId: env.QOVERY_PROJECT_ID ?? '',
+  registryId: env.QOVERY_REGISTRY_ID ?? '',
+  appwriteImageTag: '1.6.1',
+};
+const ACCESS_TTL_S = 900;
+const REFRESH_TTL_MS = 2_592_000_000;
+const WINDOW_MS = 300_000;
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are read as plain JSON, like in a quick script
+type Json = any;
+
+/** `query` is one of documents.ts (typed strings). */
+async function hasura(operationName: string, query: object | string, variables: unknown): Promise<Json> {
+  const response = await fetch(env.HASURA_GRAPHQL_ENDPOINT ?? '', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hasura-admin-secret': env.HASURA_GRAPHQL_ADMIN_SECRET ?? '',
+    },
+    body: JSON.stringify({ query: String(query), operationName, variables }),
+  });
+  const result = (await response.json()) as { data?: Json; errors?: { message: string }[] };
+  if (result.errors) throw new Error(result.errors[0]?.message);
+  return result.data;
+}
+
+async function qovery(method: string, path: string, body?: unknown): Promise<Json> {
+  const response = await fetch(settings.apiUrl + path, {
+    method,
+    headers: { authorization: `Token ${settings.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`Qovery ${method} ${path}: ${response.status}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const ok = (output: unknown): Answer => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(output),
+});
+
+const call = (event: Event) => {
+  const payload = JSON.parse(event.body ?? '{}') as {
+    input: { input: Json };
+    session_variables: Record<string, string>;
+  };
+  return { input: payload.input.input, userId: Number(payload.session_variables['x-hasura-user-id']) };
+};
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function accessToken(userId: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    'https://hasura.io/jwt/claims': {
+      'x-hasura-default-role': 'user',
+      'x-hasura-allowed-roles': ['user'],
+      'x-hasura-user-id': String(userId),
+    },
+    sub: String(userId),
+    iat: now,
+    exp: now + ACCESS_TTL_S,
+  };
+  const signed = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}`;
+  return `${signed}.${createHmac('sha256', jwtKey).update(signed).digest('base64url')}`;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function startSession(userId: number, email: string) {
+  const refreshToken = randomBytes(32).toString('base64url');
+  const token = {
+    user_id: userId,
+    family_id: randomUUID(),
+    token_hash: sha256(refreshToken),
+    expires_at: iso(Date.now() + REFRESH_TTL_MS),
+  };
+  await hasura('StartSession', documents.StartSession, { token, email });
+  return { accessToken: accessToken(userId), refreshToken };
+}
+
+async function findProject(id: number, ownerId: number) {
+  const { project } = await hasura('FindOwnProject', documents.FindOwnProject, { id, ownerId });
+  return project[0];
+}
+
+const update = (id: number, set: unknown) => hasura('UpdateProject', documents.UpdateProject, { id, set });
+
+export async function Signup(event: Event): Promise<Answer> {
+  const { email, password } = call(event).input;
+  const passwordHash = await bcrypt.hash(password, cost);
+  const { insert_user_one } = await hasura('InsertUser', documents.InsertUser, { email, passwordHash });
+  return ok(await startSession(insert_user_one.id, email));
+}
+
+export async function Signin(event: Event): Promise<Answer> {
+  const { email, password } = call(event).input;
+  const since = iso(Date.now() - WINDOW_MS);
+  const { user } = await hasura('SigninLookup', documents.SigninLookup, { email, since, limit: 10 });
+  if (!(await bcrypt.compare(password, user[0].password_hash))) throw new Error('wrong password');
+  return ok(await startSession(user[0].id, email));
+}
+
+export async function RefreshToken(event: Event): Promise<Answer> {
+  const { refreshToken: presented } = call(event).input;
+  const { refresh_token } = await hasura('FindRefreshToken', documents.FindRefreshToken, {
+    hash: sha256(presented),
+  });
+  const row = refresh_token[0];
+  const refreshToken = randomBytes(32).toString('base64url');
+  const next = {
+    user_id: row.user_id,
+    family_id: row.family_id,
+    token_hash: sha256(refreshToken),
+    expires_at: iso(Date.now() + REFRESH_TTL_MS),
+  };
+  await hasura('RotateRefreshToken', documents.RotateRefreshToken, {
+    id: row.id,
+    now: iso(Date.now()),
+    next,
+  });
+  return ok({ accessToken: accessToken(row.user_id), refreshToken });
+}
+
+export async function Signout(event: Event): Promise<Answer> {
+  const { refreshToken } = call(event).input;
+  await hasura('RevokeRefreshToken', documents.RevokeRefreshToken, {
+    hash: sha256(refreshToken),
+    now: iso(Date.now()),
+  });
+  return ok({ ok: true });
+}
+
+export async function CreateProject(event: Event): Promise<Answer> {
+  const { input, userId } = call(event);
+  await hasura('ProjectSlots', documents.ProjectSlots, { ownerId: userId });
+  const claimed = await hasura('ClaimProjectSlot', documents.ClaimProjectSlot, {
+    ownerId: userId,
+    slot: 1,
+    name: input.name,
+  });
+  const id = claimed.insert_project_one.id;
+  const environment = await qovery(
+    'POST',
+    `/project/${settings.projectId}/environment`,
+    environmentRequest(settings, id),
+  );
+  const [mariadb, redis, appwrite] = await Promise.all([
+    qovery('POST', `/environment/${environment.id}/container`, mariadbContainer(settings)),
+    qovery('POST', `/environment/${environment.id}/database`, redisDatabase()),
+    qovery('POST', `/environment/${environment.id}/container`, appwriteContainer(settings)),
+  ]);
+  const ids = { mariadbId: mariadb.id, redisId: redis.id, appwriteId: appwrite.id };
+  const secrets = generateSecrets();
+  const [, , links] = await Promise.all([
+    qovery(
+      'POST',
+      `/container/${mariadb.id}/environmentVariable/import`,
+      variablesImport(mariadbVariables, secrets, ids),
+    ),
+    qovery(
+      'POST',
+      `/container/${appwrite.id}/environmentVariable/import`,
+      variablesImport(appwriteVariables, secrets, ids),
+    ),
+    qovery('GET', `/container/${appwrite.id}/link`),
+  ]);
+  const url = links.results[0].url;
+  await hasura('SaveProvisionedProject', documents.SaveProvisionedProject, {
+    id,
+    set: {
+      status: 'STOPPED',
+      url,
+      qovery_environment_id: environment.id,
+      qovery_appwrite_id: appwrite.id,
+      qovery_mariadb_id: mariadb.id,
+      qovery_redis_id: redis.id,
+    },
+  });
+  return ok({ id, name: input.name, url });
+}
+
+export async function StartProject(event: Event): Promise<Answer> {
+  const { input, userId } = call(event);
+  const row = await findProject(input.id, userId);
+  await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
+  await qovery('POST', `/environment/${row.qovery_environment_id}/deploy`);
+  await update(input.id, { status: 'STARTING' });
+  return ok({ ok: true });
+}
+
+export async function StopProject(event: Event): Promise<Answer> {
+  const { input, userId } = call(event);
+  const row = await findProject(input.id, userId);
+  await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
+  await qovery('POST', `/environment/${row.qovery_environment_id}/stop`);
+  await update(input.id, { status: 'STOPPING' });
+  return ok({ ok: true });
+}
+
+export async function DeleteProject(event: Event): Promise<Answer> {
+  const { input, userId } = call(event);
+  const row = await findProject(input.id, userId);
+  await update(input.id, { status: 'DELETING' });
+  await qovery('DELETE', `/environment/${row.qovery_environment_id}`);
+  await hasura('RemoveProject', documents.RemoveProject, { id: input.id });
+  return ok({ ok: true });
+}
+
+export async function ProjectStatus(event: Event): Promise<Answer> {
+  const { input, userId } = call(event);
+  const row = await findProject(input.id, userId);
+  const { state } = await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
+  return ok({ id: input.id, status: state === 'DEPLOYED' ? 'RUNNING' : state, url: row.url });
+}
+
+/** Every bare handler by action name (the warm bench loads them all from one bundle). */
+export const bare: Record<string, Bare> = {
+  Signup,
+  Signin,
+  RefreshToken,
+  Signout,
+  CreateProject,
+  StartProject,
+  StopProject,
+  DeleteProject,
+  ProjectStatus,
+};
+
+/** The one bcrypt operation of Signup (hash) and Signin (compare), alone, at the same cost. */
+export const bcryptOnly: Record<string, (password: string, hash: string) => Promise<unknown>> = {
+  Signup: (password) => bcrypt.hash(password, cost),
+  Signin: (password, hash) => bcrypt.compare(password, hash),
+};

@@ -1,0 +1,154 @@
+/**
+ * `npm run bench`: measures, in one run, bundle size, cold start, warm overhead, end-to-end
+ * throughput and upstream round trips of every function, and writes BENCHMARKS.md.
+ *
+ *   npm run bench                      everything (a few minutes on 2 cores), writes BENCHMARKS.md
+ *   npm run bench -- --parts 1,2,3     only some parts (printed, BENCHMARKS.md left alone)
+ *   npm run bench -- --runs 10         fewer cold-start runs (default 25)
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import bcrypt from 'bcryptjs';
+import { compile } from './lib/compile';
+import { describeMachine, loadAverageNow } from './lib/machine';
+import { createWorkDir, ROOT } from './lib/paths';
+import { measureBundles } from './parts/bundles';
+import { type ColdStart, measureColdStart, measureFirstUse } from './parts/cold-start';
+import { type EndToEnd, measureEndToEnd } from './parts/end-to-end';
+import { measureWarm, type Warm } from './parts/warm';
+import { renderReport } from './report';
+import { PASSWORD, scenarios } from './upstream/scenarios';
+
+const { values } = parseArgs({
+  options: {
+    parts: { type: 'string', default: '1,2,3,4,5' },
+    runs: { type: 'string', default: '25' },
+    iterations: { type: 'string', default: '2000' },
+    'bcrypt-iterations': { type: 'string', default: '30' },
+    connections: { type: 'string', default: '1,4,16' },
+    seconds: { type: 'string', default: '5' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const parts = new Set(values.parts.split(',').map((part) => part.trim()));
+const all = ['1', '2', '3', '4', '5'].every((part) => parts.has(part));
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main() {
+  const started = performance.now();
+  const machine = describeMachine();
+  const work = createWorkDir();
+  try {
+    progress(`part 1: bundles (serverless package in ${work.dir})`);
+    const bundles = await measureBundles(work);
+
+    const passwordHash = bcrypt.hashSync(PASSWORD, 10);
+    const byAction = scenarios(passwordHash);
+    const coldChild = await compile('bench/children/cold.ts', work.path('children', 'cold.js'));
+    const warmChild = await compile('bench/children/warm.ts', work.path('children', 'warm.js'));
+    const bareHandlers = await compile('bench/bare/handlers.ts', work.path('bare', 'handlers.js'), {
+      deployed: true,
+    });
+
+    const cold: ColdStart[] = [];
+    if (parts.has('2') || parts.has('5')) {
+      progress('part 2: cold start');
+      for (const bundle of bundles.functions) {
+        const scenario = byAction[bundle.fn.action];
+        if (!scenario) throw new Error(`no scenario for ${bundle.fn.action}`);
+        cold.push(
+          await measureColdStart(bundle.fn, bundle.file, scenario, {
+            runs: parts.has('2') ? Number(values.runs) : 1,
+            warmupRuns: parts.has('2') ? 2 : 0,
+            coldChild,
+            constantBaseline: bundles.baseline.file,
+            bareBundle: await compileBare(bundle.fn.action, work),
+            passwordHash,
+            progress,
+          }),
+        );
+      }
+    }
+
+    const firstUse = parts.has('2')
+      ? await measureFirstUse(await compile('bench/children/anatomy.ts', work.path('children', 'anatomy.js')))
+      : [];
+
+    const warm: Warm[] = [];
+    if (parts.has('3')) {
+      progress('part 3: warm overhead');
+      for (const bundle of bundles.functions) {
+        const scenario = byAction[bundle.fn.action];
+        if (!scenario) throw new Error(`no scenario for ${bundle.fn.action}`);
+        warm.push(
+          await measureWarm(bundle.fn, bundle.file, scenario, {
+            warmChild,
+            bareHandlers,
+            passwordHash,
+            iterations: Number(values.iterations),
+            bcryptIterations: Number(values['bcrypt-iterations']),
+            out: work.path('warm', `${bundle.fn.name}.json`),
+            progress,
+          }),
+        );
+      }
+    }
+
+    let endToEnd: EndToEnd | undefined;
+    if (parts.has('4')) {
+      progress('part 4: end to end (serverless-offline and the stand-ins)');
+      endToEnd = await measureEndToEnd({
+        loadChild: await compile('bench/children/load.ts', work.path('children', 'load.js')),
+        connections: values.connections.split(',').map(Number),
+        seconds: Number(values.seconds),
+        progress,
+      });
+    }
+
+    const report = renderReport({
+      machine,
+      bundles,
+      cold: parts.has('2') ? cold : [],
+      firstUse,
+      warm,
+      endToEnd,
+      roundTrips: parts.has('5') ? cold : [],
+      options: {
+        runs: Number(values.runs),
+        iterations: Number(values.iterations),
+        bcryptIterations: Number(values['bcrypt-iterations']),
+      },
+      seconds: (performance.now() - started) / 1000,
+      loadAverageAtEnd: loadAverageNow(),
+    });
+    if (all) {
+      writeFileSync(join(ROOT, 'BENCHMARKS.md'), report);
+      // The targets and the round trips, on the terminal too.
+      for (const title of ['## Targets', '## 5. Upstream round trips'])
+        process.stdout.write(`${report.slice(report.indexOf(title)).split('\n## ')[0]}\n\n`);
+      progress(`wrote BENCHMARKS.md in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    } else {
+      process.stdout.write(report);
+      progress('partial run: BENCHMARKS.md left as it was');
+    }
+  } finally {
+    if (values.keep) progress(`kept ${work.dir}`);
+    else work.remove();
+  }
+}
+
+/** The bundle of one action's bare handler alone, built like the functions. */
+async function compileBare(action: string, work: { path: (...parts: string[]) => string }): Promise<string> {
+  const entry = work.path('bare', `${action}.ts`);
+  writeFileSync(
+    entry,
+    `export { ${action} as handler } from '${join(ROOT, 'bench', 'bare', 'handlers')}';\n`,
+  );
+  return compile(entry, work.path('bare', `${action}.js`), { deployed: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

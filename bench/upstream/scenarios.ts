@@ -1,0 +1,229 @@
+import { HASURA_URL, type HasuraAnswers, QOVERY_URL, type QoveryRoute } from './fake-fetch';
+
+/**
+ * One invocation per action, on its main success path, and the upstream answers it needs.
+ * Kept free of imports from lib/ so that the cold-start child loads nothing but the bundle under
+ * test. `passwordHash` is a bcrypt hash of PASSWORD made by the parent at BCRYPT_COST.
+ */
+
+export const PASSWORD = 'correct horse battery staple';
+export const REFRESH_TOKEN = 'bench-refresh-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+export const ACTIONS_SECRET = 'bench-actions-secret-0123456789';
+export const JWT_KEY = 'bench-jwt-key-that-is-at-least-32-characters-long';
+
+/** The settings every function needs (as lib/config.ts reads them), pointing at the fakes. */
+export const FUNCTION_ENV: Record<string, string> = {
+  HASURA_GRAPHQL_ENDPOINT: HASURA_URL,
+  HASURA_GRAPHQL_ADMIN_SECRET: 'bench-admin-secret-0123456789',
+  HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: JWT_KEY }),
+  ACTIONS_SECRET,
+  BCRYPT_COST: '10',
+  LOG_LEVEL: 'info',
+  QOVERY_API_URL: QOVERY_URL,
+  QOVERY_API_TOKEN: 'qov_bench_0123456789',
+  QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
+  QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
+};
+
+export interface Scenario {
+  action: string;
+  input: Record<string, unknown>;
+  session: Record<string, string>;
+  hasura: HasuraAnswers;
+  qovery: QoveryRoute[];
+  /** Keys the 200 answer must have. */
+  output: string[];
+}
+
+const USER_ID = 42;
+const PROJECT_ID = 7;
+const ENVIRONMENT_ID = '11111111-1111-4111-8111-111111111111';
+const APPWRITE_ID = '22222222-2222-4222-8222-222222222222';
+const APPWRITE_URL = 'https://z22222222-gtw.oom.sh';
+const anonymous = { 'x-hasura-role': 'anonymous' };
+const user = { 'x-hasura-role': 'user', 'x-hasura-user-id': String(USER_ID) };
+const later = () => new Date(Date.now() + 86_400_000).toISOString();
+
+let counter = 0;
+const uuid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
+
+const startSession = {
+  StartSession: () => ({
+    insert_refresh_token_one: { id: uuid() },
+    delete_signin_failure: { affected_rows: 0 },
+  }),
+};
+
+function projectRow(status: string) {
+  return () => ({
+    project: [
+      {
+        id: PROJECT_ID,
+        name: 'my-appwrite',
+        status,
+        url: APPWRITE_URL,
+        qovery_environment_id: ENVIRONMENT_ID,
+        qovery_appwrite_id: APPWRITE_ID,
+      },
+    ],
+  });
+}
+
+const updated = { UpdateProject: () => ({ update_project_by_pk: { id: PROJECT_ID } }) };
+
+function environmentStatus(state: string): QoveryRoute {
+  return {
+    route: 'GET /environment/{environmentId}/status',
+    status: 200,
+    answer: (_body, [id]) => ({ id, state, last_deployment_state: state }),
+  };
+}
+
+export function scenarios(passwordHash: string): Record<string, Scenario> {
+  const list: Scenario[] = [
+    {
+      action: 'Signup',
+      input: { email: 'ada@example.com', password: PASSWORD },
+      session: anonymous,
+      hasura: { InsertUser: () => ({ insert_user_one: { id: USER_ID } }), ...startSession },
+      qovery: [],
+      output: ['accessToken'],
+    },
+    {
+      action: 'Signin',
+      input: { email: 'ada@example.com', password: PASSWORD },
+      session: anonymous,
+      hasura: {
+        SigninLookup: () => ({ user: [{ id: USER_ID, password_hash: passwordHash }], signin_failure: [] }),
+        ...startSession,
+      },
+      qovery: [],
+      output: ['accessToken'],
+    },
+    {
+      action: 'RefreshToken',
+      input: { refreshToken: REFRESH_TOKEN },
+      session: anonymous,
+      hasura: {
+        FindRefreshToken: () => ({
+          refresh_token: [
+            { id: uuid(), user_id: USER_ID, family_id: uuid(), expires_at: later(), revoked_at: null },
+          ],
+        }),
+        RotateRefreshToken: () => ({
+          update_refresh_token: { affected_rows: 1 },
+          insert_refresh_token_one: { id: uuid() },
+        }),
+      },
+      qovery: [],
+      output: ['accessToken', 'refreshToken'],
+    },
+    {
+      action: 'Signout',
+      input: { refreshToken: REFRESH_TOKEN },
+      session: anonymous,
+      hasura: { RevokeRefreshToken: () => ({ update_refresh_token: { affected_rows: 1 } }) },
+      qovery: [],
+      output: ['ok'],
+    },
+    {
+      action: 'CreateProject',
+      input: { name: 'my-appwrite' },
+      session: user,
+      hasura: {
+        ProjectSlots: () => ({ project: [] }),
+        ClaimProjectSlot: () => ({ insert_project_one: { id: PROJECT_ID } }),
+        SaveProvisionedProject: () => ({ update_project_by_pk: { id: PROJECT_ID } }),
+      },
+      qovery: [
+        {
+          route: 'POST /project/{projectId}/environment',
+          status: 201,
+          answer: (body) => ({
+            id: ENVIRONMENT_ID,
+            name: (body as { name: string }).name,
+            created_at: new Date().toISOString(),
+          }),
+        },
+        {
+          route: 'POST /environment/{environmentId}/container',
+          status: 201,
+          answer: (body) => ({ id: uuid(), name: (body as { name: string }).name }),
+        },
+        {
+          route: 'POST /environment/{environmentId}/database',
+          status: 201,
+          answer: (body) => ({ id: uuid(), name: (body as { name: string }).name }),
+        },
+        {
+          route: 'POST /container/{containerId}/environmentVariable/import',
+          status: 201,
+          answer: (body) => {
+            const vars = (body as { vars?: { name: string }[] }).vars ?? [];
+            return {
+              total_variables_to_import: vars.length,
+              successful_imported_variables: vars.map((v) => ({ name: v.name, scope: 'CONTAINER' })),
+            };
+          },
+        },
+        {
+          route: 'GET /container/{containerId}/link',
+          status: 200,
+          answer: () => ({ results: [{ url: APPWRITE_URL, is_default: true }] }),
+        },
+      ],
+      output: ['id', 'name', 'url'],
+    },
+    {
+      action: 'StartProject',
+      input: { id: PROJECT_ID },
+      session: user,
+      hasura: { FindOwnProject: projectRow('STOPPED'), ...updated },
+      qovery: [
+        environmentStatus('STOPPED'),
+        {
+          route: 'POST /environment/{environmentId}/deploy',
+          status: 202,
+          answer: (_body, [id]) => ({ id, state: 'DEPLOYMENT_QUEUED' }),
+        },
+      ],
+      output: ['ok'],
+    },
+    {
+      action: 'StopProject',
+      input: { id: PROJECT_ID },
+      session: user,
+      hasura: { FindOwnProject: projectRow('RUNNING'), ...updated },
+      qovery: [
+        environmentStatus('DEPLOYED'),
+        {
+          route: 'POST /environment/{environmentId}/stop',
+          status: 202,
+          answer: (_body, [id]) => ({ id, state: 'STOP_QUEUED' }),
+        },
+      ],
+      output: ['ok'],
+    },
+    {
+      action: 'DeleteProject',
+      input: { id: PROJECT_ID },
+      session: user,
+      hasura: {
+        FindOwnProject: projectRow('STOPPED'),
+        ...updated,
+        RemoveProject: () => ({ delete_project_by_pk: { id: PROJECT_ID } }),
+      },
+      qovery: [{ route: 'DELETE /environment/{environmentId}', status: 204, answer: () => undefined }],
+      output: ['ok'],
+    },
+    {
+      action: 'ProjectStatus',
+      input: { id: PROJECT_ID },
+      session: user,
+      hasura: { FindOwnProject: projectRow('RUNNING'), ...updated },
+      qovery: [environmentStatus('DEPLOYED')],
+      output: ['id', 'status', 'url'],
+    },
+  ];
+  return Object.fromEntries(list.map((scenario) => [scenario.action, scenario]));
+}
