@@ -17,7 +17,16 @@ import type { Instances } from './qovery/instances';
 export type { ProjectStatus };
 
 /** What the projects logic needs from the infrastructure (lib/qovery/instances implements it). */
-export type InstancePort = Pick<Instances, 'provision' | 'deploy' | 'stop' | 'destroy' | 'status' | 'url'>;
+export type InstancePort = Pick<
+  Instances,
+  'provision' | 'deploy' | 'stop' | 'destroy' | 'destroyByName' | 'status' | 'url'
+>;
+
+/**
+ * A CreateProject answers within 30 s or dies with its Lambda. A row still CREATING after this
+ * long was left behind by one that died: it may be deleted, and its status is ERROR.
+ */
+export const ABANDONED_AFTER_MS = 2 * 60 * 1000;
 
 export interface Caller {
   userId: number;
@@ -161,17 +170,28 @@ export function createProjects({
 
     async remove(id, caller) {
       const row = await find(id, caller);
+      const environmentId = row.qovery_environment_id;
+      if (environmentId === null && row.status === 'CREATING' && !abandoned(row))
+        throw new AppError('project-busy');
       if (row.status !== 'DELETING') await update(id, { status: 'DELETING' }, caller.deadline);
-      // Already gone on Qovery counts as deleted (destroy treats 404 as success). A row still
-      // being created has no environment yet; CreateProject's own roll-back handles its failure.
-      if (row.qovery_environment_id !== null) await instances.destroy(row.qovery_environment_id, caller);
-      else if (row.status === 'CREATING') throw new AppError('project-busy');
+      // Already gone on Qovery counts as deleted. A row left behind by a CreateProject that died
+      // never got its environment id: its environment, if any, is found by name.
+      if (environmentId !== null) await instances.destroy(environmentId, caller);
+      else await instances.destroyByName(id, caller);
       await hasura.request(RemoveProject, { id }, { deadline: caller.deadline });
       return { ok: true };
     },
 
     async status(id, caller) {
-      const row = await findReady(id, caller);
+      const row = await find(id, caller);
+      if (
+        row.qovery_environment_id === null ||
+        row.qovery_appwrite_id === null ||
+        row.status === 'DELETING'
+      ) {
+        // Nothing to ask Qovery yet (or any more): the row says it all.
+        return { id, status: abandoned(row) ? 'ERROR' : row.status, url: row.url };
+      }
       const [status, url] = await Promise.all([
         instances.status(row.qovery_environment_id, caller),
         row.url ? row.url : instances.url(row.qovery_appwrite_id, caller),
@@ -181,6 +201,10 @@ export function createProjects({
       return { id, status, url };
     },
   };
+}
+
+function abandoned(row: ProjectRow): boolean {
+  return row.status === 'CREATING' && Date.now() - Date.parse(row.created_at) > ABANDONED_AFTER_MS;
 }
 
 /** Qovery's failures become catalogue errors (their details stay in `cause`, for the logs). */
@@ -196,6 +220,7 @@ function withCatalogueErrors(port: InstancePort): InstancePort {
     deploy: wrap(port.deploy),
     stop: wrap(port.stop),
     destroy: wrap(port.destroy),
+    destroyByName: wrap(port.destroyByName),
     status: wrap(port.status),
     url: wrap(port.url),
   };

@@ -142,6 +142,7 @@ export interface ProjectRow {
   url: string | null;
   qovery_environment_id: string | null;
   qovery_appwrite_id: string | null;
+  created_at: string;
 }
 
 export const ProjectSlots = document<{ project: { slot: number }[] }, { ownerId: number }>(/* GraphQL */ `
@@ -198,6 +199,7 @@ export const FindOwnProject = document<
       url
       qovery_environment_id
       qovery_appwrite_id
+      created_at
     }
   }`);
 

@@ -52,6 +52,7 @@ export const ROUND_TRIPS = {
   deploy: 1,
   stop: 1,
   destroy: 1,
+  destroyByName: 2,
   status: 1,
   url: 1,
 } as const;
@@ -113,6 +114,11 @@ export interface Instances {
   stop(environmentId: string, options?: CallOptions): Promise<void>;
   /** Deletes the environment and everything in it. Already gone counts as success. */
   destroy(environmentId: string, options?: CallOptions): Promise<void>;
+  /**
+   * Deletes the environment of a project row whose id was never stored (a CreateProject that
+   * died mid-way), found by its name; none counts as success.
+   */
+  destroyByName(projectRowId: number | string, options?: CallOptions): Promise<void>;
   status(environmentId: string, options?: CallOptions): Promise<ProjectStatus>;
   /** AppWrite's public URL, or null while Qovery has none. */
   url(appwriteId: string, options?: CallOptions): Promise<string | null>;
@@ -334,6 +340,18 @@ export function createInstances({
     async destroy(environmentId, options = {}) {
       try {
         await client.deleteEnvironment(environmentId, options);
+      } catch (error) {
+        if (!isQoveryError(error, 'not-found')) throw error;
+      }
+    },
+
+    async destroyByName(projectRowId, options = {}) {
+      const name = environmentName(projectRowId).toLowerCase();
+      const list = await client.listEnvironment(settings.projectId, options);
+      const found = (list.results ?? []).find((env) => env.name.toLowerCase() === name);
+      if (!found) return;
+      try {
+        await client.deleteEnvironment(found.id, options);
       } catch (error) {
         if (!isQoveryError(error, 'not-found')) throw error;
       }

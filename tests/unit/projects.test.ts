@@ -69,7 +69,7 @@ const code = (promise: Promise<unknown>) =>
     (e: unknown) => (e instanceof AppError ? e.code : e),
   );
 const liveEnvironments = () => [...qovery.state.environments.values()].filter((e) => e.state !== 'DELETED');
-const waitFor = async (check: () => Promise<boolean> | boolean, ms = 3000) => {
+const waitFor = async (check: () => Promise<boolean> | boolean, ms = 8000) => {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error('condition not reached in time');
@@ -255,6 +255,27 @@ describe('DeleteProject', () => {
     qovery.state.environments.clear();
     await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
     expect(await rows('SELECT * FROM project')).toEqual([]);
+  });
+
+  it('refuses to delete a project that is still being created', async () => {
+    await hasura.db.exec(`INSERT INTO project (owner_id, name, slot, status) VALUES (1, 'p', 1, 'CREATING')`);
+    expect(await code(projects().remove(1, ada()))).toBe('project-busy');
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'CREATING' }]);
+    expect(await projects().status(1, ada())).toEqual({ id: 1, status: 'CREATING', url: null });
+  });
+
+  it('cleans up after a CreateProject that died mid-way: status ERROR, then delete finds its environment by name', async () => {
+    await hasura.db.exec(
+      `INSERT INTO project (owner_id, name, slot, status, created_at) VALUES (1, 'p', 1, 'CREATING', now() - interval '10 minutes')`,
+    );
+    const client = createQoveryClient({ baseUrl: qovery.url, token: TOKEN });
+    await client.createEnvironment(PROJECT, { name: 'appwrite-1' });
+    await client.createEnvironment(PROJECT, { name: 'appwrite-10' });
+    expect(await projects().status(1, ada())).toEqual({ id: 1, status: 'ERROR', url: null });
+    await expect(projects().remove(1, ada())).resolves.toEqual({ ok: true });
+    expect(await rows('SELECT * FROM project')).toEqual([]);
+    await waitFor(() => liveEnvironments().every((e) => e.resource.name !== 'appwrite-1'));
+    expect(liveEnvironments().map((e) => e.resource.name)).toEqual(['appwrite-10']);
   });
 
   it('keeps the row, marked DELETING, when Qovery cannot delete; a retry finishes the job', async () => {
