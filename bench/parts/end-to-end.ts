@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import type { LoadResult, LoadSpec } from '../children/load';
 import { runChild } from '../lib/child';
@@ -49,8 +48,8 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
   const secrets = stackModule.generateSecrets();
   const stack = await stackModule.startStack({
     secrets,
-    actionsPort: await freePort(),
-    lambdaPort: await freePort(),
+    actionsPort: await stackModule.freePort(),
+    lambdaPort: await stackModule.freePort(),
     qoveryStepMs: 50,
   });
   try {
@@ -198,14 +197,3 @@ async function expectOk(request: Omit<LoadSpec, 'connections' | 'seconds'>) {
 
 const kebab = (name: string) =>
   name.replace(/[A-Z]/g, (c, at: number) => `${at === 0 ? '' : '-'}${c.toLowerCase()}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
 import { parse as parseYaml } from 'yaml';
 import { SECRET_HEADER } from '../../lib/action';
-import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
+import { freePort, generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
 
 /**
  * The whole system as a user meets it: the Hasura stand-in's /v1/graphql in front of the handlers
@@ -19,17 +18,6 @@ const jwtKey = new TextEncoder().encode(
   (JSON.parse(secrets.HASURA_GRAPHQL_JWT_SECRET) as { key: string }).key,
 );
 let stack: Stack;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface GraphQLAnswer {
   // biome-ignore lint/suspicious/noExplicitAny: answers are read by the assertions that follow

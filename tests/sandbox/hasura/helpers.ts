@@ -63,6 +63,15 @@ export async function startHarness(projectDir: string, env: Env): Promise<Harnes
   };
 }
 
+/** The repository's project and the blog fixture, each over its own in-memory database. */
+export async function startRepoAndBlog(): Promise<{ repo: Harness; blog: Harness; close(): Promise<void> }> {
+  const [repo, blog] = await Promise.all([
+    startHarness(REPO_PROJECT, baseEnv()),
+    startHarness(BLOG_PROJECT, baseEnv()),
+  ]);
+  return { repo, blog, close: async () => void (await Promise.all([repo.close(), blog.close()])) };
+}
+
 export const asAdmin = (extra: Record<string, string> = {}) => ({
   'x-hasura-admin-secret': ADMIN_SECRET,
   ...extra,

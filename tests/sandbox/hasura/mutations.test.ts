@@ -1,30 +1,18 @@
-import {
-  asAdmin,
-  BLOG_PROJECT,
-  baseEnv,
-  firstError,
-  type Harness,
-  REPO_PROJECT,
-  startHarness,
-} from './helpers';
+import { asAdmin, firstError, type Harness, startRepoAndBlog } from './helpers';
 
 let repo: Harness;
 let blog: Harness;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  [repo, blog] = await Promise.all([
-    startHarness(REPO_PROJECT, baseEnv()),
-    startHarness(BLOG_PROJECT, baseEnv()),
-  ]);
+  ({ repo, blog, close } = await startRepoAndBlog());
   await blog.db.exec(`
     INSERT INTO public.author (id, name, tenant) VALUES (1, 'ann', 'acme'), (2, 'dan', 'other');
     SELECT setval('author_id_seq', 10);
   `);
 });
 
-afterAll(async () => {
-  await Promise.all([repo.close(), blog.close()]);
-});
+afterAll(() => close());
 
 const count = async (h: Harness, sql: string) =>
   Number((await h.db.query<{ n: number }>(`SELECT (${sql})::int AS n`)).rows[0]?.n);

@@ -1,23 +1,11 @@
-import {
-  asAdmin,
-  BLOG_PROJECT,
-  baseEnv,
-  bearer,
-  firstError,
-  type Harness,
-  REPO_PROJECT,
-  startHarness,
-  userToken,
-} from './helpers';
+import { asAdmin, bearer, firstError, type Harness, startRepoAndBlog, userToken } from './helpers';
 
 let repo: Harness;
 let blog: Harness;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  [repo, blog] = await Promise.all([
-    startHarness(REPO_PROJECT, baseEnv()),
-    startHarness(BLOG_PROJECT, baseEnv()),
-  ]);
+  ({ repo, blog, close } = await startRepoAndBlog());
   await repo.db.exec(`
     INSERT INTO public."user" (id, email, password_hash) VALUES
       (1, 'ada@example.com', 'hash-1'), (2, 'bob@example.com', 'hash-2'), (3, 'cy@example.com', 'hash-3');
@@ -36,9 +24,7 @@ beforeAll(async () => {
   `);
 });
 
-afterAll(async () => {
-  await Promise.all([repo.close(), blog.close()]);
-});
+afterAll(() => close());
 
 const ids = (rows: unknown) => (rows as Array<{ id: number }>).map((r) => r.id);
 const projectIds = async (where: string, headers = asAdmin()) => {

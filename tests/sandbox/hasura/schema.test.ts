@@ -7,21 +7,17 @@ import {
   parse,
   validate,
 } from 'graphql';
-import { BLOG_PROJECT, baseEnv, type Harness, REPO_PROJECT, startHarness } from './helpers';
+import { type Harness, startRepoAndBlog } from './helpers';
 
 let repo: Harness;
 let blog: Harness;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  [repo, blog] = await Promise.all([
-    startHarness(REPO_PROJECT, baseEnv()),
-    startHarness(BLOG_PROJECT, baseEnv()),
-  ]);
+  ({ repo, blog, close } = await startRepoAndBlog());
 });
 
-afterAll(async () => {
-  await Promise.all([repo.close(), blog.close()]);
-});
+afterAll(() => close());
 
 const rootFields = (type: GraphQLObjectType | null | undefined) =>
   Object.keys(type?.getFields() ?? {}).sort();
