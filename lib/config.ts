@@ -32,6 +32,8 @@ export interface CoreConfig {
   /** Shared secret Hasura sends in the `x-actions-secret` header of every action call. */
   actionsSecret: string;
   logLevel: LogLevel;
+  /** Overall time an action may spend, well inside Hasura's and API Gateway's 30 s. */
+  actionBudgetMs: number;
 }
 
 export interface AuthConfig {
@@ -44,8 +46,6 @@ export interface AuthConfig {
 
 export interface QoveryConfig extends QoverySettings {
   maxProjectsPerUser: number;
-  /** Overall time an action may spend, well inside Hasura's and API Gateway's 30 s. */
-  actionBudgetMs: number;
 }
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -175,6 +175,7 @@ function readCore(r: EnvReader): CoreConfig {
     jwt: r.jwt('HASURA_GRAPHQL_JWT_SECRET'),
     actionsSecret: r.secret('ACTIONS_SECRET', 16),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
+    actionBudgetMs: r.int('ACTION_BUDGET_MS', 25000, 1000, 28000),
   };
 }
 
@@ -198,7 +199,6 @@ function readQovery(r: EnvReader): QoveryConfig {
     appwriteImageTag: r.string('APPWRITE_IMAGE_TAG', '1.6.1'),
     templateEnvironmentId: r.optional('QOVERY_TEMPLATE_ENVIRONMENT_ID'),
     maxProjectsPerUser: r.int('MAX_PROJECTS_PER_USER', 3, 1, 1000),
-    actionBudgetMs: r.int('ACTION_BUDGET_MS', 25000, 1000, 28000),
   };
 }
 

@@ -14,19 +14,19 @@ import { createUsers, type Users } from './users';
  * through `actionHandler(action, runtime)`; tests build their own runtime with fakes instead.
  */
 
-function base<S extends Section>(config: Config<'core' | S>, budgetMs: number) {
+function base<S extends Section>(config: Config<'core' | S>) {
   const { core } = config;
   return {
     actionsSecret: core.actionsSecret,
     log: createLogger({ level: core.logLevel, secrets: secretsOf(config) }),
-    budgetMs,
+    budgetMs: core.actionBudgetMs,
     hasura: createHasuraClient(core.hasura),
   };
 }
 
 export function usersRuntime(env: Env = process.env): Runtime<{ users: Users }> {
   const config = loadConfig(env, ['core', 'auth']);
-  const { hasura, ...rest } = base(config, 25_000);
+  const { hasura, ...rest } = base(config);
   const users = createUsers({
     hasura,
     passwords: createPasswords(config.auth.bcryptCost),
@@ -39,7 +39,7 @@ export function usersRuntime(env: Env = process.env): Runtime<{ users: Users }> 
 export function projectsRuntime(env: Env = process.env): Runtime<{ projects: Projects }> {
   const config = loadConfig(env, ['core', 'qovery']);
   const { qovery } = config;
-  const { hasura, ...rest } = base(config, qovery.actionBudgetMs);
+  const { hasura, ...rest } = base(config);
   const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
   const instances = createInstances({ client, settings: qovery, log: rest.log });
   const projects = createProjects({ hasura, instances, maxProjectsPerUser: qovery.maxProjectsPerUser });

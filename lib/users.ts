@@ -96,7 +96,8 @@ export function createUsers({ hasura, passwords, accessTokens, config, now = Dat
       }
       const user = lookup.user[0];
       // Unknown email and wrong password take the same path: one bcrypt comparison, one write.
-      if (!(await passwords.verify(password, user?.password_hash))) {
+      const matches = await passwords.verify(password, user?.password_hash);
+      if (!user || !matches) {
         await hasura.request(
           RecordSigninFailure,
           { email, now: iso(now()), expiredBefore: iso(now() - windowMs) },
@@ -105,7 +106,7 @@ export function createUsers({ hasura, passwords, accessTokens, config, now = Dat
         log?.info('signin refused', { reason: 'invalid-credentials' });
         throw new AppError('invalid-credentials');
       }
-      return startSession((user as { id: number }).id, email, deadline);
+      return startSession(user.id, email, deadline);
     },
 
     async refresh(presented, { deadline, log } = {}) {
