@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type webcrypto } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { JwtSettings } from '../config';
 
@@ -15,6 +15,14 @@ export function createAccessTokens(
   ttlSeconds: number,
   now: () => number = Date.now,
 ): AccessTokens {
+  // Imported once, on first use: jose would import a raw key again on every signature.
+  let signingKey: Promise<webcrypto.CryptoKey> | undefined;
+  const key = () => {
+    signingKey ??= crypto.subtle.importKey('raw', jwt.key, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]);
+    return signingKey;
+  };
   return {
     async issue(userId) {
       const claims = {
@@ -32,7 +40,7 @@ export function createAccessTokens(
         .setExpirationTime(issuedAt + ttlSeconds);
       if (jwt.issuer !== undefined) token.setIssuer(jwt.issuer);
       if (jwt.audience !== undefined) token.setAudience(jwt.audience);
-      return token.sign(jwt.key);
+      return token.sign(await key());
     },
   };
 }
