@@ -61,7 +61,7 @@ export function createUsers({ hasura, passwords, accessTokens, config, now = Dat
     };
     const [accessToken] = await Promise.all([
       accessTokens.issue(userId),
-      hasura.request(StartSession, { token, email }, { deadline }),
+      hasura.request(StartSession, { token, email, userId, now: iso(now()) }, { deadline }),
     ]);
     return { accessToken, refreshToken };
   }

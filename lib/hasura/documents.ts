@@ -68,16 +68,23 @@ export const RecordSigninFailure = document<
     }
   }`);
 
-/** Stores a session's first refresh token and forgets the email's failed attempts, atomically. */
+/**
+ * Stores a session's first refresh token, forgets the email's failed attempts and drops the user's
+ * expired refresh tokens (kept until then, revoked or not, to catch the reuse of a rotated one),
+ * atomically.
+ */
 export const StartSession = document<
   { insert_refresh_token_one: { id: string } | null },
-  { token: NewRefreshToken; email: string }
+  { token: NewRefreshToken; email: string; userId: number; now: string }
 >(/* GraphQL */ `
-  mutation StartSession($token: refresh_token_insert_input!, $email: String!) {
+  mutation StartSession($token: refresh_token_insert_input!, $email: String!, $userId: Int!, $now: timestamptz!) {
     insert_refresh_token_one(object: $token) {
       id
     }
     delete_signin_failure(where: { email: { _eq: $email } }) {
+      affected_rows
+    }
+    delete_refresh_token(where: { user_id: { _eq: $userId }, expires_at: { _lt: $now } }) {
       affected_rows
     }
   }`);

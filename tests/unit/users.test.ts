@@ -177,6 +177,18 @@ describe('RefreshToken and Signout', () => {
     expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
   });
 
+  it('drops a user’s expired refresh tokens when a new session starts, and keeps the others', async () => {
+    const old = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    await users().refresh(old.refreshToken);
+    clock += 3601_000;
+    await users().signin({ email: 'ada@example.com', password: 'correct horse' });
+    await users().signin({ email: 'ada@example.com', password: 'correct horse' });
+    expect(await rows('SELECT count(*)::int AS n FROM refresh_token')).toEqual([{ n: 2 }]);
+    expect(await rows(`SELECT count(*)::int AS n FROM refresh_token WHERE expires_at < now()`)).toEqual([
+      { n: 0 },
+    ]);
+  });
+
   it('signs out: the token is revoked, and signing out twice is fine', async () => {
     const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
     await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
