@@ -186,11 +186,12 @@ export function createInstances({
     });
     const deadline = Date.now() + cleanupTimeoutMs;
     try {
-      // Qovery may still be processing the request we gave up on: look twice.
-      for (const pause of [0, cleanupRecheckMs]) {
-        if (pause > 0) {
-          if (Date.now() + pause >= deadline) break;
-          await new Promise((resolve) => setTimeout(resolve, pause));
+      // Qovery may still be processing the request we gave up on: keep looking while the
+      // clean-up budget lasts.
+      for (let look = 0; ; look++) {
+        if (look > 0) {
+          if (Date.now() + cleanupRecheckMs >= deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, cleanupRecheckMs));
         }
         const list = await client.listEnvironment(settings.projectId, { deadline });
         const found = (list.results ?? []).find(
