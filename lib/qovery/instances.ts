@@ -313,49 +313,50 @@ export function createInstances({
     }
   }
 
+  /** Deletes an environment; already gone counts as success. */
+  async function deleteEnvironment(environmentId: string, options: CallOptions = {}): Promise<void> {
+    try {
+      await client.deleteEnvironment(environmentId, options);
+    } catch (error) {
+      if (!isQoveryError(error, 'not-found')) throw error;
+    }
+  }
+
+  /** Deploys or stops; a 409 is success when the environment is already where the call leads. */
+  async function startOrStop(
+    call: (environmentId: string, options: CallOptions) => Promise<unknown>,
+    environmentId: string,
+    options: CallOptions,
+    accepted: readonly ProjectStatus[],
+  ): Promise<void> {
+    try {
+      await call(environmentId, options);
+    } catch (error) {
+      if (!isQoveryError(error, 'conflict')) throw error;
+      const { state } = await client.getEnvironmentStatus(environmentId, options);
+      if (!accepted.includes(projectStatusOf[state])) throw error;
+    }
+  }
+
   return {
     provision,
 
-    async deploy(environmentId, options = {}) {
-      try {
-        await client.deployEnvironment(environmentId, options);
-      } catch (error) {
-        if (!isQoveryError(error, 'conflict')) throw error;
-        const state = await client.getEnvironmentStatus(environmentId, options);
-        const now = projectStatusOf[state.state];
-        if (now !== 'STARTING' && now !== 'RUNNING') throw error;
-      }
-    },
+    deploy: (environmentId, options = {}) =>
+      startOrStop((id, o) => client.deployEnvironment(id, o), environmentId, options, [
+        'STARTING',
+        'RUNNING',
+      ]),
 
-    async stop(environmentId, options = {}) {
-      try {
-        await client.stopEnvironment(environmentId, options);
-      } catch (error) {
-        if (!isQoveryError(error, 'conflict')) throw error;
-        const state = await client.getEnvironmentStatus(environmentId, options);
-        const now = projectStatusOf[state.state];
-        if (now !== 'STOPPING' && now !== 'STOPPED') throw error;
-      }
-    },
+    stop: (environmentId, options = {}) =>
+      startOrStop((id, o) => client.stopEnvironment(id, o), environmentId, options, ['STOPPING', 'STOPPED']),
 
-    async destroy(environmentId, options = {}) {
-      try {
-        await client.deleteEnvironment(environmentId, options);
-      } catch (error) {
-        if (!isQoveryError(error, 'not-found')) throw error;
-      }
-    },
+    destroy: deleteEnvironment,
 
     async destroyByName(projectRowId, options = {}) {
       const name = environmentName(projectRowId).toLowerCase();
       const list = await client.listEnvironment(settings.projectId, options);
       const found = (list.results ?? []).find((env) => env.name.toLowerCase() === name);
-      if (!found) return;
-      try {
-        await client.deleteEnvironment(found.id, options);
-      } catch (error) {
-        if (!isQoveryError(error, 'not-found')) throw error;
-      }
+      if (found) await deleteEnvironment(found.id, options);
     },
 
     async status(environmentId, options = {}) {
