@@ -8,6 +8,11 @@ module.exports = {
   },
   // middy, jose's ESM build and friends ship ESM only: let swc turn them into CommonJS too.
   transformIgnorePatterns: ['/node_modules/(?!(@middy|graphql-request|valibot|jose)/)'],
+  // middy 7 publishes ESM-only `exports` (an `import` condition and no `require`), which Jest's
+  // CommonJS resolver cannot match: point it at the files, which swc then transforms.
+  moduleNameMapper: {
+    '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js',
+  },
   setupFiles: ['<rootDir>/tests/setup-env.ts'],
   testTimeout: 30000,
 };

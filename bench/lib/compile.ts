@@ -14,7 +14,7 @@ export async function compile(entry: string, outfile: string, { deployed = false
     : {
         bundle: true,
         platform: 'node' as const,
-        target: 'node20',
+        target: 'node24',
         format: 'cjs' as const,
         absWorkingDir: ROOT,
       };

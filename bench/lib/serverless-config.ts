@@ -74,7 +74,7 @@ export function esbuildOptions(root = ROOT): BuildOptions {
   return {
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     ...options,
     external: [...asArray(custom.external), ...asArray(custom.exclude)],
     absWorkingDir: root,
