@@ -14,5 +14,7 @@ module.exports = {
     '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js',
   },
   setupFiles: ['<rootDir>/tests/setup-env.ts'],
+  // Fails the test during which a Qovery stand-in saw a call or sent an answer Qovery's API forbids.
+  setupFilesAfterEnv: ['<rootDir>/tests/setup-contract.ts'],
   testTimeout: 30000,
 };

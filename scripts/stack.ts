@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startHasuraStandIn } from '../sandbox/hasura';
-import { startQoveryStandIn } from '../sandbox/qovery';
+import { type ContractViolation, LOCAL_REGISTRY_ID, startQoveryStandIn } from '../sandbox/qovery';
 
 /**
  * The whole system on one machine: the Hasura stand-in (PGlite), the Qovery stand-in and every
@@ -53,6 +53,8 @@ export interface StackOptions {
   qoveryStepMs?: number;
   extraEnv?: Record<string, string>;
   onOutput?: (chunk: string) => void;
+  /** Where the Qovery stand-in's contract violations go (default: the list tests fail on). */
+  onQoveryViolation?: (violation: ContractViolation) => void;
 }
 
 export interface Stack {
@@ -75,6 +77,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     token: secrets.QOVERY_API_TOKEN,
     stepMs: options.qoveryStepMs ?? 1500,
     projectIds: [QOVERY_PROJECT_ID],
+    ...(options.onQoveryViolation ? { onViolation: options.onQoveryViolation } : {}),
   });
   const hasuraEnv = {
     HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
@@ -101,7 +104,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     QOVERY_API_URL: qovery.url,
     QOVERY_API_TOKEN: secrets.QOVERY_API_TOKEN,
     QOVERY_PROJECT_ID,
-    QOVERY_REGISTRY_ID: 'docker-hub',
+    QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,
     ...options.extraEnv,
   };
   let offline: ChildProcess | undefined;

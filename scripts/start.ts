@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config';
+import { formatViolation } from '../sandbox/qovery';
 import { loadOrCreateSecrets, ROOT, startOffline, startStack, stopProcess } from './stack';
 
 /**
@@ -31,6 +32,7 @@ async function main() {
     actionsPort,
     lambdaPort,
     onOutput: (chunk) => process.stdout.write(chunk),
+    onQoveryViolation: (violation) => console.error(formatViolation(violation)),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const signup = JSON.stringify({

@@ -24,6 +24,8 @@ import type {
   VariableImport,
   VariableImportRequest,
 } from 'qovery-typescript-axios';
+import { qoveryContract } from './contract';
+import { type ContractViolation, recordViolation, takeViolations } from './violations';
 
 export interface StandInOptions {
   /** 0 (default) picks a free port. */
@@ -34,6 +36,18 @@ export interface StandInOptions {
   stepMs?: number;
   /** Projects that exist. Default: one project with a random id. */
   projectIds?: string[];
+  /** Container registries linked in the organization. Default: one Docker Hub, LOCAL_REGISTRY_ID. */
+  registryIds?: string[];
+  /**
+   * Check every request and answer against Qovery's OpenAPI document (default true). A request
+   * that breaks it is refused with 400, as Qovery would; every violation goes to `onViolation`.
+   */
+  contract?: boolean;
+  /**
+   * Where violations go. Default: the process-wide list that tests/setup-contract.ts turns into a
+   * failure of the test that caused them.
+   */
+  onViolation?: (violation: ContractViolation) => void;
 }
 
 export interface Fault {
@@ -105,6 +119,8 @@ export type ServiceRecord = ContainerRecord | DatabaseRecord;
 
 export interface StandInState {
   projects: Set<string>;
+  /** Ids of the container registries linked in the organization. */
+  registries: Set<string>;
   environments: Map<string, EnvironmentRecord>;
   services: Map<string, ServiceRecord>;
   /** Public links by container id. */
@@ -121,6 +137,8 @@ export interface QoveryStandIn {
    * variables, with `{{NAME}}` interpolations resolved; `missing` lists unknown references.
    */
   resolveVariables(containerId: string): { values: Record<string, string>; missing: string[] };
+  /** Removes and returns this stand-in's contract violations (for tests that cause them on purpose). */
+  takeViolations(): ContractViolation[];
   close(): Promise<void>;
 }
 
@@ -140,6 +158,8 @@ class HttpProblem extends Error {
 }
 
 const ORGANIZATION_ID = '00000000-0000-4000-8000-00000000000a';
+/** The Docker Hub registry a stand-in has linked in its organization unless told otherwise. */
+export const LOCAL_REGISTRY_ID = '00000000-0000-4000-8000-0000000d0c4e';
 const DEFAULT_CLUSTER_ID = '00000000-0000-4000-8000-0000000000c1';
 const DOCKER_HUB = { id: '', name: 'Docker Hub', url: 'https://docker.io', kind: 'DOCKER_HUB' } as const;
 const IN_PROGRESS = new Set<StateEnum>([
@@ -163,10 +183,13 @@ const IN_PROGRESS = new Set<StateEnum>([
 const DATABASE_PORTS: Record<string, number> = { REDIS: 6379, MYSQL: 3306, POSTGRESQL: 5432, MONGODB: 27017 };
 
 export async function startQoveryStandIn(options: StandInOptions): Promise<QoveryStandIn> {
-  const { token, stepMs = 1500, port = 0 } = options;
+  const { token, stepMs = 1500, port = 0, onViolation = recordViolation } = options;
+  const contract = options.contract === false ? undefined : qoveryContract();
+  let selfUrl = '';
   const expectedAuth = Buffer.from(`Token ${token}`);
   const state: StandInState = {
     projects: new Set(options.projectIds ?? [randomUUID()]),
+    registries: new Set(options.registryIds ?? [LOCAL_REGISTRY_ID]),
     environments: new Map(),
     services: new Map(),
     links: new Map(),
@@ -607,6 +630,9 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
         for (const storage of request.storage ?? []) {
           if (storage.size < 4) throw new HttpProblem(400, 'Minimum storage size is 4 GB');
         }
+        if (!state.registries.has(request.registry_id)) {
+          throw new HttpProblem(400, 'Container registry not found in the organization');
+        }
         uniqueServiceName(id, request.name);
         return { status: 201, body: addContainer(id, request) };
       },
@@ -742,15 +768,53 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     calls.push(call);
 
     const fault = takeFault(method, url.pathname, body);
-    const answer = (): Reply => {
+    const violation = (
+      direction: ContractViolation['direction'],
+      check: { operationId?: string; problems: string[] },
+      status?: number,
+    ) => {
+      onViolation({
+        standIn: selfUrl,
+        direction,
+        method,
+        path: url.pathname,
+        ...(status === undefined ? {} : { status }),
+        ...(check.operationId ? { operationId: check.operationId } : {}),
+        problems: check.problems,
+      });
+    };
+    const processCall = (): Reply => {
       if (!authorised(req)) return problem(401, 'Access token is missing or invalid');
       if (badJson) return problem(400, 'The body is not valid JSON');
+      if (contract) {
+        const check = contract.checkRequest({ method, path: url.pathname, query: url.searchParams, body });
+        if (check.problems.length) {
+          violation('request', check);
+          // What Qovery does with a call its API does not have, or a body it does not accept.
+          return check.operationId
+            ? problem(400, `Invalid request: ${check.problems.join('; ')}`)
+            : problem(404, 'Unknown route');
+        }
+      }
       try {
         return route(method, url.pathname, body);
       } catch (error) {
         if (error instanceof HttpProblem) return problem(error.status, error.detail);
         return problem(500, 'Internal error');
       }
+    };
+    const answer = (): Reply => {
+      const reply = processCall();
+      if (contract) {
+        const check = contract.checkResponse({
+          method,
+          path: url.pathname,
+          status: reply.status,
+          body: reply.body,
+        });
+        if (check.problems.length) violation('response', check, reply.status);
+      }
+      return reply;
     };
     const faulted = (f: Fault, normal?: Reply): Reply | 'drop' => {
       if (f.drop) return 'drop';
@@ -799,9 +863,10 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
+  selfUrl = `http://127.0.0.1:${address.port}`;
 
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: selfUrl,
     state,
     calls,
     faults: {
@@ -816,6 +881,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       },
     },
     resolveVariables,
+    takeViolations: () => takeViolations(selfUrl),
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -4,7 +4,7 @@ import { createLogger } from '../../lib/log';
 import { type Caller, createProjects } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances } from '../../lib/qovery/instances';
-import { type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
+import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 
 const TOKEN = 'qov-test-token';
@@ -45,7 +45,7 @@ function projects(options: { maxProjectsPerUser?: number; hasura?: HasuraClient;
       apiUrl: qovery.url,
       token: TOKEN,
       projectId: PROJECT,
-      registryId: 'docker-hub',
+      registryId: LOCAL_REGISTRY_ID,
       appwriteImageTag: '1.6.1',
     },
     log,

@@ -8,7 +8,12 @@ const STEP = 20;
 let qovery: QoveryStandIn;
 
 beforeEach(async () => {
-  qovery = await startQoveryStandIn({ token: TOKEN, stepMs: STEP, projectIds: [PROJECT] });
+  qovery = await startQoveryStandIn({
+    token: TOKEN,
+    stepMs: STEP,
+    projectIds: [PROJECT],
+    registryIds: [fixture.registryId],
+  });
 });
 afterEach(async () => {
   await qovery.close();
@@ -40,7 +45,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 2000
 
 const containerBody = (name: string, publicPort = true) => ({
   name,
-  registry_id: 'registry',
+  registry_id: fixture.registryId,
   image_name: `library/${name}`,
   tag: '1',
   healthchecks: {},
@@ -116,7 +121,7 @@ describe('Qovery stand-in: resources', () => {
     ['GET', '/container/00000000-0000-4000-8000-000000000000/link'],
     ['POST', '/project/00000000-0000-4000-8000-000000000000/environment'],
   ])('answers 404 with {status, detail} for an unknown id: %s %s', async (method, path) => {
-    const answer = await api(method, path, method === 'POST' ? { name: 'x' } : undefined);
+    const answer = await api(method, path, path.endsWith('/environment') ? { name: 'x' } : undefined);
     expect(answer.status).toBe(404);
     expect(answer.body).toEqual({ status: 404, detail: expect.any(String) });
   });
@@ -124,6 +129,21 @@ describe('Qovery stand-in: resources', () => {
   test('refuses a container without the fields ContainerRequest requires (400)', async () => {
     const env = await newEnvironment();
     const answer = await api('POST', `/environment/${env}/container`, { name: 'x' });
+    expect(answer.status).toBe(400);
+    expect(qovery.state.services.size).toBe(0);
+    const [violation] = qovery.takeViolations();
+    expect(violation?.operationId).toBe('createContainer');
+    expect(violation?.problems).toContain(
+      `body must have required property 'registry_id' ({"missingProperty":"registry_id"})`,
+    );
+  });
+
+  test('refuses a container from a registry the organization has not linked (400)', async () => {
+    const env = await newEnvironment();
+    const answer = await api('POST', `/environment/${env}/container`, {
+      ...containerBody('web'),
+      registry_id: 'docker-hub',
+    });
     expect(answer.status).toBe(400);
     expect(qovery.state.services.size).toBe(0);
   });

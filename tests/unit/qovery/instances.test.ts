@@ -31,7 +31,12 @@ interface Logged {
 async function setUp(overrides: Partial<QoverySettings> = {}, standIn?: QoveryStandIn, timeoutMs = 5000) {
   const qovery =
     standIn ??
-    (await startQoveryStandIn({ token: fixture.token, stepMs: STEP_MS, projectIds: [fixture.projectId] }));
+    (await startQoveryStandIn({
+      token: fixture.token,
+      stepMs: STEP_MS,
+      projectIds: [fixture.projectId],
+      registryIds: [fixture.registryId],
+    }));
   const settings: QoverySettings = {
     apiUrl: qovery.url,
     token: fixture.token,
