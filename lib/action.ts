@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
+import type { Section } from './config';
 import { AppError, toHasuraError } from './errors';
 import type { Logger } from './log';
 
@@ -54,6 +55,17 @@ export type ActionHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/**
+ * Builds an action's runtime, once per cold start (sync or async: secrets may come from SSM).
+ * `sections`, when given, are the settings the runtime reads (see lib/runtime.ts `defineRuntime`).
+ */
+export type RuntimeSource<D> = (() => Runtime<D> | Promise<Runtime<D>>) & {
+  readonly sections?: readonly Section[];
+};
+
+/** A Lambda handler that also says which configuration sections it reads (for packaging). */
+export type DeclaredHandler = ActionHandler & { readonly sections: readonly Section[] };
+
 type State = {
   started: number;
   requestId: string;
@@ -76,12 +88,62 @@ const HasuraPayload = v.object({
 
 const UserId = v.pipe(v.string(), v.regex(/^[1-9]\d{0,9}$/), v.transform(Number), v.maxValue(2147483647));
 
-/** Builds the Lambda handler of an action. `runtime` is resolved once, at cold start. */
+/**
+ * Builds the Lambda handler of an action. `runtime` is resolved once, on the first invocation of
+ * a cold start (so importing a function module has no side effect); when it fails (a missing SSM
+ * parameter, an invalid setting) the call gets `internal-error`, the problems are logged, and the
+ * next invocation tries again.
+ */
 export function actionHandler<S extends v.GenericSchema, O, D, A extends Access>(
   action: Action<S, O, D, A>,
-  runtime: () => Runtime<D>,
+  runtime: RuntimeSource<D>,
+): DeclaredHandler {
+  let ready: ActionHandler | undefined;
+  let pending: Promise<ActionHandler> | undefined;
+  const init = (): Promise<ActionHandler> => {
+    pending ??= Promise.resolve()
+      .then(runtime)
+      .then((resolved) => {
+        ready = buildHandler(action, resolved);
+        return ready;
+      })
+      .catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+    return pending;
+  };
+  const handler: ActionHandler = (event, context) =>
+    ready
+      ? ready(event, context)
+      : init().then(
+          (built) => built(event, context),
+          (error: unknown) => coldStartFailure(action.name, error, event, context),
+        );
+  return Object.assign(handler, { sections: runtime.sections ?? [] });
+}
+
+/** The runtime could not be built: operators get the problems, the caller the catalogue's answer. */
+function coldStartFailure(
+  actionName: string,
+  error: unknown,
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): APIGatewayProxyStructuredResultV2 {
+  const requestId = context.awsRequestId || event.requestContext?.requestId || randomUUID();
+  // ConfigError and SecretsError list setting names and rules, never values.
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', time: new Date().toISOString(), message: 'cold start failed', action: actionName, outcome: 'internal-error', requestId, reason })}\n`,
+  );
+  const { status, body } = toHasuraError(error, requestId);
+  return json(status, body);
+}
+
+function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
+  action: Action<S, O, D, A>,
+  { actionsSecret, log, budgetMs, deps }: Runtime<D>,
 ): ActionHandler {
-  const { actionsSecret, log, budgetMs, deps } = runtime();
   const expectedDigest = digest(actionsSecret);
 
   const logInvocation: Middleware = {

@@ -4,6 +4,15 @@ import type { QoverySettings } from './qovery/blueprint';
  * Settings, read once per cold start and validated. Every missing or invalid variable is reported
  * together in one ConfigError; secrets never have defaults and their values never appear in
  * messages.
+ *
+ * This file is also THE declaration of what each setting is. A section reader below is the only
+ * place a setting is named: reading it with `r.secret(...)` (or `r.jwt(...)`) makes it a secret,
+ * which on AWS is read from SSM Parameter Store at cold start (lib/secrets.ts) instead of the
+ * environment, and which the logger masks. A function declares the sections it uses once, in
+ * lib/runtime.ts (`defineRuntime([...sections], build)`); from that, `npx serverless package`
+ * derives the function's environment (plain settings only) and its IAM role (only its own
+ * parameters): see plugins/settings.js. To add a setting: add it to a section (or a new section in
+ * `sections`), and list the section in the runtimes that need it. Nothing else to keep in sync.
  */
 
 export type Env = Record<string, string | undefined>;
@@ -26,14 +35,18 @@ export interface JwtSettings {
   claimsFormat: 'json' | 'stringified_json';
 }
 
+/** What every function needs: Hasura's API (admin secret) and a log level. */
 export interface CoreConfig {
   hasura: { endpoint: string; adminSecret: string; timeoutMs: number };
-  jwt: JwtSettings;
-  /** Shared secret Hasura sends in the `x-actions-secret` header of every action call. */
-  actionsSecret: string;
   logLevel: LogLevel;
+}
+
+/** What every Hasura Action handler needs (not the scheduled or webhook functions). */
+export interface ActionsConfig {
+  /** Shared secret Hasura sends in the `x-actions-secret` header of every action call. */
+  secret: string;
   /** Overall time an action may spend, well inside Hasura's and API Gateway's 30 s. */
-  actionBudgetMs: number;
+  budgetMs: number;
 }
 
 export interface AuthConfig {
@@ -53,20 +66,49 @@ export type LogLevel = (typeof logLevels)[number];
 
 export const DEFAULT_CLAIMS_NAMESPACE = 'https://hasura.io/jwt/claims';
 
+/** One setting as the section readers declare it. */
+export interface SettingInfo {
+  name: string;
+  /** Read from SSM Parameter Store on AWS, masked in logs, never in an environment variable. */
+  secret: boolean;
+}
+
+export interface ReaderOptions {
+  /** 'skip': secrets are not checked (packaging validates the plain settings only). */
+  secrets?: 'check' | 'skip';
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Reads variables and collects every problem instead of stopping at the first. */
 class EnvReader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  /** Every setting read, in order, with its kind: the declaration tools read this. */
+  readonly read = new Map<string, SettingInfo>();
+  /** Values of the secrets read, for the logger to mask. */
+  readonly secretValues: string[] = [];
+  constructor(
+    private readonly env: Env,
+    private readonly options: ReaderOptions = {},
+  ) {}
 
-  private raw(name: string): string | undefined {
+  private raw(name: string, secret = false): string | undefined {
+    if (!this.read.has(name)) this.read.set(name, { name, secret });
     const value = this.env[name]?.trim();
     return value === '' ? undefined : value;
   }
 
+  private get skipSecrets(): boolean {
+    return this.options.secrets === 'skip';
+  }
+
   secret(name: string, minLength = 16): string {
-    const value = this.raw(name);
+    const value = this.raw(name, true);
+    if (this.skipSecrets) return '';
     if (value === undefined) this.problems.push(`${name} is required`);
     else if (value.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters`);
+    if (value !== undefined) this.secretValues.push(value);
     return value ?? '';
   }
 
@@ -80,11 +122,30 @@ class EnvReader {
     return this.raw(name);
   }
 
+  /** An https URL; plain http only on loopback (local stand-ins, a Hasura in Docker). */
   url(name: string, fallback?: string): string {
     const value = this.string(name, fallback);
-    if (value !== '' && !/^https?:\/\/[^\s]+$/.test(value))
-      this.problems.push(`${name} must be an http(s) URL`);
+    if (value === '') return value;
+    let url: URL | undefined;
+    try {
+      url = /^https?:\/\/[^\s]+$/.test(value) ? new URL(value) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined) this.problems.push(`${name} must be an https URL`);
+    else if (url.protocol !== 'https:' && !LOOPBACK.test(url.hostname))
+      this.problems.push(`${name} must use https (plain http is only accepted on localhost)`);
     return value.replace(/\/+$/, '');
+  }
+
+  /** A Qovery id: a UUID, as every id in Qovery's API. */
+  uuid(name: string): string;
+  uuid(name: string, optional: 'optional'): string | undefined;
+  uuid(name: string, optional?: 'optional'): string | undefined {
+    const value = optional ? this.optional(name) : this.string(name);
+    if (value !== undefined && value !== '' && !UUID.test(value))
+      this.problems.push(`${name} must be a UUID (the id shown in Qovery's console or API)`);
+    return value;
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
@@ -110,7 +171,9 @@ class EnvReader {
       claimsNamespace: DEFAULT_CLAIMS_NAMESPACE,
       claimsFormat: 'json',
     };
-    const text = this.raw(name);
+    const text = this.raw(name, true);
+    if (this.skipSecrets) return fallback;
+    if (text !== undefined) this.secretValues.push(text);
     if (text === undefined) {
       this.problems.push(`${name} is required`);
       return fallback;
@@ -128,6 +191,7 @@ class EnvReader {
       return fallback;
     }
     const json = parsed as Record<string, unknown>;
+    this.secretValues.push(json.key as string);
     return {
       key: new TextEncoder().encode(json.key as string),
       issuer: json.issuer as string | undefined,
@@ -172,11 +236,20 @@ function readCore(r: EnvReader): CoreConfig {
       adminSecret: r.secret('HASURA_GRAPHQL_ADMIN_SECRET', 8),
       timeoutMs: r.int('HASURA_TIMEOUT_MS', 5000, 100, 25000),
     },
-    jwt: r.jwt('HASURA_GRAPHQL_JWT_SECRET'),
-    actionsSecret: r.secret('ACTIONS_SECRET', 16),
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
-    actionBudgetMs: r.int('ACTION_BUDGET_MS', 25000, 1000, 28000),
   };
+}
+
+function readActions(r: EnvReader): ActionsConfig {
+  return {
+    secret: r.secret('ACTIONS_SECRET', 16),
+    budgetMs: r.int('ACTION_BUDGET_MS', 25000, 1000, 28000),
+  };
+}
+
+/** The JWT signing key: only the functions that issue tokens may read it. */
+function readJwt(r: EnvReader): JwtSettings {
+  return r.jwt('HASURA_GRAPHQL_JWT_SECRET');
 }
 
 function readAuth(r: EnvReader): AuthConfig {
@@ -193,35 +266,52 @@ function readQovery(r: EnvReader): QoveryConfig {
   return {
     apiUrl: r.url('QOVERY_API_URL', 'https://api.qovery.com'),
     token: r.secret('QOVERY_API_TOKEN', 8),
-    projectId: r.string('QOVERY_PROJECT_ID'),
-    clusterId: r.optional('QOVERY_CLUSTER_ID'),
-    registryId: r.string('QOVERY_REGISTRY_ID'),
+    projectId: r.uuid('QOVERY_PROJECT_ID'),
+    clusterId: r.uuid('QOVERY_CLUSTER_ID', 'optional'),
+    registryId: r.uuid('QOVERY_REGISTRY_ID'),
     appwriteImageTag: r.string('APPWRITE_IMAGE_TAG', '1.6.1'),
-    templateEnvironmentId: r.optional('QOVERY_TEMPLATE_ENVIRONMENT_ID'),
+    templateEnvironmentId: r.uuid('QOVERY_TEMPLATE_ENVIRONMENT_ID', 'optional'),
     maxProjectsPerUser: r.int('MAX_PROJECTS_PER_USER', 3, 1, 1000),
   };
 }
 
-const sections = { core: readCore, auth: readAuth, qovery: readQovery };
+/**
+ * Every section, by name. A function lists the sections it uses (lib/runtime.ts); it gets those
+ * settings and no other, in its environment, its secrets and its IAM role.
+ */
+const sections = { core: readCore, actions: readActions, jwt: readJwt, auth: readAuth, qovery: readQovery };
 type Sections = typeof sections;
 export type Section = keyof Sections;
 export type Config<S extends Section> = { [K in S]: ReturnType<Sections[K]> };
+export const sectionNames = Object.keys(sections) as Section[];
+
+const secretValuesOf = new WeakMap<object, readonly string[]>();
+
+function read<S extends Section>(env: Env, wanted: readonly S[], options?: ReaderOptions) {
+  const reader = new EnvReader(env, options);
+  const config = Object.fromEntries(wanted.map((name) => [name, sections[name](reader)])) as Config<S>;
+  return { reader, config };
+}
 
 /** Reads the given sections of the configuration; throws one ConfigError listing every problem. */
 export function loadConfig<S extends Section>(env: Env, wanted: readonly S[]): Config<S> {
-  const reader = new EnvReader(env);
-  const config = Object.fromEntries(wanted.map((name) => [name, sections[name](reader)])) as Config<S>;
+  const { reader, config } = read(env, wanted);
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  secretValuesOf.set(config, [...reader.secretValues]);
   return config;
 }
 
+/** Every problem of the given sections (all of them when `secrets: 'skip'` is not given). */
+export function configProblems(env: Env, wanted: readonly Section[], options?: ReaderOptions): string[] {
+  return read(env, wanted, options).reader.problems;
+}
+
+/** The settings the given sections read, each once, with their kind (secret or plain). */
+export function settingsOf(wanted: readonly Section[]): SettingInfo[] {
+  return [...read({}, wanted).reader.read.values()];
+}
+
 /** The values that must never be written anywhere: handed to the logger for redaction. */
-export function secretsOf(config: Partial<Config<Section>>): string[] {
-  const values = [
-    config.core?.hasura.adminSecret,
-    config.core?.actionsSecret,
-    config.core ? new TextDecoder().decode(config.core.jwt.key) : undefined,
-    config.qovery?.token,
-  ];
-  return values.filter((v): v is string => typeof v === 'string' && v.length > 0);
+export function secretsOf(config: object): string[] {
+  return [...(secretValuesOf.get(config) ?? [])].filter((v) => v.length > 0);
 }

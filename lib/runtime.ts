@@ -1,47 +1,99 @@
+import type { Context } from 'aws-lambda';
 import type { Runtime } from './action';
 import { createPasswords } from './auth/passwords';
 import { createAccessTokens } from './auth/tokens';
-import { type Config, type Env, loadConfig, type Section, secretsOf } from './config';
+import { type Config, type Env, loadConfig, type Section, secretsOf, settingsOf } from './config';
 import { createHasuraClient } from './hasura/client';
 import { createLogger } from './log';
 import { createProjects, type Projects } from './projects';
 import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
+import { type SecretsOptions, withSecrets } from './secrets';
 import { createUsers, type Users } from './users';
 
 /**
  * What each function builds once per cold start, from validated configuration. Handlers get it
  * through `actionHandler(action, runtime)`; tests build their own runtime with fakes instead.
+ *
+ * `defineRuntime(sections, build)` is the one place that says which settings a function uses: the
+ * sections listed here are all it can read (lib/config.ts), and `npx serverless package` gives the
+ * function exactly those, in its environment (plain settings) and its IAM role (its secrets' SSM
+ * parameters): plugins/settings.js reads `handler.sections` from each function's module.
  */
 
-function base<S extends Section>(config: Config<'core' | S>) {
-  const { core } = config;
+export interface RuntimeDefinition<S extends Section, T> {
+  (): Promise<T>;
+  readonly sections: readonly S[];
+  /** Builds the runtime from `env` (secrets from SSM when SECRETS_SSM_PATH is set). */
+  load(env: Env, options?: SecretsOptions): Promise<T>;
+}
+
+export function defineRuntime<S extends Section, T>(
+  sections: readonly S[],
+  build: (config: Config<S>) => T,
+): RuntimeDefinition<S, T> {
+  const secrets = settingsOf(sections)
+    .filter((s) => s.secret)
+    .map((s) => s.name);
+  const load = async (env: Env, options?: SecretsOptions) =>
+    build(loadConfig(await withSecrets(env, secrets, options), sections));
+  return Object.assign(() => load(process.env), { sections, load });
+}
+
+/**
+ * The handler of a function that is not a Hasura Action (scheduled, webhook): the runtime is built
+ * on the first invocation and kept for the cold start (rebuilt after a failure), and
+ * `handler.sections` declares the function's settings for packaging, as actionHandler does.
+ */
+export function lambdaHandler<S extends Section, T, E, R>(
+  runtime: RuntimeDefinition<S, T>,
+  handle: (runtime: T, event: E, context: Context) => Promise<R>,
+): ((event: E, context: Context) => Promise<R>) & { readonly sections: readonly S[] } {
+  let built: Promise<T> | undefined;
+  const handler = async (event: E, context: Context) => {
+    built ??= runtime().catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return handle(await built, event, context);
+  };
+  return Object.assign(handler, { sections: runtime.sections });
+}
+
+function base(config: Config<'core' | 'actions'>) {
+  const { core, actions } = config;
   return {
-    actionsSecret: core.actionsSecret,
+    actionsSecret: actions.secret,
     log: createLogger({ level: core.logLevel, secrets: secretsOf(config) }),
-    budgetMs: core.actionBudgetMs,
+    budgetMs: actions.budgetMs,
     hasura: createHasuraClient(core.hasura),
   };
 }
 
-export function usersRuntime(env: Env = process.env): Runtime<{ users: Users }> {
-  const config = loadConfig(env, ['core', 'auth']);
-  const { hasura, ...rest } = base(config);
-  const users = createUsers({
-    hasura,
-    passwords: createPasswords(config.auth.bcryptCost),
-    accessTokens: createAccessTokens(config.core.jwt, config.auth.accessTokenTtlSeconds),
-    config: config.auth,
-  });
-  return { ...rest, deps: { users } };
-}
+/** Sign-up, sign-in, tokens: Hasura and the JWT key; never the Qovery token. */
+export const usersRuntime = defineRuntime(
+  ['core', 'actions', 'jwt', 'auth'],
+  (config): Runtime<{ users: Users }> => {
+    const { hasura, ...rest } = base(config);
+    const users = createUsers({
+      hasura,
+      passwords: createPasswords(config.auth.bcryptCost),
+      accessTokens: createAccessTokens(config.jwt, config.auth.accessTokenTtlSeconds),
+      config: config.auth,
+    });
+    return { ...rest, deps: { users } };
+  },
+);
 
-export function projectsRuntime(env: Env = process.env): Runtime<{ projects: Projects }> {
-  const config = loadConfig(env, ['core', 'qovery']);
-  const { qovery } = config;
-  const { hasura, ...rest } = base(config);
-  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
-  const instances = createInstances({ client, settings: qovery, log: rest.log });
-  const projects = createProjects({ hasura, instances, maxProjectsPerUser: qovery.maxProjectsPerUser });
-  return { ...rest, deps: { projects } };
-}
+/** Project actions: Hasura and Qovery; never the JWT signing key. */
+export const projectsRuntime = defineRuntime(
+  ['core', 'actions', 'qovery'],
+  (config): Runtime<{ projects: Projects }> => {
+    const { qovery } = config;
+    const { hasura, ...rest } = base(config);
+    const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+    const instances = createInstances({ client, settings: qovery, log: rest.log });
+    const projects = createProjects({ hasura, instances, maxProjectsPerUser: qovery.maxProjectsPerUser });
+    return { ...rest, deps: { projects } };
+  },
+);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../lib/config';
+import { ConfigError, loadConfig, sectionNames } from '../lib/config';
 import { formatViolation } from '../sandbox/qovery';
 import { loadOrCreateSecrets, ROOT, startOffline, startStack, stopProcess } from './stack';
 
@@ -60,7 +60,7 @@ Press Ctrl+C to stop.`);
 
 async function handlersOnly() {
   try {
-    loadConfig(process.env, ['core', 'auth', 'qovery']);
+    loadConfig(process.env, sectionNames);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(

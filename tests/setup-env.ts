@@ -1,5 +1,6 @@
 // Every test process starts from one complete, valid configuration (development values only).
 // Tests that check configuration errors build their own environment objects instead.
+// Secrets come from the environment, as with `npm start`: no SECRETS_SSM_PATH, so no AWS at all.
 Object.assign(process.env, {
   HASURA_GRAPHQL_ENDPOINT: 'http://127.0.0.1:1/v1/graphql',
   HASURA_GRAPHQL_ADMIN_SECRET: 'test-admin-secret',
@@ -13,6 +14,8 @@ Object.assign(process.env, {
 Object.assign(process.env, {
   QOVERY_API_URL: 'http://127.0.0.1:1',
   QOVERY_API_TOKEN: 'test-qovery-token',
-  QOVERY_PROJECT_ID: 'test-qovery-project',
-  QOVERY_REGISTRY_ID: 'test-registry',
+  // Qovery ids are UUIDs (lib/config.ts refuses anything else).
+  QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
+  QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
 });
+delete process.env.SECRETS_SSM_PATH;

@@ -7,8 +7,8 @@
  * so a handler that took another path than the scenario expects fails the bench loudly.
  */
 
-export const HASURA_URL = 'http://hasura.bench.invalid/v1/graphql';
-export const QOVERY_URL = 'http://qovery.bench.invalid';
+export const HASURA_URL = 'https://hasura.bench.invalid/v1/graphql';
+export const QOVERY_URL = 'https://qovery.bench.invalid';
 
 export type HasuraAnswers = Record<string, (variables: Record<string, unknown>) => unknown>;
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, secretsOf } from '../../lib/config';
+import { ConfigError, configProblems, loadConfig, secretsOf, settingsOf } from '../../lib/config';
 
 const KEY = 'k'.repeat(32);
 const valid = {
@@ -7,13 +7,15 @@ const valid = {
   HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: KEY }),
   ACTIONS_SECRET: 'actions-secret-value',
   QOVERY_API_TOKEN: 'qovery-token-value',
-  QOVERY_PROJECT_ID: 'project-1',
-  QOVERY_REGISTRY_ID: 'registry-1',
+  QOVERY_PROJECT_ID: '2d1c4b9e-6f0a-4c3e-9b7d-1a2b3c4d5e6f',
+  QOVERY_REGISTRY_ID: '7e2c1a90-0000-4000-8000-0000000d0c4e',
 };
+
+type Section = Parameters<typeof loadConfig>[1][number];
 
 function problems(
   env: Record<string, string | undefined>,
-  sections: ('core' | 'auth' | 'qovery')[] = ['core', 'auth'],
+  sections: Section[] = ['core', 'actions', 'jwt', 'auth'],
 ) {
   try {
     loadConfig(env, sections);
@@ -26,17 +28,17 @@ function problems(
 
 describe('configuration', () => {
   it('reads a complete environment with the documented defaults', () => {
-    const config = loadConfig(valid, ['core', 'auth', 'qovery']);
+    const config = loadConfig(valid, ['core', 'actions', 'jwt', 'auth', 'qovery']);
     expect(config.core.hasura).toEqual({
       endpoint: 'http://localhost:8080/v1/graphql',
       adminSecret: 'admin-secret-value',
       timeoutMs: 5000,
     });
-    expect(config.core.jwt).toMatchObject({
+    expect(config.jwt).toMatchObject({
       claimsNamespace: 'https://hasura.io/jwt/claims',
       claimsFormat: 'json',
     });
-    expect(new TextDecoder().decode(config.core.jwt.key)).toBe(KEY);
+    expect(new TextDecoder().decode(config.jwt.key)).toBe(KEY);
     expect(config.auth).toEqual({
       bcryptCost: 10,
       accessTokenTtlSeconds: 900,
@@ -45,11 +47,11 @@ describe('configuration', () => {
       signinWindowSeconds: 300,
     });
     expect(config.qovery).toMatchObject({ apiUrl: 'https://api.qovery.com', maxProjectsPerUser: 3 });
-    expect(config.core.actionBudgetMs).toBe(25000);
+    expect(config.actions.budgetMs).toBe(25000);
   });
 
   it('reports every missing setting in one error, naming each variable', () => {
-    const found = problems({}, ['core', 'auth', 'qovery']);
+    const found = problems({}, ['core', 'actions', 'jwt', 'auth', 'qovery']);
     expect(found).toEqual(
       expect.arrayContaining([
         'HASURA_GRAPHQL_ENDPOINT is required',
@@ -61,7 +63,7 @@ describe('configuration', () => {
         'QOVERY_REGISTRY_ID is required',
       ]),
     );
-    expect(() => loadConfig({}, ['core'])).toThrow(/Invalid configuration \(4 problems\)/);
+    expect(() => loadConfig({}, ['core', 'actions', 'jwt'])).toThrow(/Invalid configuration \(4 problems\)/);
   });
 
   it('treats blank values as missing', () => {
@@ -98,7 +100,7 @@ describe('configuration', () => {
       claims_namespace: 'ns',
       claims_format: 'stringified_json',
     });
-    expect(loadConfig({ ...valid, HASURA_GRAPHQL_JWT_SECRET: jwt }, ['core']).core.jwt).toMatchObject({
+    expect(loadConfig({ ...valid, HASURA_GRAPHQL_JWT_SECRET: jwt }, ['jwt']).jwt).toMatchObject({
       issuer: 'cloud',
       audience: ['a', 'b'],
       claimsNamespace: 'ns',
@@ -114,7 +116,7 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['HASURA_GRAPHQL_ENDPOINT', 'localhost:8080', 'HASURA_GRAPHQL_ENDPOINT must be an http(s) URL'],
+    ['HASURA_GRAPHQL_ENDPOINT', 'localhost:8080', 'HASURA_GRAPHQL_ENDPOINT must be an https URL'],
     ['ACCESS_TOKEN_TTL_SECONDS', '15m', 'ACCESS_TOKEN_TTL_SECONDS must be an integer from 60 to 86400'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of debug, info, warn, error, silent'],
     ['ACTIONS_SECRET', 'short', 'ACTIONS_SECRET must be at least 16 characters'],
@@ -128,10 +130,10 @@ describe('configuration', () => {
       HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS512', key: 'super-secret-short' }),
       ACTIONS_SECRET: 'tiny-secret',
     };
-    expect(() => loadConfig(env, ['core'])).toThrow(ConfigError);
+    expect(() => loadConfig(env, ['actions', 'jwt'])).toThrow(ConfigError);
     const message = (() => {
       try {
-        loadConfig(env, ['core']);
+        loadConfig(env, ['actions', 'jwt']);
       } catch (error) {
         return (error as Error).message;
       }
@@ -141,8 +143,72 @@ describe('configuration', () => {
   });
 
   it('lists the secret values, for the logger to mask', () => {
-    expect(secretsOf(loadConfig(valid, ['core', 'qovery']))).toEqual(
+    expect(secretsOf(loadConfig(valid, ['core', 'actions', 'jwt', 'qovery']))).toEqual(
       expect.arrayContaining(['admin-secret-value', 'actions-secret-value', KEY, 'qovery-token-value']),
     );
+  });
+
+  it.each([
+    ['HASURA_GRAPHQL_ENDPOINT', 'http://hasura.example.com/v1/graphql'],
+    ['QOVERY_API_URL', 'http://api.qovery.com'],
+  ])('refuses plain http for %s except on loopback', (name, value) => {
+    expect(problems({ ...valid, [name]: value }, ['core', 'qovery'])).toEqual([
+      `${name} must use https (plain http is only accepted on localhost)`,
+    ]);
+  });
+
+  it.each([
+    'http://localhost:8080/v1/graphql',
+    'http://127.0.0.1:8080',
+    'http://[::1]:8080',
+    'https://hasura.example.com',
+  ])('accepts %s as an endpoint', (url) => {
+    expect(
+      problems({ ...valid, HASURA_GRAPHQL_ENDPOINT: url, QOVERY_API_URL: url }, ['core', 'qovery']),
+    ).toEqual([]);
+  });
+
+  it('refuses Qovery ids that are not UUIDs, listing each one, before anything reaches Qovery', () => {
+    const found = problems(
+      {
+        ...valid,
+        QOVERY_PROJECT_ID: 'my-project',
+        QOVERY_REGISTRY_ID: 'docker-hub',
+        QOVERY_CLUSTER_ID: '1234',
+        QOVERY_TEMPLATE_ENVIRONMENT_ID: 'template',
+      },
+      ['qovery'],
+    );
+    expect(found).toEqual(
+      ['QOVERY_PROJECT_ID', 'QOVERY_CLUSTER_ID', 'QOVERY_REGISTRY_ID', 'QOVERY_TEMPLATE_ENVIRONMENT_ID'].map(
+        (name) => `${name} must be a UUID (the id shown in Qovery's console or API)`,
+      ),
+    );
+    expect(
+      loadConfig({ ...valid, QOVERY_CLUSTER_ID: 'A1B2C3D4-0000-4000-8000-000000000001' }, ['qovery']).qovery
+        .clusterId,
+    ).toBe('A1B2C3D4-0000-4000-8000-000000000001');
+  });
+
+  it('declares which settings are secrets, section by section', () => {
+    expect(settingsOf(['jwt'])).toEqual([{ name: 'HASURA_GRAPHQL_JWT_SECRET', secret: true }]);
+    const qovery = settingsOf(['qovery']);
+    expect(qovery.filter((s) => s.secret).map((s) => s.name)).toEqual(['QOVERY_API_TOKEN']);
+    expect(qovery.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['QOVERY_API_URL', 'QOVERY_PROJECT_ID', 'QOVERY_REGISTRY_ID']),
+    );
+    expect(
+      settingsOf(['core', 'actions'])
+        .filter((s) => s.secret)
+        .map((s) => s.name),
+    ).toEqual(['HASURA_GRAPHQL_ADMIN_SECRET', 'ACTIONS_SECRET']);
+  });
+
+  it('checks the plain settings alone when asked to skip the secrets (packaging has no secrets)', () => {
+    const plainOnly = { HASURA_GRAPHQL_ENDPOINT: 'https://h.example.com', QOVERY_PROJECT_ID: 'x' };
+    expect(configProblems(plainOnly, ['core', 'actions', 'jwt', 'qovery'], { secrets: 'skip' })).toEqual([
+      "QOVERY_PROJECT_ID must be a UUID (the id shown in Qovery's console or API)",
+      'QOVERY_REGISTRY_ID is required',
+    ]);
   });
 });

@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { settingsOf } from '../../lib/config';
+import { functionsRuntime } from '../helpers/functions';
+
+/**
+ * What `serverless package` and `serverless print` make of the settings: no secret value anywhere
+ * (the deployer's environment holds some here, on purpose), each function only its own settings,
+ * each role only its own parameters, and invalid settings stop everything before the build.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'node_modules/serverless/bin/serverless.js');
+const SENTINEL = 'SENTINEL-never-in-a-template';
+const deployerEnv = {
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '',
+  SLS_TELEMETRY_DISABLED: '1',
+  HASURA_GRAPHQL_ENDPOINT: 'https://hasura.example.com/v1/graphql',
+  QOVERY_PROJECT_ID: '2d1c4b9e-6f0a-4c3e-9b7d-1a2b3c4d5e6f',
+  QOVERY_REGISTRY_ID: '7e2c1a90-0000-4000-8000-0000000d0c4e',
+  LOG_LEVEL: 'info',
+  // A careless deployer with every secret in their shell: none of it may reach AWS.
+  HASURA_GRAPHQL_ADMIN_SECRET: `${SENTINEL}-admin`,
+  HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: `${SENTINEL}-jwt-key-0123456789` }),
+  ACTIONS_SECRET: `${SENTINEL}-actions`,
+  QOVERY_API_TOKEN: `${SENTINEL}-qovery`,
+};
+
+async function serverless(args: string[], env: Record<string, string>) {
+  return promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 180_000, env });
+}
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+
+describe('serverless package, for a stage', () => {
+  const out = mkdtempSync(join(tmpdir(), 'sls-settings-'));
+  let template: Template;
+  let texts: string;
+  beforeAll(async () => {
+    await serverless(['package', '--stage', 'prod', '--package', out], deployerEnv);
+    texts = readdirSync(out)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => readFileSync(join(out, f), 'utf8'))
+      .join('\n');
+    template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 200_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes no secret value in any file it produces', () => {
+    expect(texts.length).toBeGreaterThan(1000);
+    expect(texts).not.toContain(SENTINEL);
+  });
+
+  it.each(functionsRuntime())(
+    'gives $name only its plain settings and the SSM path',
+    async ({ name, file }) => {
+      const fn = template.Resources[`${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`];
+      const environment = fn?.Properties.Environment as { Variables: Record<string, string> } | undefined;
+      const variables = environment?.Variables ?? {};
+      const settings = settingsOf(await file());
+      const plain = settings.filter((s) => !s.secret).map((s) => s.name);
+      expect(Object.keys(variables).sort()).toEqual(
+        [...plain.filter((n) => n in deployerEnv), 'SECRETS_SSM_PATH'].sort(),
+      );
+      expect(variables.SECRETS_SSM_PATH).toBe('/appwrite-cloud/prod/');
+    },
+  );
+
+  it.each(functionsRuntime())('lets $name read only its own parameters', async ({ name, file }) => {
+    const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+    const fn = template.Resources[`${id}LambdaFunction`];
+    expect(fn?.Properties.Role).toEqual({ 'Fn::GetAtt': [`${id}SettingsRole`, 'Arn'] });
+    const role = template.Resources[`${id}SettingsRole`]?.Properties as {
+      Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[];
+    };
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    const ssm = statements.filter((s) => s.Action.some((a) => a.startsWith('ssm:')));
+    const secrets = settingsOf(await file()).filter((s) => s.secret);
+    expect(ssm).toHaveLength(1);
+    expect(ssm[0]?.Resource).toEqual(
+      secrets.map((s) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/appwrite-cloud/prod/${s.name}`,
+      })),
+    );
+    expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"[^}]*ssm|ssm:\*|parameter\/\*/);
+  });
+
+  it('leaves no shared role that every function could use', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+});
+
+describe('serverless print', () => {
+  it('shows no secret value', async () => {
+    const { stdout } = await serverless(['print', '--stage', 'prod'], deployerEnv);
+    expect(stdout).toContain('appwrite-cloud-functions');
+    expect(stdout).not.toContain(SENTINEL);
+  }, 120_000);
+});
+
+describe('invalid settings', () => {
+  it('stop packaging before anything is built, listing every problem at once', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sls-invalid-'));
+    const env = {
+      ...deployerEnv,
+      HASURA_GRAPHQL_ENDPOINT: 'http://hasura.example.com',
+      QOVERY_PROJECT_ID: 'my-project',
+      QOVERY_REGISTRY_ID: '',
+      BCRYPT_COST: '4',
+    };
+    const failure = await serverless(['package', '--stage', 'prod', '--package', out], env).then(
+      () => undefined,
+      (error: { stdout: string; stderr: string; code: number }) => error,
+    );
+    try {
+      expect(failure?.code).not.toBe(0);
+      const output = `${failure?.stdout}\n${failure?.stderr}`;
+      expect(output).toContain('Invalid settings for stage "prod" (4 problems)');
+      for (const problem of [
+        'HASURA_GRAPHQL_ENDPOINT must use https',
+        'QOVERY_PROJECT_ID must be a UUID',
+        'QOVERY_REGISTRY_ID is required',
+        'BCRYPT_COST must be an integer from 10 to 15',
+      ])
+        expect(output).toContain(problem);
+      expect(output).not.toContain(SENTINEL);
+      expect(existsSync(join(out, 'signup.zip'))).toBe(false);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

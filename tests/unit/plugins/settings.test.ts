@@ -1,0 +1,107 @@
+import { type ServerlessLike, SettingsPlugin } from '../../../plugins/settings-plugin';
+
+/** The plugin's deploy-time checks, with a fake Serverless and a fake SSM behind `provider.request`. */
+
+const KEY = 'k'.repeat(32);
+const plain = {
+  HASURA_GRAPHQL_ENDPOINT: 'https://hasura.example.com',
+  QOVERY_PROJECT_ID: '2d1c4b9e-6f0a-4c3e-9b7d-1a2b3c4d5e6f',
+  QOVERY_REGISTRY_ID: '7e2c1a90-0000-4000-8000-0000000d0c4e',
+};
+
+function fakeServerless(parameters: Record<string, string>) {
+  const requests: {
+    service: string;
+    method: string;
+    params: { Names: string[]; WithDecryption: boolean };
+  }[] = [];
+  const serverless: ServerlessLike = {
+    serviceDir: '/nowhere',
+    service: {
+      service: 'appwrite-cloud-functions',
+      provider: { stage: 'prod', tracing: { lambda: true } },
+      functions: {
+        signup: { handler: 'functions/signup.handler', name: 'svc-prod-signup' },
+        createProject: { handler: 'functions/create-project.handler', name: 'svc-prod-createProject' },
+      },
+    },
+    processedInput: { commands: ['deploy'] },
+    classes: { Error },
+    getProvider: () => ({
+      request: async (service: string, method: string, params: object) => {
+        const p = params as { Names: string[]; WithDecryption: boolean };
+        requests.push({ service, method, params: p });
+        return {
+          Parameters: p.Names.filter((n) => n in parameters).map((n) => ({ Name: n, Value: parameters[n] })),
+          InvalidParameters: p.Names.filter((n) => !(n in parameters)),
+        };
+      },
+    }),
+  };
+  return { serverless, requests };
+}
+
+const sections = async (file: string) =>
+  file.endsWith('signup')
+    ? (['core', 'actions', 'jwt', 'auth'] as const)
+    : (['core', 'actions', 'qovery'] as const);
+
+async function deployProblems(parameters: Record<string, string>, env: Record<string, string> = plain) {
+  const { serverless, requests } = fakeServerless(parameters);
+  const plugin = new SettingsPlugin(serverless, {}, {}, sections, env);
+  const error = await Promise.resolve(plugin.hooks['before:package:initialize']?.()).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  return { message: error?.message ?? '', requests, serverless };
+}
+
+const P = '/appwrite-cloud/prod/';
+
+describe('deploy', () => {
+  it('reads every secret of every function from SSM, decrypted, and deploys when all are valid', async () => {
+    const { message, requests, serverless } = await deployProblems({
+      [`${P}HASURA_GRAPHQL_ADMIN_SECRET`]: 'admin-secret-value',
+      [`${P}ACTIONS_SECRET`]: 'actions-secret-value',
+      [`${P}HASURA_GRAPHQL_JWT_SECRET`]: JSON.stringify({ type: 'HS256', key: KEY }),
+      [`${P}QOVERY_API_TOKEN`]: 'qovery-token-value',
+    });
+    expect(message).toBe('');
+    expect(requests).toEqual([
+      {
+        service: 'SSM',
+        method: 'getParameters',
+        params: {
+          Names: [
+            'HASURA_GRAPHQL_ADMIN_SECRET',
+            'ACTIONS_SECRET',
+            'HASURA_GRAPHQL_JWT_SECRET',
+            'QOVERY_API_TOKEN',
+          ].map((n) => P + n),
+          WithDecryption: true,
+        },
+      },
+    ]);
+    expect(serverless.service.functions.signup?.environment).toEqual({
+      HASURA_GRAPHQL_ENDPOINT: 'https://hasura.example.com',
+      SECRETS_SSM_PATH: P,
+    });
+    expect(JSON.stringify(serverless.service)).not.toMatch(/secret-value|token-value|kkkkkkkk/);
+  });
+
+  it('fails before the upload, listing missing parameters, invalid secrets and invalid plain settings together', async () => {
+    const { message } = await deployProblems(
+      {
+        [`${P}HASURA_GRAPHQL_ADMIN_SECRET`]: 'admin-secret-value',
+        [`${P}HASURA_GRAPHQL_JWT_SECRET`]: JSON.stringify({ type: 'HS256', key: 'short-jwt-key-value' }),
+        [`${P}QOVERY_API_TOKEN`]: 'qovery-token-value',
+      },
+      { ...plain, QOVERY_PROJECT_ID: 'not-a-uuid' },
+    );
+    expect(message).toContain('(3 problems)');
+    expect(message).toContain(`ACTIONS_SECRET: SSM parameter ${P}ACTIONS_SECRET is missing`);
+    expect(message).toContain('HASURA_GRAPHQL_JWT_SECRET: "key" must be a string of at least 32 characters');
+    expect(message).toContain('QOVERY_PROJECT_ID must be a UUID');
+    expect(message).not.toContain('short-jwt-key-value');
+  });
+});
