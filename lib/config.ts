@@ -1,4 +1,4 @@
-import type { QoverySettings } from './qovery/blueprint';
+import { DEPLOYMENT_PREFIX, type QoverySettings } from './qovery/blueprint';
 
 /**
  * Settings, read once per cold start and validated. Every missing or invalid variable is reported
@@ -159,6 +159,12 @@ class EnvReader {
     return value;
   }
 
+  pattern(name: string, regex: RegExp, what: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (value !== fallback && !regex.test(value)) this.problems.push(`${name} must be ${what}`);
+    return value;
+  }
+
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
     const value = this.raw(name) ?? fallback;
     if (!values.includes(value as T)) this.problems.push(`${name} must be one of ${values.join(', ')}`);
@@ -267,6 +273,12 @@ function readQovery(r: EnvReader): QoveryConfig {
     apiUrl: r.url('QOVERY_API_URL', 'https://api.qovery.com'),
     token: r.secret('QOVERY_API_TOKEN', 8),
     projectId: r.uuid('QOVERY_PROJECT_ID'),
+    environmentPrefix: r.pattern(
+      'QOVERY_ENVIRONMENT_PREFIX',
+      DEPLOYMENT_PREFIX,
+      'lower-case letters, digits and dashes (at most 30), e.g. the stage',
+      '',
+    ),
     clusterId: r.uuid('QOVERY_CLUSTER_ID', 'optional'),
     registryId: r.uuid('QOVERY_REGISTRY_ID'),
     appwriteImageTag: r.string('APPWRITE_IMAGE_TAG', '1.6.1'),

@@ -29,6 +29,10 @@ export const catalogue = {
     status: 409,
     message: 'The project is busy with another operation. Try again in a moment.',
   },
+  'project-failed': {
+    status: 409,
+    message: 'This project is in error and cannot do that. Delete it and create another.',
+  },
   'infrastructure-unavailable': {
     status: 424,
     message: 'The infrastructure provider is unavailable right now. Try again in a moment.',

@@ -3,30 +3,36 @@ import type { HasuraClient } from './hasura/client';
 import {
   ClaimProjectSlot,
   FindOwnProject,
+  MoveProject,
   type ProjectRow,
   ProjectSlots,
+  RemoveDeletedProjects,
   RemoveProject,
   SaveProvisionedProject,
   UpdateProject,
 } from './hasura/documents';
+import {
+  ABANDONED_AFTER_MS,
+  busy,
+  type Observed,
+  phaseOfObserved,
+  reasons,
+  type StatusWithReason,
+  statusFor,
+} from './lifecycle';
 import type { Logger } from './log';
 import type { ProjectStatus } from './project-status';
 import { isQoveryError, toAppError } from './qovery/client';
 import type { Instances } from './qovery/instances';
 
 export type { ProjectStatus };
+export { ABANDONED_AFTER_MS };
 
 /** What the projects logic needs from the infrastructure (lib/qovery/instances implements it). */
 export type InstancePort = Pick<
   Instances,
-  'provision' | 'deploy' | 'stop' | 'destroy' | 'destroyByName' | 'status' | 'url'
+  'provision' | 'deploy' | 'stop' | 'cancelDeployment' | 'destroy' | 'findByName' | 'observe' | 'url'
 >;
-
-/**
- * A CreateProject answers within 30 s or dies with its Lambda. A row still CREATING after this
- * long was left behind by one that died: it may be deleted, and its status is ERROR.
- */
-export const ABANDONED_AFTER_MS = 2 * 60 * 1000;
 
 export interface Caller {
   userId: number;
@@ -34,12 +40,20 @@ export interface Caller {
   log: Logger;
 }
 
+export interface ProjectStatusAnswer {
+  id: number;
+  status: ProjectStatus;
+  url: string | null;
+  /** Why, when the status is ERROR: a user-safe sentence. */
+  reason: string | null;
+}
+
 export interface Projects {
   create(name: string, caller: Caller): Promise<{ id: number; name: string; url: string }>;
   start(id: number, caller: Caller): Promise<{ ok: true }>;
   stop(id: number, caller: Caller): Promise<{ ok: true }>;
   remove(id: number, caller: Caller): Promise<{ ok: true }>;
-  status(id: number, caller: Caller): Promise<{ id: number; status: ProjectStatus; url: string | null }>;
+  status(id: number, caller: Caller): Promise<ProjectStatusAnswer>;
 }
 
 export interface ProjectsDeps {
@@ -48,26 +62,39 @@ export interface ProjectsDeps {
   maxProjectsPerUser: number;
   /** Budget of the clean-up after a failed CreateProject, independent of the action's. */
   cleanupTimeoutMs?: number;
+  /** Pause between two status reads while a cancelled deployment winds down. Default 1000. */
+  pollMs?: number;
 }
 
-type ReadyRow = ProjectRow & { qovery_environment_id: string; qovery_appwrite_id: string };
+/** Time kept, after waiting for a cancellation, for the stop call and the row's update. */
+const AFTER_WAIT_RESERVE_MS = 3000;
 
-/** Where start (resp. stop) would take an instance: already there (or on its way) means done. */
-const STARTED: readonly ProjectStatus[] = ['STARTING', 'RUNNING'];
-const STOPPED: readonly ProjectStatus[] = ['STOPPING', 'STOPPED'];
+const ok = { ok: true } as const;
+
+function busyError(kind: keyof typeof busy, status: ProjectStatus): AppError {
+  const { message, retryAfterSeconds } = busy[kind];
+  return new AppError('project-busy', { message, details: { status, retryAfterSeconds } });
+}
+
+function failedError(reason: string | null): AppError {
+  return new AppError('project-failed', {
+    ...(reason ? { message: reason } : {}),
+    details: { status: 'ERROR' },
+  });
+}
 
 /**
  * AppWrite instances owned by users. Every lookup is filtered by owner, so another user's project
- * answers exactly like one that does not exist: `not-found`.
+ * answers exactly like one that does not exist: `not-found`. Each action's result for each status
+ * and each Qovery state is the table of docs/lifecycle.md.
  */
 export function createProjects({
   hasura,
-  instances: port,
+  instances,
   maxProjectsPerUser,
   cleanupTimeoutMs = 4000,
+  pollMs = 1000,
 }: ProjectsDeps): Projects {
-  const instances = withCatalogueErrors(port);
-
   async function find(id: number, { userId, deadline }: Caller): Promise<ProjectRow> {
     const { project } = await hasura.request(FindOwnProject, { id, ownerId: userId }, { deadline });
     const row = project[0];
@@ -75,30 +102,54 @@ export function createProjects({
     return row;
   }
 
-  /** The caller's project, once its instance exists and no deletion is under way. */
-  async function findReady(id: number, caller: Caller): Promise<ReadyRow> {
-    const row = await find(id, caller);
-    if (row.status === 'DELETING' || row.qovery_environment_id === null || row.qovery_appwrite_id === null)
-      throw new AppError('project-busy');
-    return row as ReadyRow;
+  /** Writes the row's new status (and reason) unless someone moved it meanwhile. */
+  async function save(row: ProjectRow, next: StatusWithReason, deadline: number): Promise<void> {
+    if (row.status === next.status && row.status_reason === next.reason) return;
+    await hasura.request(
+      MoveProject,
+      { id: row.id, from: row.status, status: next.status, reason: next.reason },
+      { deadline },
+    );
+    row.status = next.status;
+    row.status_reason = next.reason;
   }
 
-  const update = (id: number, set: { status?: ProjectStatus; url?: string }, deadline: number) =>
-    hasura.request(UpdateProject, { id, set }, { deadline });
-
-  /** Takes one of the user's quota slots; the unique (owner_id, slot) makes it hold under concurrency. */
-  async function claimSlot(name: string, { userId, deadline }: Caller): Promise<number> {
-    const { project } = await hasura.request(ProjectSlots, { ownerId: userId }, { deadline });
-    const used = new Set(project.map((p) => p.slot));
-    for (let slot = 1; slot <= maxProjectsPerUser; slot++) {
-      if (used.has(slot)) continue;
-      const claimed = await hasura.request(ClaimProjectSlot, { ownerId: userId, slot, name }, { deadline });
-      if (claimed.insert_project_one) return claimed.insert_project_one.id;
+  /**
+   * The environment of a project that start/stop may act on. Refuses, with what is happening, a
+   * project being created or deleted, and one that never got an instance.
+   */
+  async function actionable(row: ProjectRow, deadline: number): Promise<string> {
+    if (row.status === 'DELETING') throw busyError('deleting', 'DELETING');
+    if (row.status === 'CREATING' && !abandoned(row)) throw busyError('creating', 'CREATING');
+    if (row.qovery_environment_id === null) {
+      if (row.status === 'CREATING')
+        await save(row, { status: 'ERROR', reason: reasons.creationInterrupted }, deadline);
+      throw failedError(row.status_reason ?? reasons.creationInterrupted);
     }
-    throw new AppError('quota-exceeded', {
-      message: `You have reached the maximum of ${maxProjectsPerUser} projects. Delete one to create another.`,
-      details: { limit: maxProjectsPerUser },
-    });
+    return row.qovery_environment_id;
+  }
+
+  /** What Qovery says of an environment the row does not expect to vanish: saved, then decided on. */
+  async function observeFor(row: ProjectRow, environmentId: string, caller: Caller): Promise<Observed> {
+    const observed = await instances.observe(environmentId, caller);
+    const phase = phaseOfObserved(observed);
+    if (phase === 'gone' || phase === 'deleting' || phase === 'delete-failed') {
+      const next = statusFor(observed, false);
+      await save(row, next, caller.deadline);
+      throw failedError(next.reason);
+    }
+    return observed;
+  }
+
+  /** Polls while Qovery winds a cancelled deployment down; false if the wait outlasts the budget. */
+  async function settleCancel(environmentId: string, caller: Caller): Promise<boolean> {
+    const until = caller.deadline - AFTER_WAIT_RESERVE_MS;
+    for (;;) {
+      const observed = await instances.observe(environmentId, caller);
+      if (observed !== 'CANCELING' && phaseOfObserved(observed) !== 'starting') return true;
+      if (Date.now() + pollMs > until) return false;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 
   /** Removes what a failed CreateProject made: the Qovery environment, then the row. */
@@ -113,26 +164,138 @@ export function createProjects({
     }
   }
 
-  /** Starts or stops: a no-op when Qovery says the instance is already there or on its way. */
-  async function move(id: number, caller: Caller, target: 'start' | 'stop') {
-    const row = await findReady(id, caller);
-    const environmentId = row.qovery_environment_id;
-    const [already, transition] =
-      target === 'start' ? ([STARTED, 'STARTING'] as const) : ([STOPPED, 'STOPPING'] as const);
-    const current = await instances.status(environmentId, caller);
-    if (already.includes(current)) {
-      if (current !== row.status) await update(id, { status: current }, caller.deadline);
-      return { ok: true as const };
+  async function start(id: number, caller: Caller) {
+    const row = await find(id, caller);
+    const environmentId = await actionable(row, caller.deadline);
+    // A second pass only after a 409: Qovery moved between our read and our call.
+    for (let pass = 0; pass < 2; pass++) {
+      const observed = await observeFor(row, environmentId, caller);
+      switch (phaseOfObserved(observed)) {
+        case 'starting':
+        case 'running':
+          await save(row, statusFor(observed, false), caller.deadline);
+          return ok;
+        case 'stopping':
+          await save(row, statusFor(observed, false), caller.deadline);
+          throw busyError('stopping', 'STOPPING');
+        default:
+          // stopped, or failed (a retry): deploy.
+          try {
+            await instances.deploy(environmentId, caller);
+          } catch (error) {
+            if (isQoveryError(error, 'conflict')) continue;
+            throw error;
+          }
+          await save(row, { status: 'STARTING', reason: null }, caller.deadline);
+          return ok;
+      }
     }
-    await (target === 'start'
-      ? instances.deploy(environmentId, caller)
-      : instances.stop(environmentId, caller));
-    await update(id, { status: transition }, caller.deadline);
-    return { ok: true as const };
+    throw busyError('deploying', row.status);
   }
 
+  async function stop(id: number, caller: Caller) {
+    const row = await find(id, caller);
+    const environmentId = await actionable(row, caller.deadline);
+    let cancelled = false;
+    for (let pass = 0; pass < 3; pass++) {
+      const observed = await observeFor(row, environmentId, caller);
+      const phase = phaseOfObserved(observed);
+      if (phase === 'stopping' || (phase === 'stopped' && !(cancelled && observed === 'CANCELED'))) {
+        await save(row, statusFor(observed, false), caller.deadline);
+        return ok;
+      }
+      if (phase === 'starting') {
+        // Cancel the deployment under way, wait for Qovery to wind it down, then stop.
+        if (!(await instances.cancelDeployment(environmentId, caller))) continue;
+        cancelled = true;
+        await save(row, { status: 'STOPPING', reason: null }, caller.deadline);
+        if (!(await settleCancel(environmentId, caller))) throw busyError('cancelling', 'STOPPING');
+        continue;
+      }
+      // running, failed, or cancelled by us: stop what may still run.
+      try {
+        await instances.stop(environmentId, caller);
+      } catch (error) {
+        if (isQoveryError(error, 'conflict')) continue;
+        throw error;
+      }
+      await save(row, { status: 'STOPPING', reason: null }, caller.deadline);
+      return ok;
+    }
+    throw busyError('deploying', row.status);
+  }
+
+  async function remove(id: number, caller: Caller) {
+    const row = await find(id, caller);
+    const { deadline } = caller;
+    if (row.status === 'CREATING' && !abandoned(row)) throw busyError('creating', 'CREATING');
+    await save(row, { status: 'DELETING', reason: null }, deadline);
+    let environmentId = row.qovery_environment_id;
+    if (environmentId === null) {
+      // A CreateProject that died before storing its environment id: look for it by name.
+      environmentId = await instances.findByName(id, caller);
+      if (environmentId === null) {
+        await hasura.request(RemoveDeletedProjects, { ids: [id] }, { deadline });
+        return ok;
+      }
+      await hasura.request(
+        UpdateProject,
+        { id, set: { qovery_environment_id: environmentId } },
+        { deadline },
+      );
+    }
+    try {
+      if ((await instances.destroy(environmentId, caller)) === 'gone')
+        await hasura.request(RemoveDeletedProjects, { ids: [id] }, { deadline });
+      // Otherwise Qovery deletes it over the next minutes; the row (and its quota slot) goes once
+      // the reconciler, or ProjectStatus, sees it gone.
+    } catch (error) {
+      if (!isQoveryError(error, 'conflict')) throw error;
+      // An operation is in progress on Qovery: cancel a deployment if that is it; the reconciler
+      // asks again for the deletion of a DELETING row whose environment is not being deleted.
+      await instances.cancelDeployment(environmentId, caller);
+    }
+    return ok;
+  }
+
+  async function status(id: number, caller: Caller): Promise<ProjectStatusAnswer> {
+    const row = await find(id, caller);
+    const { deadline } = caller;
+    const answer = () => ({ id, status: row.status, url: row.url, reason: row.status_reason });
+    if (row.status === 'CREATING' && abandoned(row))
+      await save(row, { status: 'ERROR', reason: reasons.creationInterrupted }, deadline);
+    const environmentId = row.qovery_environment_id;
+    if (row.status === 'CREATING' || environmentId === null) return answer();
+    const [observed, url] = await Promise.all([
+      instances.observe(environmentId, caller),
+      row.url || row.qovery_appwrite_id === null || row.status === 'DELETING'
+        ? row.url
+        : instances.url(row.qovery_appwrite_id, caller).catch(() => null),
+    ]);
+    if (row.status === 'DELETING') {
+      const phase = phaseOfObserved(observed);
+      if (phase === 'gone') await hasura.request(RemoveDeletedProjects, { ids: [id] }, { deadline });
+      else if (phase === 'delete-failed') await save(row, statusFor(observed, false), deadline);
+      return answer();
+    }
+    await save(row, statusFor(observed, false), deadline);
+    if (url && url !== row.url) {
+      await hasura.request(UpdateProject, { id, set: { url } }, { deadline });
+      row.url = url;
+    }
+    return answer();
+  }
+
+  /** Qovery's failures become catalogue errors (their details stay in `cause`, for the logs). */
+  const catalogued =
+    <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      operation(...args).catch((error: unknown) => {
+        throw isQoveryError(error) ? toAppError(error) : error;
+      });
+
   return {
-    async create(name, caller) {
+    create: catalogued(async (name: string, caller: Caller) => {
       const { deadline, log } = caller;
       const id = await claimSlot(name, caller);
       let environmentId: string | undefined;
@@ -163,65 +326,29 @@ export function createProjects({
         await undoCreate(id, environmentId, log);
         throw error;
       }
-    },
-
-    start: (id, caller) => move(id, caller, 'start'),
-    stop: (id, caller) => move(id, caller, 'stop'),
-
-    async remove(id, caller) {
-      const row = await find(id, caller);
-      const environmentId = row.qovery_environment_id;
-      if (environmentId === null && row.status === 'CREATING' && !abandoned(row))
-        throw new AppError('project-busy');
-      if (row.status !== 'DELETING') await update(id, { status: 'DELETING' }, caller.deadline);
-      // Already gone on Qovery counts as deleted. A row left behind by a CreateProject that died
-      // never got its environment id: its environment, if any, is found by name.
-      if (environmentId !== null) await instances.destroy(environmentId, caller);
-      else await instances.destroyByName(id, caller);
-      await hasura.request(RemoveProject, { id }, { deadline: caller.deadline });
-      return { ok: true };
-    },
-
-    async status(id, caller) {
-      const row = await find(id, caller);
-      if (
-        row.qovery_environment_id === null ||
-        row.qovery_appwrite_id === null ||
-        row.status === 'DELETING'
-      ) {
-        // Nothing to ask Qovery yet (or any more): the row says it all.
-        return { id, status: abandoned(row) ? 'ERROR' : row.status, url: row.url };
-      }
-      const [status, url] = await Promise.all([
-        instances.status(row.qovery_environment_id, caller),
-        row.url ? row.url : instances.url(row.qovery_appwrite_id, caller),
-      ]);
-      const changes = { ...(status !== row.status && { status }), ...(url && url !== row.url && { url }) };
-      if (Object.keys(changes).length > 0) await update(id, changes, caller.deadline);
-      return { id, status, url };
-    },
+    }),
+    start: catalogued(start),
+    stop: catalogued(stop),
+    remove: catalogued(remove),
+    status: catalogued(status),
   };
+
+  /** Takes one of the user's quota slots; the unique (owner_id, slot) makes it hold under concurrency. */
+  async function claimSlot(name: string, { userId, deadline }: Caller): Promise<number> {
+    const { project } = await hasura.request(ProjectSlots, { ownerId: userId }, { deadline });
+    const used = new Set(project.map((p) => p.slot));
+    for (let slot = 1; slot <= maxProjectsPerUser; slot++) {
+      if (used.has(slot)) continue;
+      const claimed = await hasura.request(ClaimProjectSlot, { ownerId: userId, slot, name }, { deadline });
+      if (claimed.insert_project_one) return claimed.insert_project_one.id;
+    }
+    throw new AppError('quota-exceeded', {
+      message: `You have reached the maximum of ${maxProjectsPerUser} projects. Delete one to create another.`,
+      details: { limit: maxProjectsPerUser },
+    });
+  }
 }
 
-function abandoned(row: ProjectRow): boolean {
-  return row.status === 'CREATING' && Date.now() - Date.parse(row.created_at) > ABANDONED_AFTER_MS;
-}
-
-/** Qovery's failures become catalogue errors (their details stay in `cause`, for the logs). */
-function withCatalogueErrors(port: InstancePort): InstancePort {
-  const wrap =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    (...args: A) =>
-      call(...args).catch((error: unknown) => {
-        throw isQoveryError(error) ? toAppError(error) : error;
-      });
-  return {
-    provision: wrap(port.provision),
-    deploy: wrap(port.deploy),
-    stop: wrap(port.stop),
-    destroy: wrap(port.destroy),
-    destroyByName: wrap(port.destroyByName),
-    status: wrap(port.status),
-    url: wrap(port.url),
-  };
+export function abandoned(row: Pick<ProjectRow, 'status' | 'created_at'>, now = Date.now()): boolean {
+  return row.status === 'CREATING' && now - Date.parse(row.created_at) > ABANDONED_AFTER_MS;
 }

@@ -104,6 +104,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     QOVERY_API_URL: qovery.url,
     QOVERY_API_TOKEN: secrets.QOVERY_API_TOKEN,
     QOVERY_PROJECT_ID,
+    QOVERY_ENVIRONMENT_PREFIX: 'local',
     QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,
     ...options.extraEnv,
   };

@@ -146,6 +146,7 @@ export interface ProjectRow {
   id: number;
   name: string;
   status: ProjectStatus;
+  status_reason: string | null;
   url: string | null;
   qovery_environment_id: string | null;
   qovery_appwrite_id: string | null;
@@ -203,6 +204,7 @@ export const FindOwnProject = document<
       id
       name
       status
+      status_reason
       url
       qovery_environment_id
       qovery_appwrite_id
@@ -212,7 +214,7 @@ export const FindOwnProject = document<
 
 export const UpdateProject = document<
   { update_project_by_pk: { id: number } | null },
-  { id: number; set: { status?: ProjectStatus; url?: string } }
+  { id: number; set: { status?: ProjectStatus; url?: string; qovery_environment_id?: string } }
 >(/* GraphQL */ `
   mutation UpdateProject($id: Int!, $set: project_set_input!) {
     update_project_by_pk(pk_columns: { id: $id }, _set: $set) {
@@ -220,6 +222,35 @@ export const UpdateProject = document<
     }
   }`);
 
+/**
+ * Moves a project from one status to another, only if it is still in the first: two writers (an
+ * action and the reconciler, say) never overwrite each other's newer news.
+ */
+export const MoveProject = document<
+  { update_project: { affected_rows: number } | null },
+  { id: number; from: ProjectStatus; status: ProjectStatus; reason: string | null }
+>(/* GraphQL */ `
+  mutation MoveProject($id: Int!, $from: String!, $status: String!, $reason: String) {
+    update_project(
+      where: { id: { _eq: $id }, status: { _eq: $from } }
+      _set: { status: $status, status_reason: $reason }
+    ) {
+      affected_rows
+    }
+  }`);
+
+/** Removes projects whose deletion Qovery confirmed; only rows still DELETING. Frees their slots. */
+export const RemoveDeletedProjects = document<
+  { delete_project: { affected_rows: number } | null },
+  { ids: number[] }
+>(/* GraphQL */ `
+  mutation RemoveDeletedProjects($ids: [Int!]!) {
+    delete_project(where: { id: { _in: $ids }, status: { _eq: "DELETING" } }) {
+      affected_rows
+    }
+  }`);
+
+/** Removes a row that never got an instance (a failed CreateProject's own clean-up). */
 export const RemoveProject = document<
   { delete_project_by_pk: { id: number } | null },
   { id: number }

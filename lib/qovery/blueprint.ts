@@ -43,6 +43,11 @@ export interface QoverySettings {
   token: string;
   /** The Qovery project that holds every instance's environment. */
   projectId: string;
+  /**
+   * This deployment's prefix of environment names (e.g. the stage): `<prefix>-appwrite-<id>`.
+   * Deployments sharing a Qovery project must use different prefixes. Empty: `appwrite-<id>`.
+   */
+  environmentPrefix?: string;
   /** Cluster to run instances on; Qovery's default cluster of the organization when absent. */
   clusterId?: string;
   /** A container registry linked in the organization that serves public images (Docker Hub). */
@@ -62,9 +67,17 @@ export const names = { appwrite: 'appwrite', mariadb: 'mariadb', redis: 'redis' 
 
 export const ENVIRONMENT_PREFIX = 'appwrite-';
 const ROW_ID = /^[a-z0-9][a-z0-9-]{0,39}$/i;
+/** A deployment's prefix (e.g. its stage): lower-case letters, digits and dashes. */
+export const DEPLOYMENT_PREFIX = /^[a-z0-9][a-z0-9-]{0,29}$/;
 
-/** The environment name of a project row: `appwrite-<id>`. Refuses anything but a plain id. */
-export function environmentName(projectRowId: number | string): string {
+/**
+ * The environment name of a project row: `<deployment>-appwrite-<id>` (`appwrite-<id>` without a
+ * deployment prefix). The prefix keeps deployments that share a Qovery project (two stages, say)
+ * from ever touching each other's environments. Refuses anything but a plain id.
+ */
+export function environmentName(projectRowId: number | string, deployment = ''): string {
+  if (deployment !== '' && !DEPLOYMENT_PREFIX.test(deployment))
+    throw new TypeError('A deployment prefix must be lower-case letters, digits and dashes');
   const id = String(projectRowId);
   if (
     typeof projectRowId === 'number'
@@ -73,7 +86,15 @@ export function environmentName(projectRowId: number | string): string {
   ) {
     throw new TypeError('A project row id must be a non-negative integer or a short [a-z0-9-] id');
   }
-  return `${ENVIRONMENT_PREFIX}${id}`;
+  return `${deployment === '' ? '' : `${deployment}-`}${ENVIRONMENT_PREFIX}${id}`;
+}
+
+/** The project row id of one of this deployment's environments, from its name; null if not ours. */
+export function ownRowId(name: string, deployment = ''): number | null {
+  const head = `${deployment === '' ? '' : `${deployment}-`}${ENVIRONMENT_PREFIX}`;
+  if (!name.toLowerCase().startsWith(head)) return null;
+  const rest = name.slice(head.length);
+  return /^[1-9]\d{0,15}$/.test(rest) ? Number(rest) : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +105,7 @@ export function environmentRequest(
   projectRowId: number | string,
 ): CreateEnvironmentRequest {
   return {
-    name: environmentName(projectRowId),
+    name: environmentName(projectRowId, settings.environmentPrefix),
     mode: 'PRODUCTION',
     ...(settings.clusterId ? { cluster: settings.clusterId } : {}),
   };
@@ -95,7 +116,7 @@ export function cloneRequest(
   projectRowId: number | string,
 ): CloneEnvironmentRequest {
   return {
-    name: environmentName(projectRowId),
+    name: environmentName(projectRowId, settings.environmentPrefix),
     project_id: settings.projectId,
     mode: 'PRODUCTION',
     ...(settings.clusterId ? { cluster_id: settings.clusterId } : {}),

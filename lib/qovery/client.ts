@@ -15,6 +15,7 @@
  * connection errors, with exponential backoff and full jitter (or a small Retry-After).
  */
 import type {
+  CancelEnvironmentDeploymentRequest,
   CloneEnvironmentRequest,
   ContainerEnvironmentVariableApi,
   ContainerMainCallsApi,
@@ -32,6 +33,7 @@ import type {
   EnvironmentMainCallsApi,
   EnvironmentResponseList,
   EnvironmentStatus,
+  EnvironmentStatusList,
   EnvironmentsApi,
   LinkResponseList,
   Status,
@@ -54,6 +56,8 @@ export interface QoveryClient {
   ): Promise<Environment>;
   /** GET /project/{projectId}/environment. */
   listEnvironment(projectId: string, options?: CallOptions): Promise<EnvironmentResponseList>;
+  /** GET /project/{projectId}/environment/status: every environment's id and state, in one call. */
+  getProjectEnvironmentsStatus(projectId: string, options?: CallOptions): Promise<EnvironmentStatusList>;
   /** POST /environment/{environmentId}/clone (202). Not retried. */
   cloneEnvironment(
     environmentId: string,
@@ -64,6 +68,15 @@ export interface QoveryClient {
   deployEnvironment(environmentId: string, options?: CallOptions): Promise<Status>;
   /** POST /environment/{environmentId}/stop (202). Retried. */
   stopEnvironment(environmentId: string, options?: CallOptions): Promise<EnvironmentStatus>;
+  /**
+   * POST /environment/{environmentId}/cancelDeployment (202; 409 when there is nothing to cancel).
+   * Retried: cancelling twice is cancelling once.
+   */
+  cancelEnvironmentDeployment(
+    environmentId: string,
+    body: CancelEnvironmentDeploymentRequest,
+    options?: CallOptions,
+  ): Promise<EnvironmentStatus>;
   /** DELETE /environment/{environmentId} (204). Retried. */
   deleteEnvironment(environmentId: string, options?: CallOptions): Promise<void>;
   /** GET /environment/{environmentId}/status. */
@@ -96,8 +109,14 @@ export interface QoveryClient {
 // ---------------------------------------------------------------------------------------------
 // Compile-time conformance with the generated operations.
 
-type Operations = Pick<EnvironmentsApi, 'createEnvironment' | 'listEnvironment'> &
-  Pick<EnvironmentActionsApi, 'cloneEnvironment' | 'deployEnvironment' | 'stopEnvironment'> &
+type Operations = Pick<
+  EnvironmentsApi,
+  'createEnvironment' | 'listEnvironment' | 'getProjectEnvironmentsStatus'
+> &
+  Pick<
+    EnvironmentActionsApi,
+    'cloneEnvironment' | 'deployEnvironment' | 'stopEnvironment' | 'cancelEnvironmentDeployment'
+  > &
   Pick<EnvironmentMainCallsApi, 'deleteEnvironment' | 'getEnvironmentStatus'> &
   Pick<ContainersApi, 'createContainer' | 'listContainer'> &
   Pick<DatabasesApi, 'createDatabase' | 'listDatabase'> &
@@ -141,9 +160,19 @@ interface Route {
 export const routes = {
   createEnvironment: { method: 'POST', path: '/project/{projectId}/environment', safe: false },
   listEnvironment: { method: 'GET', path: '/project/{projectId}/environment', safe: true },
+  getProjectEnvironmentsStatus: {
+    method: 'GET',
+    path: '/project/{projectId}/environment/status',
+    safe: true,
+  },
   cloneEnvironment: { method: 'POST', path: '/environment/{environmentId}/clone', safe: false },
   deployEnvironment: { method: 'POST', path: '/environment/{environmentId}/deploy', safe: true },
   stopEnvironment: { method: 'POST', path: '/environment/{environmentId}/stop', safe: true },
+  cancelEnvironmentDeployment: {
+    method: 'POST',
+    path: '/environment/{environmentId}/cancelDeployment',
+    safe: true,
+  },
   deleteEnvironment: { method: 'DELETE', path: '/environment/{environmentId}', safe: true },
   getEnvironmentStatus: { method: 'GET', path: '/environment/{environmentId}/status', safe: true },
   createContainer: { method: 'POST', path: '/environment/{environmentId}/container', safe: false },
@@ -351,9 +380,13 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
   return {
     createEnvironment: (projectId, body, o) => call('createEnvironment', [projectId], body, o),
     listEnvironment: (projectId, o) => call('listEnvironment', [projectId], undefined, o),
+    getProjectEnvironmentsStatus: (projectId, o) =>
+      call('getProjectEnvironmentsStatus', [projectId], undefined, o),
     cloneEnvironment: (environmentId, body, o) => call('cloneEnvironment', [environmentId], body, o),
     deployEnvironment: (environmentId, o) => call('deployEnvironment', [environmentId], undefined, o),
     stopEnvironment: (environmentId, o) => call('stopEnvironment', [environmentId], undefined, o),
+    cancelEnvironmentDeployment: (environmentId, body, o) =>
+      call('cancelEnvironmentDeployment', [environmentId], body, o),
     deleteEnvironment: (environmentId, o) => call('deleteEnvironment', [environmentId], undefined, o),
     getEnvironmentStatus: (environmentId, o) => call('getEnvironmentStatus', [environmentId], undefined, o),
     createContainer: (environmentId, body, o) => call('createContainer', [environmentId], body, o),

@@ -14,7 +14,11 @@
  * |                          | (+2..3)  |        | had no answer: list, list again, delete        |
  * | deploy / stop            | 1        | 1      | +1 status read when Qovery answers 409         |
  * | destroy                  | 1        | 1      | 404 counts as success                          |
- * | status                   | 1        | 1      |                                                |
+ * | cancelDeployment         | 1        | 1      | 409 (nothing to cancel) answers false          |
+ * | findByName               | 1        | 1      | list the project's environments                |
+ * | status / observe         | 1        | 1      | observe: 404 answers 'GONE'                    |
+ * | observeAll               | 1        | 1      | every environment of the Qovery project        |
+ * | listOwn                  | 1        | 1      | this deployment's environments, by name        |
  * | url                      | 1        | 1      |                                                |
  */
 import type {
@@ -25,6 +29,7 @@ import type {
   StateEnum,
 } from 'qovery-typescript-axios';
 import { AppError } from '../errors';
+import { type Observed, phaseOf, statusFor } from '../lifecycle';
 import type { ProjectStatus } from '../project-status';
 import {
   appwriteContainer,
@@ -37,6 +42,7 @@ import {
   mariadbContainer,
   mariadbVariables,
   names,
+  ownRowId,
   type QoverySettings,
   redisDatabase,
   type ServiceIds,
@@ -52,50 +58,27 @@ export const ROUND_TRIPS = {
   deploy: 1,
   stop: 1,
   destroy: 1,
-  destroyByName: 2,
+  cancelDeployment: 1,
+  findByName: 1,
   status: 1,
+  observeAll: 1,
+  listOwn: 1,
   url: 1,
 } as const;
 
 export type { ProjectStatus };
 
 /**
- * Every Qovery environment state, mapped to our project status. A new Qovery state fails to
- * type-check here until it is mapped. Qovery has no RUNNING state: DEPLOYED is running. READY
- * (created, never deployed) is STOPPED, as Qovery's own CLI shows it. CREATING is ours: the row
- * exists while provision runs.
+ * Every Qovery environment state, mapped to our project status (lib/lifecycle.ts decides). Qovery has
+ * no RUNNING state: DEPLOYED is running. READY (created, never deployed) is STOPPED, as Qovery's own
+ * CLI shows it. CREATING is ours: the row exists while provision runs.
  */
-export const projectStatusOf: Record<StateEnum, ProjectStatus> = {
-  READY: 'STOPPED',
-  QUEUED: 'STARTING',
-  BUILDING: 'STARTING',
-  BUILD_ERROR: 'ERROR',
-  DEPLOYMENT_QUEUED: 'STARTING',
-  WAITING_RUNNING: 'STARTING',
-  DEPLOYING: 'STARTING',
-  EXECUTING: 'STARTING',
-  RECAP: 'STARTING',
-  DEPLOYED: 'RUNNING',
-  DEPLOYMENT_ERROR: 'ERROR',
-  RESTART_QUEUED: 'STARTING',
-  WAITING_RESTARTING: 'STARTING',
-  RESTARTING: 'STARTING',
-  RESTARTED: 'RUNNING',
-  RESTART_ERROR: 'ERROR',
-  STOP_QUEUED: 'STOPPING',
-  WAITING_STOPPING: 'STOPPING',
-  STOPPING: 'STOPPING',
-  STOPPED: 'STOPPED',
-  STOP_ERROR: 'ERROR',
-  CANCELING: 'STOPPING',
-  CANCELED: 'STOPPED',
-  DELETE_QUEUED: 'DELETING',
-  WAITING_DELETING: 'DELETING',
-  DELETING: 'DELETING',
-  DELETED: 'DELETING',
-  DELETE_ERROR: 'ERROR',
-  UNAVAILABLE: 'ERROR',
-};
+export const projectStatusOf = Object.fromEntries(
+  (Object.keys(phaseOf) as StateEnum[]).map((state) => [
+    state,
+    phaseOf[state] === 'deleting' ? 'DELETING' : statusFor(state, false).status,
+  ]),
+) as Record<StateEnum, ProjectStatus>;
 
 export interface ProvisionedInstance {
   environmentId: string;
@@ -112,14 +95,28 @@ export interface Instances {
   deploy(environmentId: string, options?: CallOptions): Promise<void>;
   /** Stops the environment. Already stopping or stopped counts as success. */
   stop(environmentId: string, options?: CallOptions): Promise<void>;
-  /** Deletes the environment and everything in it. Already gone counts as success. */
-  destroy(environmentId: string, options?: CallOptions): Promise<void>;
   /**
-   * Deletes the environment of a project row whose id was never stored (a CreateProject that
-   * died mid-way), found by its name; none counts as success.
+   * Deletes the environment and everything in it: 'gone' when Qovery no longer has it (404),
+   * 'deleting' when Qovery accepted the deletion (it takes minutes; `observe` tells when it is done).
    */
-  destroyByName(projectRowId: number | string, options?: CallOptions): Promise<void>;
+  destroy(environmentId: string, options?: CallOptions): Promise<'gone' | 'deleting'>;
+  /**
+   * Cancels the deployment under way; false when Qovery says there is nothing to cancel (409:
+   * "already cancelled or an operation is in progress").
+   */
+  cancelDeployment(environmentId: string, options?: CallOptions): Promise<boolean>;
+  /**
+   * The id of a project row's environment, found by its name: for a row whose id was never stored
+   * (a CreateProject that died mid-way). Null when there is none.
+   */
+  findByName(projectRowId: number | string, options?: CallOptions): Promise<string | null>;
   status(environmentId: string, options?: CallOptions): Promise<ProjectStatus>;
+  /** The environment's Qovery state, or 'GONE' when Qovery no longer has it. */
+  observe(environmentId: string, options?: CallOptions): Promise<Observed>;
+  /** Every environment of the Qovery project and its state, in one call (for the reconciler). */
+  observeAll(options?: CallOptions): Promise<Map<string, Observed>>;
+  /** This deployment's environments (named with its prefix), with their row id and creation time. */
+  listOwn(options?: CallOptions): Promise<{ id: string; rowId: number; createdAt: number }[]>;
   /** AppWrite's public URL, or null while Qovery has none. */
   url(appwriteId: string, options?: CallOptions): Promise<string | null>;
 }
@@ -219,7 +216,7 @@ export function createInstances({
     options: CallOptions,
   ): Promise<Environment> {
     const startedAt = Date.now();
-    const name = environmentName(projectRowId);
+    const name = environmentName(projectRowId, settings.environmentPrefix);
     try {
       return settings.templateEnvironmentId
         ? await client.cloneEnvironment(
@@ -314,11 +311,16 @@ export function createInstances({
   }
 
   /** Deletes an environment; already gone counts as success. */
-  async function deleteEnvironment(environmentId: string, options: CallOptions = {}): Promise<void> {
+  async function deleteEnvironment(
+    environmentId: string,
+    options: CallOptions = {},
+  ): Promise<'gone' | 'deleting'> {
     try {
       await client.deleteEnvironment(environmentId, options);
+      return 'deleting';
     } catch (error) {
       if (!isQoveryError(error, 'not-found')) throw error;
+      return 'gone';
     }
   }
 
@@ -352,11 +354,42 @@ export function createInstances({
 
     destroy: deleteEnvironment,
 
-    async destroyByName(projectRowId, options = {}) {
-      const name = environmentName(projectRowId).toLowerCase();
+    async cancelDeployment(environmentId, options = {}) {
+      try {
+        await client.cancelEnvironmentDeployment(environmentId, { force_cancel: false }, options);
+        return true;
+      } catch (error) {
+        if (isQoveryError(error, 'conflict')) return false;
+        throw error;
+      }
+    },
+
+    async findByName(projectRowId, options = {}) {
+      const name = environmentName(projectRowId, settings.environmentPrefix).toLowerCase();
       const list = await client.listEnvironment(settings.projectId, options);
-      const found = (list.results ?? []).find((env) => env.name.toLowerCase() === name);
-      if (found) await deleteEnvironment(found.id, options);
+      return (list.results ?? []).find((env) => env.name.toLowerCase() === name)?.id ?? null;
+    },
+
+    async observe(environmentId, options = {}) {
+      try {
+        return (await client.getEnvironmentStatus(environmentId, options)).state;
+      } catch (error) {
+        if (isQoveryError(error, 'not-found')) return 'GONE';
+        throw error;
+      }
+    },
+
+    async observeAll(options = {}) {
+      const list = await client.getProjectEnvironmentsStatus(settings.projectId, options);
+      return new Map((list.results ?? []).map((env) => [env.id, env.state] as const));
+    },
+
+    async listOwn(options = {}) {
+      const list = await client.listEnvironment(settings.projectId, options);
+      return (list.results ?? []).flatMap((env) => {
+        const rowId = ownRowId(env.name, settings.environmentPrefix);
+        return rowId === null ? [] : [{ id: env.id, rowId, createdAt: Date.parse(env.created_at) }];
+      });
     },
 
     async status(environmentId, options = {}) {

@@ -180,6 +180,18 @@ const IN_PROGRESS = new Set<StateEnum>([
   'WAITING_DELETING',
   'DELETING',
 ]);
+/** States in which a deployment (or restart) can be cancelled. */
+const CANCELLABLE = new Set<StateEnum>([
+  'QUEUED',
+  'BUILDING',
+  'DEPLOYMENT_QUEUED',
+  'WAITING_RUNNING',
+  'DEPLOYING',
+  'EXECUTING',
+  'RESTART_QUEUED',
+  'WAITING_RESTARTING',
+  'RESTARTING',
+]);
 const DATABASE_PORTS: Record<string, number> = { REDIS: 6379, MYSQL: 3306, POSTGRESQL: 5432, MONGODB: 27017 };
 
 export async function startQoveryStandIn(options: StandInOptions): Promise<QoveryStandIn> {
@@ -490,6 +502,17 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
         return { status: 200, body: { results } };
       },
     ],
+    [
+      'GET',
+      /^\/project\/([^/]+)\/environment\/status$/,
+      ([projectId = '']) => {
+        if (!state.projects.has(projectId)) throw new HttpProblem(404, 'Project not found');
+        const results = [...state.environments.values()]
+          .filter((env) => env.resource.project.id === projectId)
+          .map(environmentStatus);
+        return { status: 200, body: { results } };
+      },
+    ],
     ['GET', /^\/environment\/([^/]+)$/, ([id = '']) => ({ status: 200, body: environment(id).resource })],
     [
       'DELETE',
@@ -536,6 +559,21 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
           deployment_requests_count: 1,
         };
         return { status: 202, body: status };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/cancelDeployment$/,
+      ([id = '']) => {
+        const record = environment(id);
+        if (!CANCELLABLE.has(record.state)) {
+          throw new HttpProblem(
+            409,
+            'Environment deployment is already cancelled or an operation is in progress',
+          );
+        }
+        transition(record, ['CANCELING', 'CANCELED']);
+        return { status: 202, body: environmentStatus(record) };
       },
     ],
     [

@@ -272,7 +272,18 @@ describe('the tutorial, end to end', () => {
     expect(await graphql(`mutation { DeleteProject(input: {id: ${projectId}}) { ok } }`, token)).toEqual({
       data: { DeleteProject: { ok: true } },
     });
-    expect(await graphql('{ project { id } }', token)).toEqual({ data: { project: [] } });
+    // The row (and its quota slot) stays, DELETING, until Qovery confirms the environment gone.
+    expect(await graphql('{ project { id status } }', token)).toEqual({
+      data: { project: [{ id: projectId, status: 'DELETING' }] },
+    });
     expect(stack.qovery.calls.some((c) => c.method === 'DELETE')).toBe(true);
+    const until = Date.now() + 30_000;
+    let left: unknown[] = [1];
+    while (left.length > 0 && Date.now() < until) {
+      await graphql(`query { ProjectStatus(input: {id: ${projectId}}) { status } }`, token);
+      left = (await graphql('{ project { id } }', token)).data?.project ?? [];
+      if (left.length > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toEqual([]);
   });
 });

@@ -108,6 +108,16 @@ describe('configuration', () => {
     });
   });
 
+  it('reads the deployment prefix of environment names, and refuses one Qovery could not carry', () => {
+    expect(loadConfig(valid, ['qovery']).qovery.environmentPrefix).toBe('');
+    expect(
+      loadConfig({ ...valid, QOVERY_ENVIRONMENT_PREFIX: 'prod' }, ['qovery']).qovery.environmentPrefix,
+    ).toBe('prod');
+    expect(problems({ ...valid, QOVERY_ENVIRONMENT_PREFIX: 'Prod_1' }, ['qovery'])).toEqual([
+      expect.stringMatching(/^QOVERY_ENVIRONMENT_PREFIX must be lower-case letters/),
+    ]);
+  });
+
   it('never lets the bcrypt cost go below 10', () => {
     expect(problems({ ...valid, BCRYPT_COST: '4' })).toEqual([
       'BCRYPT_COST must be an integer from 10 to 15',

@@ -135,6 +135,10 @@ describe('CreateProject', () => {
     const first = await p.create('one', ada());
     expect(await code(p.create('two', ada()))).toBe('quota-exceeded');
     await p.remove(first.id, ada());
+    // The slot stays taken until Qovery confirms the environment gone.
+    expect(await code(p.create('two', ada()))).toBe('quota-exceeded');
+    await waitFor(() => liveEnvironments().length === 0);
+    await p.status(first.id, ada());
     expect(await code(p.create('two', ada()))).toBe('ok');
   });
 
@@ -198,6 +202,7 @@ describe('StartProject, StopProject, ProjectStatus', () => {
       id,
       status: 'RUNNING',
       url: expect.stringMatching(/^https:/),
+      reason: null,
     });
   });
 
@@ -246,9 +251,12 @@ describe('StartProject, StopProject, ProjectStatus', () => {
 });
 
 describe('DeleteProject', () => {
-  it('deletes the environment on Qovery, then the row', async () => {
+  it('deletes the environment on Qovery, then the row once Qovery confirms it gone', async () => {
     const { id } = await projects().create('myproject', ada());
     await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'DELETING' }]);
+    await waitFor(() => liveEnvironments().length === 0);
+    await projects().status(id, ada());
     expect(await rows('SELECT * FROM project')).toEqual([]);
     expect(qovery.calls.some((c) => c.method === 'DELETE' && /^\/environment\/[^/]+$/.test(c.path))).toBe(
       true,
@@ -266,7 +274,7 @@ describe('DeleteProject', () => {
     await hasura.db.exec(`INSERT INTO project (owner_id, name, slot, status) VALUES (1, 'p', 1, 'CREATING')`);
     expect(await code(projects().remove(1, ada()))).toBe('project-busy');
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'CREATING' }]);
-    expect(await projects().status(1, ada())).toEqual({ id: 1, status: 'CREATING', url: null });
+    expect(await projects().status(1, ada())).toEqual({ id: 1, status: 'CREATING', url: null, reason: null });
   });
 
   it('cleans up after a CreateProject that died mid-way: status ERROR, then delete finds its environment by name', async () => {
@@ -276,10 +284,16 @@ describe('DeleteProject', () => {
     const client = createQoveryClient({ baseUrl: qovery.url, token: TOKEN });
     await client.createEnvironment(PROJECT, { name: 'appwrite-1' });
     await client.createEnvironment(PROJECT, { name: 'appwrite-10' });
-    expect(await projects().status(1, ada())).toEqual({ id: 1, status: 'ERROR', url: null });
+    expect(await projects().status(1, ada())).toEqual({
+      id: 1,
+      status: 'ERROR',
+      url: null,
+      reason: expect.stringMatching(/interrupted/),
+    });
     await expect(projects().remove(1, ada())).resolves.toEqual({ ok: true });
-    expect(await rows('SELECT * FROM project')).toEqual([]);
     await waitFor(() => liveEnvironments().every((e) => e.resource.name !== 'appwrite-1'));
+    await projects().status(1, ada());
+    expect(await rows('SELECT * FROM project')).toEqual([]);
     expect(liveEnvironments().map((e) => e.resource.name)).toEqual(['appwrite-10']);
   });
 
@@ -296,6 +310,8 @@ describe('DeleteProject', () => {
     expect(await code(projects().start(id, ada()))).toBe('project-busy');
     qovery.faults.clear();
     await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
+    await waitFor(() => liveEnvironments().length === 0);
+    await projects().status(id, ada());
     expect(await rows('SELECT * FROM project')).toEqual([]);
   });
 });

@@ -235,6 +235,37 @@ describe('Qovery stand-in: states over time', () => {
     expect((await api('POST', `/environment/${env}/deploy`)).status).toBe(409);
   });
 
+  test('lists every environment of a project with its state in one call', async () => {
+    const a = await newEnvironment('appwrite-1');
+    const b = await newEnvironment('appwrite-2');
+    await api('POST', `/environment/${b}/deploy`);
+    const listed = await api('GET', `/project/${PROJECT}/environment/status`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.results.map((r: { id: string; state: string }) => [r.id, r.state]).sort()).toEqual(
+      [
+        [a, 'READY'],
+        [b, 'DEPLOYMENT_QUEUED'],
+      ].sort(),
+    );
+    expect(
+      (await api('GET', '/project/00000000-0000-4000-8000-000000000000/environment/status')).status,
+    ).toBe(404);
+  });
+
+  test('cancels a deployment in progress (CANCELING → CANCELED), and answers 409 when there is none', async () => {
+    const id = await newEnvironment();
+    expect((await api('POST', `/environment/${id}/cancelDeployment`, { force_cancel: false })).status).toBe(
+      409,
+    );
+    await api('POST', `/environment/${id}/deploy`);
+    const cancelled = await api('POST', `/environment/${id}/cancelDeployment`, {});
+    expect(cancelled).toMatchObject({ status: 202, body: { id, state: 'CANCELING' } });
+    await waitFor(async () => (await stateOf(id)) === 'CANCELED');
+    // The cancelled deployment does not come back.
+    await sleep(STEP * 4);
+    expect(await stateOf(id)).toBe('CANCELED');
+  });
+
   test('ends a deployment in DEPLOYMENT_ERROR when a {{reference}} does not resolve', async () => {
     const env = await newEnvironment();
     const web = await api('POST', `/environment/${env}/container`, containerBody('web'));

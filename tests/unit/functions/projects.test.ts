@@ -24,6 +24,7 @@ function setup() {
       id,
       status: 'RUNNING' as const,
       url: 'https://x.oom.sh',
+      reason: null,
     })),
   };
   const memory = memoryLogger([TEST_SECRET]);

@@ -8,6 +8,7 @@ import {
   environmentRequest,
   generateSecrets,
   mariadbVariables,
+  ownRowId,
   type QoverySettings,
   variablesImport,
 } from '../../../lib/qovery/blueprint';
@@ -33,6 +34,21 @@ describe('instance blueprint', () => {
     for (const bad of ['my project', '../x', '', 'x'.repeat(41), -1, 1.5, Number.NaN]) {
       expect(() => environmentName(bad)).toThrow(TypeError);
     }
+  });
+
+  test('carries the deployment prefix, so deployments sharing a Qovery project never match each other', () => {
+    expect(environmentName(42, 'prod')).toBe('prod-appwrite-42');
+    expect(environmentRequest({ ...settings, environmentPrefix: 'dev' }, 7)).toMatchObject({
+      name: 'dev-appwrite-7',
+    });
+    expect(ownRowId('prod-appwrite-42', 'prod')).toBe(42);
+    expect(ownRowId('dev-appwrite-42', 'prod')).toBeNull();
+    expect(ownRowId('appwrite-42', 'prod')).toBeNull();
+    expect(ownRowId('prod-appwrite-42', '')).toBeNull();
+    expect(ownRowId('appwrite-42', '')).toBe(42);
+    expect(ownRowId('prod-appwrite-4-appwrite-2', 'prod')).toBeNull();
+    expect(ownRowId('prod-appwrite-042', 'prod')).toBeNull();
+    expect(() => environmentName(1, 'Prod_1')).toThrow(TypeError);
   });
 
   test('creates or clones into the configured project and cluster', () => {

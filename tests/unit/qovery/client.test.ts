@@ -79,6 +79,7 @@ const ID = 'id-1';
 const bodies = {
   createEnvironment: { name: 'appwrite-1', mode: 'PRODUCTION' as const },
   cloneEnvironment: { name: 'appwrite-2', project_id: 'p-1' },
+  cancelEnvironmentDeployment: { force_cancel: false },
   createContainer: { name: 'c', registry_id: 'r', image_name: 'i', tag: 't', healthchecks: {} },
   createDatabase: { name: 'redis', type: 'REDIS' as const, version: '7', mode: 'CONTAINER' as const },
   importContainerEnvironmentVariable: {
@@ -100,6 +101,18 @@ const samples: Record<
   listEnvironment: {
     ours: (c) => c.listEnvironment(ID),
     theirs: () => EnvironmentsApiAxiosParamCreator().listEnvironment(ID),
+  },
+  getProjectEnvironmentsStatus: {
+    ours: (c) => c.getProjectEnvironmentsStatus(ID),
+    theirs: () => EnvironmentsApiAxiosParamCreator().getProjectEnvironmentsStatus(ID),
+  },
+  cancelEnvironmentDeployment: {
+    ours: (c) => c.cancelEnvironmentDeployment(ID, bodies.cancelEnvironmentDeployment),
+    theirs: () =>
+      EnvironmentActionsApiAxiosParamCreator().cancelEnvironmentDeployment(
+        ID,
+        bodies.cancelEnvironmentDeployment,
+      ),
   },
   cloneEnvironment: {
     ours: (c) => c.cloneEnvironment(ID, bodies.cloneEnvironment),

@@ -447,7 +447,28 @@ describe('lifecycle', () => {
     expect(await env.instances.status(environmentId)).toBe('DELETING');
     await waitFor(() => env.qovery.state.environments.size === 0);
     expect(env.qovery.state.services.size).toBe(0);
-    await expect(env.instances.destroy(environmentId)).resolves.toBeUndefined();
+    await expect(env.instances.destroy(environmentId)).resolves.toBe('gone');
+  });
+
+  test('observe answers the Qovery state, and GONE once the environment no longer exists', async () => {
+    await expect(env.instances.observe(environmentId)).resolves.toBe('READY');
+    await expect(env.instances.destroy(environmentId)).resolves.toBe('deleting');
+    await waitFor(() => env.qovery.state.environments.size === 0);
+    await expect(env.instances.observe(environmentId)).resolves.toBe('GONE');
+  });
+
+  test('cancelDeployment cancels a deployment in progress, and answers false when there is none', async () => {
+    await expect(env.instances.cancelDeployment(environmentId)).resolves.toBe(false);
+    await env.instances.deploy(environmentId);
+    await expect(env.instances.cancelDeployment(environmentId)).resolves.toBe(true);
+    await waitFor(() => env.qovery.state.environments.get(environmentId)?.state === 'CANCELED');
+  });
+
+  test(`observeAll reads every environment's state in ${ROUND_TRIPS.observeAll} request`, async () => {
+    env.qovery.calls.length = 0;
+    const states = await env.instances.observeAll();
+    expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.observeAll);
+    expect(states.get(environmentId)).toBe('READY');
   });
 
   test('status of a vanished environment is a not-found error (an internal error for users)', async () => {

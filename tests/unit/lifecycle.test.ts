@@ -1,0 +1,426 @@
+import type { StateEnum } from 'qovery-typescript-axios';
+import { AppError } from '../../lib/errors';
+import { phaseOf, reasons, statusFor } from '../../lib/lifecycle';
+import { createLogger } from '../../lib/log';
+import type { ProjectStatus } from '../../lib/project-status';
+import { type Caller, createProjects } from '../../lib/projects';
+import { createQoveryClient } from '../../lib/qovery/client';
+import { createInstances } from '../../lib/qovery/instances';
+import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
+import { startTestHasura, type TestHasura } from '../helpers/hasura';
+
+/**
+ * Every cell of the state machine of docs/lifecycle.md: each situation (row status · Qovery state)
+ * × each action, against the Hasura and Qovery stand-ins. The test names carry the table's numbers.
+ */
+
+const TOKEN = 'qov-test-token';
+const PROJECT = '00000000-0000-4000-8000-0000000000aa';
+const log = createLogger({ level: 'silent' });
+
+let hasura: TestHasura;
+let qovery: QoveryStandIn;
+
+beforeAll(async () => {
+  [hasura, qovery] = await Promise.all([
+    startTestHasura(),
+    startQoveryStandIn({ token: TOKEN, stepMs: 30, projectIds: [PROJECT] }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([hasura.close(), qovery.close()]);
+});
+beforeEach(async () => {
+  qovery.faults.clear();
+  qovery.state.environments.clear();
+  await hasura.db.exec(`TRUNCATE refresh_token, signin_failure, project, "user" RESTART IDENTITY CASCADE;
+    INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x');`);
+});
+
+function projects() {
+  const client = createQoveryClient({
+    baseUrl: qovery.url,
+    token: TOKEN,
+    timeoutMs: 2000,
+    retries: 2,
+    sleep: async () => {},
+  });
+  const instances = createInstances({
+    client,
+    settings: {
+      apiUrl: qovery.url,
+      token: TOKEN,
+      projectId: PROJECT,
+      registryId: LOCAL_REGISTRY_ID,
+      appwriteImageTag: '1.6.1',
+    },
+    log,
+  });
+  return createProjects({ hasura: hasura.client, instances, maxProjectsPerUser: 3, pollMs: 20 });
+}
+
+const ada = (budgetMs = 20_000): Caller => ({ userId: 1, deadline: Date.now() + budgetMs, log });
+const row = async () =>
+  (
+    await hasura.db.query<{ status: ProjectStatus; status_reason: string | null }>(
+      'SELECT status, status_reason FROM project WHERE id = 1',
+    )
+  ).rows[0];
+
+type Action = 'start' | 'stop' | 'remove' | 'status';
+type Situation = () => Promise<void>;
+
+/** A project (id 1) whose row says `status` and whose environment is in Qovery state `state`. */
+function instance(state: StateEnum | 'GONE', status: ProjectStatus, reason: string | null = null): Situation {
+  return async () => {
+    await projects().create('p', ada());
+    const environment = [...qovery.state.environments.values()][0];
+    if (!environment) throw new Error('no environment');
+    if (state === 'GONE') qovery.state.environments.delete(environment.resource.id);
+    else environment.state = state;
+    await hasura.db.query('UPDATE project SET status = $1, status_reason = $2', [status, reason]);
+  };
+}
+
+/** A row with no environment id: a CreateProject in flight (or one that died `ageMinutes` ago). */
+function creating(ageMinutes: number, status: ProjectStatus = 'CREATING', reason: string | null = null) {
+  return async () => {
+    await hasura.db.query(
+      `INSERT INTO project (owner_id, name, slot, status, status_reason, created_at)
+       VALUES (1, 'p', 1, $1, $2, now() - make_interval(mins => $3))`,
+      [status, reason, ageMinutes],
+    );
+  };
+}
+
+interface Expectation {
+  /** 'ok' or the error code. */
+  outcome: string;
+  /** The row afterwards, or 'removed'. */
+  row: ProjectStatus | 'removed';
+  reason?: string | null;
+  /** The changing Qovery calls made, in order of first use. */
+  calls?: string[];
+}
+
+const callKind = (method: string, path: string): string | undefined => {
+  if (method === 'DELETE') return 'delete';
+  if (method !== 'POST') return undefined;
+  if (path.endsWith('/deploy')) return 'deploy';
+  if (path.endsWith('/stop')) return 'stop';
+  if (path.endsWith('/cancelDeployment')) return 'cancel';
+  return undefined;
+};
+
+async function check(
+  situation: Situation,
+  action: Action,
+  expected: Expectation,
+  extra: { budgetMs?: number; before?: () => void } = {},
+) {
+  await situation();
+  qovery.calls.length = 0;
+  extra.before?.();
+  const outcome = await projects()
+    [action](1, ada(extra.budgetMs))
+    .then(
+      () => 'ok',
+      (error: unknown) => (error instanceof AppError ? error.code : error),
+    );
+  expect(outcome).toBe(expected.outcome);
+  const after = await row();
+  expect(after?.status ?? 'removed').toBe(expected.row);
+  if (expected.reason !== undefined) expect(after?.status_reason).toBe(expected.reason);
+  if (expected.calls) {
+    const kinds = qovery.calls.map((c) => callKind(c.method, c.path)).filter((k) => k !== undefined);
+    expect([...new Set(kinds)]).toEqual(expected.calls);
+  }
+}
+
+const none: string[] = [];
+
+describe('1. CREATING, a CreateProject in flight', () => {
+  const s = creating(0);
+  it.each(['start', 'stop', 'remove'] as const)('%s: project-busy, no Qovery call', async (action) => {
+    await check(s, action, { outcome: 'project-busy', row: 'CREATING', calls: none });
+    expect(qovery.calls).toEqual([]);
+  });
+  it('status: CREATING, no Qovery call', async () => {
+    await check(s, 'status', { outcome: 'ok', row: 'CREATING', calls: none });
+    expect(qovery.calls).toEqual([]);
+  });
+  it('the busy answer says what is happening and when to retry', async () => {
+    await s();
+    const error = await projects()
+      .start(1, ada())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'project-busy',
+      message: expect.stringMatching(/being created.*minute/),
+      details: { status: 'CREATING', retryAfterSeconds: 60 },
+    });
+  });
+});
+
+describe('2. a CreateProject that died (CREATING for minutes, or ERROR without an environment)', () => {
+  for (const [label, s] of [
+    ['CREATING > 2 min', creating(10)],
+    ['ERROR, no environment', creating(10, 'ERROR', reasons.creationInterrupted)],
+  ] as const) {
+    it.each(['start', 'stop'] as const)(
+      `${label} · %s: project-failed "creation interrupted"`,
+      async (action) => {
+        await check(s, action, {
+          outcome: 'project-failed',
+          row: 'ERROR',
+          reason: reasons.creationInterrupted,
+          calls: none,
+        });
+      },
+    );
+    it(`${label} · remove: ok, the row goes at once when no environment has its name`, async () => {
+      await check(s, 'remove', { outcome: 'ok', row: 'removed', calls: none });
+    });
+    it(`${label} · status: ERROR with its reason`, async () => {
+      await check(s, 'status', { outcome: 'ok', row: 'ERROR', reason: reasons.creationInterrupted });
+    });
+  }
+  it('remove: an environment found by its name is deleted, and the row waits for Qovery', async () => {
+    const s = async () => {
+      await creating(10)();
+      await createQoveryClient({ baseUrl: qovery.url, token: TOKEN }).createEnvironment(PROJECT, {
+        name: 'appwrite-1',
+      });
+    };
+    await check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] });
+  });
+});
+
+describe('3. Qovery stopped', () => {
+  for (const state of ['READY', 'STOPPED', 'CANCELED'] as const) {
+    const s = instance(state, 'STOPPED');
+    it(`${state} · start: deploys, STARTING`, () =>
+      check(s, 'start', { outcome: 'ok', row: 'STARTING', calls: ['deploy'] }));
+    it(`${state} · stop: nothing to do`, () =>
+      check(s, 'stop', { outcome: 'ok', row: 'STOPPED', calls: none }));
+    it(`${state} · remove: deletes, DELETING until Qovery confirms`, () =>
+      check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+    it(`${state} · status: STOPPED`, () => check(s, 'status', { outcome: 'ok', row: 'STOPPED' }));
+  }
+});
+
+describe('4. Qovery starting', () => {
+  for (const state of ['DEPLOYMENT_QUEUED', 'DEPLOYING'] as const) {
+    const s = instance(state, 'STARTING');
+    it(`${state} · start: nothing to do`, () =>
+      check(s, 'start', { outcome: 'ok', row: 'STARTING', calls: none }));
+    it(`${state} · stop: cancels the deployment, then stops: ok, STOPPING`, async () => {
+      await check(s, 'stop', { outcome: 'ok', row: 'STOPPING', calls: ['cancel', 'stop'] });
+    });
+    it(`${state} · remove: deletes`, () =>
+      check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+    it(`${state} · status: STARTING`, () => check(s, 'status', { outcome: 'ok', row: 'STARTING' }));
+  }
+  it('stop ends in STOPPED on Qovery', async () => {
+    await check(instance('DEPLOYING', 'STARTING'), 'stop', { outcome: 'ok', row: 'STOPPING' });
+    const environment = [...qovery.state.environments.values()][0];
+    await waitFor(() => environment?.state === 'STOPPED');
+  });
+  it('stop: a cancellation that outlasts the budget answers project-busy, saying what is happening', async () => {
+    const cancelled = () => qovery.calls.some((c) => c.path.endsWith('/cancelDeployment'));
+    await check(
+      instance('DEPLOYING', 'STARTING'),
+      'stop',
+      { outcome: 'project-busy', row: 'STOPPING', calls: ['cancel'] },
+      {
+        budgetMs: 3300,
+        before: () =>
+          qovery.faults.inject({
+            method: 'GET',
+            path: /\/status$/,
+            when: cancelled,
+            status: 200,
+            body: { id: 'x', state: 'CANCELING' },
+            times: Number.POSITIVE_INFINITY,
+          }),
+      },
+    );
+  });
+});
+
+describe('5. Qovery running', () => {
+  const s = instance('DEPLOYED', 'RUNNING');
+  it('start: nothing to do', () => check(s, 'start', { outcome: 'ok', row: 'RUNNING', calls: none }));
+  it('stop: stops, STOPPING', () => check(s, 'stop', { outcome: 'ok', row: 'STOPPING', calls: ['stop'] }));
+  it('remove: deletes', () => check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+  it('status: RUNNING', () => check(s, 'status', { outcome: 'ok', row: 'RUNNING' }));
+  it('status catches up with a row that lagged behind', () =>
+    check(instance('DEPLOYED', 'STARTING'), 'status', { outcome: 'ok', row: 'RUNNING' }));
+});
+
+describe('6. Qovery stopping', () => {
+  for (const state of ['STOP_QUEUED', 'STOPPING', 'CANCELING'] as const) {
+    const s = instance(state, 'STOPPING');
+    it(`${state} · start: project-busy "is stopping"`, async () => {
+      await check(s, 'start', { outcome: 'project-busy', row: 'STOPPING', calls: none });
+    });
+    it(`${state} · stop: nothing to do`, () =>
+      check(s, 'stop', { outcome: 'ok', row: 'STOPPING', calls: none }));
+    it(`${state} · remove: deletes`, () =>
+      check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+    it(`${state} · status: STOPPING`, () => check(s, 'status', { outcome: 'ok', row: 'STOPPING' }));
+  }
+});
+
+describe('7. Qovery failed', () => {
+  for (const state of ['DEPLOYMENT_ERROR', 'STOP_ERROR', 'UNAVAILABLE'] as const) {
+    const { reason } = statusFor(state, false);
+    const s = instance(state, 'ERROR', reason);
+    it(`${state} · start: deploys again, STARTING`, () =>
+      check(s, 'start', { outcome: 'ok', row: 'STARTING', reason: null, calls: ['deploy'] }));
+    it(`${state} · stop: stops, STOPPING`, () =>
+      check(s, 'stop', { outcome: 'ok', row: 'STOPPING', calls: ['stop'] }));
+    it(`${state} · remove: deletes`, () =>
+      check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+    it(`${state} · status: ERROR with its reason`, () =>
+      check(instance(state, 'STARTING'), 'status', { outcome: 'ok', row: 'ERROR', reason }));
+  }
+});
+
+describe('8. the environment is gone on Qovery', () => {
+  const s = instance('GONE', 'RUNNING');
+  it.each(['start', 'stop'] as const)(
+    '%s: project-failed "removed outside AppWrite Cloud", row ERROR',
+    (action) =>
+      check(s, action, {
+        outcome: 'project-failed',
+        row: 'ERROR',
+        reason: reasons.removedOutside,
+        calls: none,
+      }),
+  );
+  it('remove: ok, the row goes at once', () => check(s, 'remove', { outcome: 'ok', row: 'removed' }));
+  it('status: ERROR "removed outside AppWrite Cloud"', () =>
+    check(s, 'status', { outcome: 'ok', row: 'ERROR', reason: reasons.removedOutside }));
+  it('the failed answer tells the user', async () => {
+    await s();
+    await expect(projects().start(1, ada())).rejects.toMatchObject({
+      code: 'project-failed',
+      message: reasons.removedOutside,
+    });
+  });
+});
+
+describe('9. Qovery deleting without our Delete', () => {
+  const s = instance('DELETING', 'RUNNING');
+  it.each(['start', 'stop'] as const)('%s: project-failed, row ERROR "removed outside"', (action) =>
+    check(s, action, {
+      outcome: 'project-failed',
+      row: 'ERROR',
+      reason: reasons.removedOutside,
+      calls: none,
+    }),
+  );
+  it('remove: ok, DELETING', () => check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+  it('status: ERROR "removed outside"', () =>
+    check(s, 'status', { outcome: 'ok', row: 'ERROR', reason: reasons.removedOutside }));
+});
+
+describe('10. Qovery DELETE_ERROR', () => {
+  const s = instance('DELETE_ERROR', 'ERROR', reasons.deletionFailed);
+  it.each(['start', 'stop'] as const)('%s: project-failed "could not be deleted"', (action) =>
+    check(s, action, {
+      outcome: 'project-failed',
+      row: 'ERROR',
+      reason: reasons.deletionFailed,
+      calls: none,
+    }),
+  );
+  it('remove: deletes again, DELETING', () =>
+    check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+  it('status: ERROR "could not be deleted"', () =>
+    check(s, 'status', { outcome: 'ok', row: 'ERROR', reason: reasons.deletionFailed }));
+});
+
+describe('11. row DELETING', () => {
+  const s = instance('DELETING', 'DELETING');
+  it.each(['start', 'stop'] as const)('%s: project-busy "being deleted", no Qovery call', async (action) => {
+    await check(s, action, { outcome: 'project-busy', row: 'DELETING', calls: none });
+    expect(qovery.calls).toEqual([]);
+  });
+  it('remove: asks again, ok', () =>
+    check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
+  it('status: DELETING while Qovery deletes', () => check(s, 'status', { outcome: 'ok', row: 'DELETING' }));
+  it('status: once Qovery confirms the environment gone, the row goes (and its slot with it)', () =>
+    check(instance('GONE', 'DELETING'), 'status', { outcome: 'ok', row: 'removed' }));
+  it('status: a Qovery DELETE_ERROR turns it into ERROR with its reason', () =>
+    check(instance('DELETE_ERROR', 'DELETING'), 'status', {
+      outcome: 'ok',
+      row: 'ERROR',
+      reason: reasons.deletionFailed,
+    }));
+});
+
+describe('12. Qovery unreachable', () => {
+  const s = instance('DEPLOYED', 'RUNNING');
+  const down = () =>
+    qovery.faults.inject({ path: /^\/environment\//, status: 503, times: Number.POSITIVE_INFINITY });
+  it.each(['start', 'stop', 'status'] as const)('%s: infrastructure-unavailable, row unchanged', (action) =>
+    check(s, action, { outcome: 'infrastructure-unavailable', row: 'RUNNING' }, { before: down }),
+  );
+  it('remove: infrastructure-unavailable, row DELETING for the reconciler to finish', () =>
+    check(s, 'remove', { outcome: 'infrastructure-unavailable', row: 'DELETING' }, { before: down }));
+});
+
+describe('13. Qovery moved between our read and our call (409)', () => {
+  const conflict = (path: RegExp, times: number) => () =>
+    qovery.faults.inject({ method: 'POST', path, status: 409, times });
+  it('start: reads again and deploys', () =>
+    check(
+      instance('STOPPED', 'STOPPED'),
+      'start',
+      { outcome: 'ok', row: 'STARTING', calls: ['deploy'] },
+      { before: conflict(/\/deploy$/, 1) },
+    ));
+  it('start: project-busy when Qovery keeps refusing', () =>
+    check(
+      instance('STOPPED', 'STOPPED'),
+      'start',
+      { outcome: 'project-busy', row: 'STOPPED' },
+      { before: conflict(/\/deploy$/, Number.POSITIVE_INFINITY) },
+    ));
+  it('stop: project-busy when Qovery keeps refusing', () =>
+    check(
+      instance('DEPLOYED', 'RUNNING'),
+      'stop',
+      { outcome: 'project-busy', row: 'RUNNING' },
+      { before: conflict(/\/stop$/, Number.POSITIVE_INFINITY) },
+    ));
+  it('remove: cancels the deployment in progress; ok, DELETING', () =>
+    check(
+      instance('DEPLOYING', 'STARTING'),
+      'remove',
+      { outcome: 'ok', row: 'DELETING', calls: ['delete', 'cancel'] },
+      {
+        before: () =>
+          qovery.faults.inject({ method: 'DELETE', path: /^\/environment\//, status: 409, times: 1 }),
+      },
+    ));
+});
+
+describe('the mapping', () => {
+  it('places every Qovery state, and the statuses it gives are ones the row may hold', () => {
+    for (const state of Object.keys(phaseOf) as StateEnum[]) {
+      const { status, reason } = statusFor(state, false);
+      expect(status === 'ERROR').toBe(reason !== null);
+    }
+  });
+});
+
+async function waitFor(check: () => boolean, ms = 5000) {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
