@@ -2,9 +2,10 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
-import type { Section } from './config';
+import { METRICS_NAMESPACE_VARIABLE, type Section } from './config';
 import { AppError, toHasuraError } from './errors';
-import type { Logger } from './log';
+import { type Logger, traceId } from './log';
+import { type ActionMetrics, createMetrics } from './metrics';
 
 /**
  * The Hasura Actions contract (DESIGN.md §3) as one middleware stack shared by every handler:
@@ -45,6 +46,8 @@ export function defineAction<S extends v.GenericSchema, O, D, A extends Access>(
 export interface Runtime<D> {
   actionsSecret: string;
   log: Logger;
+  /** Metrics per action and outcome (EMF); absent off AWS. */
+  metrics?: ActionMetrics;
   /** Time budget of one invocation in ms. */
   budgetMs: number;
   deps: D;
@@ -69,6 +72,8 @@ export type DeclaredHandler = ActionHandler & { readonly sections: readonly Sect
 type State = {
   started: number;
   requestId: string;
+  /** The invocation's logger: every line carries requestId, traceId and coldStart. */
+  log: Logger;
   role?: string;
   userId?: number;
 };
@@ -136,39 +141,45 @@ function coldStartFailure(
   process.stderr.write(
     `${JSON.stringify({ level: 'error', time: new Date().toISOString(), message: 'cold start failed', action: actionName, outcome: 'internal-error', requestId, reason })}\n`,
   );
+  createMetrics(process.env[METRICS_NAMESPACE_VARIABLE])?.invocation(actionName, 'internal-error', error);
   const { status, body } = toHasuraError(error, requestId);
   return json(status, body);
 }
 
 function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
   action: Action<S, O, D, A>,
-  { actionsSecret, log, budgetMs, deps }: Runtime<D>,
+  { actionsSecret, log, metrics, budgetMs, deps }: Runtime<D>,
 ): ActionHandler {
   const expectedDigest = digest(actionsSecret);
+  let coldStart = true;
 
   const logInvocation: Middleware = {
     before: (request: Request) => {
+      const requestId =
+        request.context.awsRequestId || request.event.requestContext?.requestId || randomUUID();
       request.internal = {
         started: performance.now(),
-        requestId: request.context.awsRequestId || request.event.requestContext?.requestId || randomUUID(),
+        requestId,
+        log: log.child({ requestId, traceId: traceId(), coldStart }),
       };
+      coldStart = false;
     },
     after: (request: Request) => writeLine(request, 'ok'),
     onError: (request: Request) => writeLine(request, errorCode(request.error)),
   };
 
   const writeLine = (request: Request, outcome: string) => {
-    const { started, requestId, role, userId } = request.internal;
+    const { started, log, role, userId } = request.internal;
     const fields = {
       action: action.name,
       outcome,
       status: request.response?.statusCode,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
-      requestId,
       role,
       userId,
     };
     const error = request.error;
+    metrics?.invocation(action.name, outcome, error);
     if (outcome === 'internal-error') log.error('action failed unexpectedly', { ...fields, error });
     // An expected failure caused by an upstream (Qovery down, say): keep the cause for operators.
     else if (error instanceof AppError && error.cause !== undefined)
@@ -214,7 +225,7 @@ function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
         role,
         userId: request.internal.userId,
         requestId: request.internal.requestId,
-        log,
+        log: request.internal.log,
         deadline: Date.now() + Math.min(budgetMs, remainingMs(request.context)),
       };
     },

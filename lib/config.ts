@@ -35,10 +35,12 @@ export interface JwtSettings {
   claimsFormat: 'json' | 'stringified_json';
 }
 
-/** What every function needs: Hasura's API (admin secret) and a log level. */
+/** What every function needs: Hasura's API (admin secret), a log level, where metrics go. */
 export interface CoreConfig {
   hasura: { endpoint: string; adminSecret: string; timeoutMs: number };
   logLevel: LogLevel;
+  /** CloudWatch namespace of the EMF metrics; set on AWS by the settings plugin, absent locally. */
+  metricsNamespace?: string;
 }
 
 /** What every Hasura Action handler needs (not the scheduled or webhook functions). */
@@ -63,6 +65,9 @@ export interface QoveryConfig extends QoverySettings {
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
+
+/** Powertools Metrics' own variable: the settings plugin sets it on AWS (AppWriteCloud/<stage>). */
+export const METRICS_NAMESPACE_VARIABLE = 'POWERTOOLS_METRICS_NAMESPACE';
 
 export const DEFAULT_CLAIMS_NAMESPACE = 'https://hasura.io/jwt/claims';
 
@@ -243,6 +248,7 @@ function readCore(r: EnvReader): CoreConfig {
       timeoutMs: r.int('HASURA_TIMEOUT_MS', 5000, 100, 25000),
     },
     logLevel: r.oneOf('LOG_LEVEL', logLevels, 'info'),
+    metricsNamespace: r.optional(METRICS_NAMESPACE_VARIABLE),
   };
 }
 

@@ -5,6 +5,7 @@ import { createAccessTokens } from './auth/tokens';
 import { type Config, type Env, loadConfig, type Section, secretsOf, settingsOf } from './config';
 import { createHasuraClient } from './hasura/client';
 import { createLogger } from './log';
+import { createMetrics } from './metrics';
 import { createProjects, type Projects } from './projects';
 import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
@@ -65,6 +66,7 @@ function base(config: Config<'core' | 'actions'>) {
   return {
     actionsSecret: actions.secret,
     log: createLogger({ level: core.logLevel, secrets: secretsOf(config) }),
+    metrics: createMetrics(core.metricsNamespace),
     budgetMs: actions.budgetMs,
     hasura: createHasuraClient(core.hasura),
   };

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { configProblems, type Env, type Section, type SettingInfo, settingsOf } from '../lib/config';
+import {
+  configProblems,
+  type Env,
+  METRICS_NAMESPACE_VARIABLE,
+  type Section,
+  type SettingInfo,
+  settingsOf,
+} from '../lib/config';
 import { normalisePath, SECRETS_PATH_VARIABLE } from '../lib/secrets';
 
 /**
@@ -37,7 +44,7 @@ export interface ServerlessLike {
       iam?: { role?: { statements?: unknown[] } | string };
       environment?: Record<string, unknown>;
     };
-    custom?: { settings?: { path?: string; stageFile?: string } };
+    custom?: { settings?: { path?: string; stageFile?: string; metricsNamespace?: string } };
     functions: Record<string, FunctionDefinition>;
     resources?: { Resources?: Record<string, unknown> };
   };
@@ -86,6 +93,11 @@ export class SettingsPlugin {
   /** `/appwrite-cloud/<stage>/` unless custom.settings.path says otherwise. */
   get path(): string {
     return normalisePath(this.serverless.service.custom?.settings?.path ?? `/appwrite-cloud/${this.stage}/`);
+  }
+
+  /** `AppWriteCloud/<stage>` unless custom.settings.metricsNamespace says otherwise. */
+  get metricsNamespace(): string {
+    return this.serverless.service.custom?.settings?.metricsNamespace ?? `AppWriteCloud/${this.stage}`;
   }
 
   private isDeploy(): boolean {
@@ -160,11 +172,22 @@ export class SettingsPlugin {
       );
     for (const fn of functions) {
       const definition = this.serverless.service.functions[fn.name] as FunctionDefinition;
-      const plain = fn.settings.filter((s) => !s.secret && env[s.name] !== undefined && env[s.name] !== '');
+      const plain = fn.settings.filter(
+        (s) =>
+          !s.secret &&
+          s.name !== METRICS_NAMESPACE_VARIABLE &&
+          env[s.name] !== undefined &&
+          env[s.name] !== '',
+      );
+      // Where the alarms of serverless.yml look for the metrics.
+      const metrics = fn.settings.some((s) => s.name === METRICS_NAMESPACE_VARIABLE)
+        ? { [METRICS_NAMESPACE_VARIABLE]: this.metricsNamespace }
+        : {};
       const secretNames = fn.settings.filter((s) => s.secret).map((s) => s.name);
       definition.environment = {
         ...definition.environment,
         ...Object.fromEntries(plain.map((s) => [s.name, env[s.name]])),
+        ...metrics,
         ...(secretNames.length > 0 ? { [SECRETS_PATH_VARIABLE]: this.path } : {}),
       };
       const roleId = `${logicalId(fn.name)}SettingsRole`;

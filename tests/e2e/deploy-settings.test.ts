@@ -64,8 +64,9 @@ describe('serverless package, for a stage', () => {
       const settings = settingsOf(await file());
       const plain = settings.filter((s) => !s.secret).map((s) => s.name);
       expect(Object.keys(variables).sort()).toEqual(
-        [...plain.filter((n) => n in deployerEnv), 'SECRETS_SSM_PATH'].sort(),
+        [...plain.filter((n) => n in deployerEnv), 'POWERTOOLS_METRICS_NAMESPACE', 'SECRETS_SSM_PATH'].sort(),
       );
+      expect(variables.POWERTOOLS_METRICS_NAMESPACE).toBe('AppWriteCloud/prod');
       expect(variables.SECRETS_SSM_PATH).toBe('/appwrite-cloud/prod/');
     },
   );
@@ -87,6 +88,22 @@ describe('serverless package, for a stage', () => {
       })),
     );
     expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"[^}]*ssm|ssm:\*|parameter\/\*/);
+  });
+
+  it('traces every function, logs JSON, and alarms on unexpected failures and on Qovery unavailable', () => {
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
+    }
+    const alarms = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => JSON.stringify(r.Properties));
+    expect(alarms).toEqual([
+      expect.stringMatching(/"Namespace":"AppWriteCloud\/prod","MetricName":"UnexpectedFailures"/),
+      expect.stringMatching(/"MetricName":"QoveryFailures".*"Value":"unavailable"/),
+    ]);
   });
 
   it('leaves no shared role that every function could use', () => {

@@ -1,4 +1,4 @@
-import { createLogger } from '../../lib/log';
+import { createLogger, traceId } from '../../lib/log';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'debug', secrets: string[] = []) {
   const lines: string[] = [];
@@ -54,5 +54,31 @@ describe('logger', () => {
     const silent = capture('silent');
     silent.log.error('e');
     expect(silent.lines).toEqual([]);
+  });
+
+  it('adds a child’s fields to every line, keeping level and masks', () => {
+    const { log, lines } = capture('info', ['s3cr3t-value']);
+    const child = log.child({ requestId: 'r-1', coldStart: true });
+    child.debug('hidden');
+    child.warn('upstream said s3cr3t-value', { traceId: '1-abc' });
+    log.info('parent');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        message: 'upstream said [redacted]',
+        requestId: 'r-1',
+        coldStart: true,
+        traceId: '1-abc',
+      }),
+      expect.not.objectContaining({ requestId: 'r-1' }),
+    ]);
+  });
+
+  it('reads the X-Ray trace id Lambda sets for the invocation', () => {
+    expect(
+      traceId({
+        _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+      }),
+    ).toBe('1-5759e988-bd862e3fe1be46a994272793');
+    expect(traceId({})).toBeUndefined();
   });
 });

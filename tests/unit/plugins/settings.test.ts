@@ -84,6 +84,7 @@ describe('deploy', () => {
     ]);
     expect(serverless.service.functions.signup?.environment).toEqual({
       HASURA_GRAPHQL_ENDPOINT: 'https://hasura.example.com',
+      POWERTOOLS_METRICS_NAMESPACE: 'AppWriteCloud/prod',
       SECRETS_SSM_PATH: P,
     });
     expect(JSON.stringify(serverless.service)).not.toMatch(/secret-value|token-value|kkkkkkkk/);
