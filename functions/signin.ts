@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
 import { usersRuntime } from '../lib/runtime';
 import { Email, GivenPassword } from '../lib/schemas';
-import type { Users } from '../lib/users';
+import { signinLimits, type Users } from '../lib/users';
 
 export const SigninInput = v.object({ email: Email, password: GivenPassword });
 
@@ -10,7 +10,10 @@ export const Signin = defineAction({
   name: 'Signin',
   access: 'public',
   input: SigninInput,
-  run: ({ input, deadline, log }, { users }: { users: Users }) => users.signin(input, { deadline, log }),
+  // Counted with the per-caller limit, before the password is checked (see signinLimits).
+  limits: ({ input, address }, settings) => signinLimits(input.email, address, settings),
+  run: ({ input, deadline, log, address, counted }, { users }: { users: Users }) =>
+    users.signin(input, { deadline, log, address, attempt: counted }),
 });
 
 export const handler = actionHandler(Signin, usersRuntime);

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
+import { limitKey } from '../lib/rate-limit';
 import { usersRuntime } from '../lib/runtime';
 import { Email, NewPassword } from '../lib/schemas';
 import type { Users } from '../lib/users';
@@ -10,6 +11,15 @@ export const Signup = defineAction({
   name: 'Signup',
   access: 'public',
   input: SignupInput,
+  // Per address first, so one address cannot use up the global ceiling on its own.
+  limits: ({ address }, settings) => [
+    {
+      key: limitKey('signup', address ?? 'unknown'),
+      max: settings.signupsPerAddressPerHour,
+      windowSeconds: 3600,
+    },
+    { key: limitKey('signups'), max: settings.signupsPerHour, windowSeconds: 3600 },
+  ],
   run: ({ input, deadline }, { users }: { users: Users }) => users.signup(input, { deadline }),
 });
 

@@ -2,17 +2,20 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
-import { METRICS_NAMESPACE_VARIABLE, type Section } from './config';
+import { type LimitsConfig, METRICS_NAMESPACE_VARIABLE, type Section } from './config';
 import { AppError, toHasuraError } from './errors';
 import { type Logger, traceId } from './log';
 import { type ActionMetrics, createMetrics } from './metrics';
+import { type Counted, clientAddress, type Limit, limitKey, type RateLimiter } from './rate-limit';
 
 /**
  * The Hasura Actions contract (DESIGN.md §3) as one middleware stack shared by every handler:
  *   1. log      — one structured line per invocation (action, outcome, duration, request id);
  *   2. errors   — every failure becomes a 4xx `{message, extensions: {code}}` from the catalogue;
  *   3. secret   — refuses calls without the shared-secret header, before anything else is read;
- *   4. payload  — parses Hasura's payload, checks the role, validates the input with the schema.
+ *   4. payload  — parses Hasura's payload, checks the role, validates the input with the schema;
+ *   5. limits   — counts the call against its rate limits (one Hasura round trip, lib/rate-limit.ts):
+ *                 per user for role `user`, per client address otherwise, plus the action's own.
  * Session variables are trusted only after step 3.
  */
 
@@ -25,6 +28,13 @@ export interface ActionCall<I, A extends Access = Access> {
   input: I;
   role: string;
   userId: A extends 'user' ? number : number | undefined;
+  /**
+   * The client's address as our load balancer saw it (never a value the client chose), when
+   * Hasura forwards client headers for this action; see `clientAddress`.
+   */
+  address: string | undefined;
+  /** The call as counted against the action's own `limits` (to give the hits back), if counted. */
+  counted: Counted | undefined;
   requestId: string;
   log: Logger;
   /** Epoch ms by which the action must have answered (its time budget). */
@@ -35,6 +45,11 @@ export interface Action<S extends v.GenericSchema, O, D, A extends Access = Acce
   name: string;
   access: A;
   input: S;
+  /**
+   * Limits of this action beyond the per-caller one, counted in the same round trip, after it
+   * and in this order (a call refused by one is not counted by those after it).
+   */
+  limits?: (call: ActionCall<v.InferOutput<S>, A>, settings: LimitsConfig) => Limit[];
   run(call: ActionCall<v.InferOutput<S>, A>, deps: D): Promise<O>;
 }
 
@@ -50,6 +65,8 @@ export interface Runtime<D> {
   metrics?: ActionMetrics;
   /** Time budget of one invocation in ms. */
   budgetMs: number;
+  /** Rate limits; without them (tests with fakes) calls are not counted. */
+  limits?: { limiter: RateLimiter; settings: LimitsConfig };
   deps: D;
 }
 
@@ -148,7 +165,7 @@ function coldStartFailure(
 
 function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
   action: Action<S, O, D, A>,
-  { actionsSecret, log, metrics, budgetMs, deps }: Runtime<D>,
+  { actionsSecret, log, metrics, budgetMs, limits, deps }: Runtime<D>,
 ): ActionHandler {
   const expectedDigest = digest(actionsSecret);
   let coldStart = true;
@@ -176,7 +193,9 @@ function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
       status: request.response?.statusCode,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       role,
-      userId,
+      // Only a `user` session's id comes from a verified token: for the unauthorized role Hasura
+      // turns the client's own x-hasura-user-id header into a session variable.
+      userId: role === 'user' ? userId : undefined,
     };
     const error = request.error;
     metrics?.invocation(action.name, outcome, error);
@@ -223,7 +242,11 @@ function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
       request.event.call = {
         input: parsed.output,
         role,
-        userId: request.internal.userId,
+        userId: role === 'user' ? request.internal.userId : undefined,
+        address: limits
+          ? clientAddress(header(request.event, 'x-forwarded-for'), limits.settings.clientAddressDepth)
+          : undefined,
+        counted: undefined,
         requestId: request.internal.requestId,
         log: request.internal.log,
         deadline: Date.now() + Math.min(budgetMs, remainingMs(request.context)),
@@ -231,8 +254,32 @@ function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
     },
   };
 
+  const rateLimits: Middleware = {
+    before: async (request: Request) => {
+      const call = request.event.call as ActionCall<v.InferOutput<S>, A> | undefined;
+      // Admin calls come from our own back end with the admin secret: not limited.
+      if (!limits || !call || call.role === 'admin') return;
+      const { limiter, settings } = limits;
+      const caller: Limit =
+        call.role === 'user' && call.userId !== undefined
+          ? {
+              key: limitKey('action', action.name, 'user', call.userId),
+              max: settings.perUser,
+              windowSeconds: settings.windowSeconds,
+            }
+          : {
+              key: limitKey('action', action.name, 'address', call.address ?? 'unknown'),
+              max: settings.perAddress,
+              windowSeconds: settings.windowSeconds,
+            };
+      const own = action.limits?.(call, settings) ?? [];
+      const counted = await limiter.hit([caller, ...own], { deadline: call.deadline });
+      call.counted = { at: counted.at, limits: own };
+    },
+  };
+
   return middy<ActionEvent<unknown>, Result, Error, Context, State>()
-    .use([logInvocation, hasuraErrors, sharedSecret, hasuraPayload])
+    .use([logInvocation, hasuraErrors, sharedSecret, hasuraPayload, rateLimits])
     .handler(async (event) => {
       if (!event.call) throw new Error('the payload middleware did not run');
       const output = await action.run(event.call as ActionCall<v.InferOutput<S>, A>, deps);

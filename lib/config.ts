@@ -55,8 +55,27 @@ export interface AuthConfig {
   bcryptCost: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+}
+
+/** Rate limits on every action, kept in the database (lib/rate-limit.ts). */
+export interface LimitsConfig {
+  /** Window of the per-caller limits. */
+  windowSeconds: number;
+  /** Calls of one action per user (role `user`) within the window. */
+  perUser: number;
+  /** Calls of one action per client address (role `anonymous`) within the window. */
+  perAddress: number;
+  /** Sign-ups per client address per hour. */
+  signupsPerAddressPerHour: number;
+  /** Sign-ups per hour, everyone together. */
+  signupsPerHour: number;
+  /** Failed sign-ins per email AND client address within the window (the strict limit). */
   signinMaxFailures: number;
+  /** Failed sign-ins per email, from all addresses together, within the window (the loose limit). */
+  signinMaxFailuresPerEmail: number;
   signinWindowSeconds: number;
+  /** Which X-Forwarded-For entry, from the right, holds the client's address (lib/rate-limit.ts). */
+  clientAddressDepth: number;
 }
 
 export interface QoveryConfig extends QoverySettings {
@@ -269,8 +288,20 @@ function readAuth(r: EnvReader): AuthConfig {
     bcryptCost: r.int('BCRYPT_COST', 10, 10, 15),
     accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 24 * 3600),
     refreshTokenTtlSeconds: r.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+  };
+}
+
+function readLimits(r: EnvReader): LimitsConfig {
+  return {
+    windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 24 * 3600),
+    perUser: r.int('RATE_LIMIT_PER_USER', 30, 1, 1_000_000),
+    perAddress: r.int('RATE_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
+    signupsPerAddressPerHour: r.int('SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 1, 1_000_000),
+    signupsPerHour: r.int('SIGNUPS_PER_HOUR', 200, 1, 1_000_000),
     signinMaxFailures: r.int('SIGNIN_MAX_FAILURES', 10, 1, 1000),
+    signinMaxFailuresPerEmail: r.int('SIGNIN_MAX_FAILURES_PER_EMAIL', 100, 1, 100000),
     signinWindowSeconds: r.int('SIGNIN_WINDOW_SECONDS', 5 * 60, 10, 24 * 3600),
+    clientAddressDepth: r.int('CLIENT_ADDRESS_DEPTH', 2, 1, 10),
   };
 }
 
@@ -297,7 +328,14 @@ function readQovery(r: EnvReader): QoveryConfig {
  * Every section, by name. A function lists the sections it uses (lib/runtime.ts); it gets those
  * settings and no other, in its environment, its secrets and its IAM role.
  */
-const sections = { core: readCore, actions: readActions, jwt: readJwt, auth: readAuth, qovery: readQovery };
+const sections = {
+  core: readCore,
+  actions: readActions,
+  jwt: readJwt,
+  auth: readAuth,
+  limits: readLimits,
+  qovery: readQovery,
+};
 type Sections = typeof sections;
 export type Section = keyof Sections;
 export type Config<S extends Section> = { [K in S]: ReturnType<Sections[K]> };

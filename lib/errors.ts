@@ -19,6 +19,10 @@ export const catalogue = {
     status: 429,
     message: 'Too many failed sign-in attempts for this email. Try again later.',
   },
+  'rate-limited': {
+    status: 429,
+    message: 'Too many requests. Try again after the number of seconds in retryAfterSeconds.',
+  },
   'invalid-refresh-token': {
     status: 401,
     message: 'The refresh token is invalid, expired or revoked. Sign in again.',

@@ -9,6 +9,7 @@ import { createMetrics } from './metrics';
 import { createProjects, type Projects } from './projects';
 import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
+import { createRateLimiter } from './rate-limit';
 import { type SecretsOptions, withSecrets } from './secrets';
 import { createUsers, type Users } from './users';
 
@@ -61,27 +62,32 @@ export function lambdaHandler<S extends Section, T, E, R>(
   return Object.assign(handler, { sections: runtime.sections });
 }
 
-function base(config: Config<'core' | 'actions'>) {
+function base(config: Config<'core' | 'actions' | 'limits'>) {
   const { core, actions } = config;
+  const hasura = createHasuraClient(core.hasura);
+  const limiter = createRateLimiter({ hasura });
   return {
     actionsSecret: actions.secret,
     log: createLogger({ level: core.logLevel, secrets: secretsOf(config) }),
     metrics: createMetrics(core.metricsNamespace),
     budgetMs: actions.budgetMs,
-    hasura: createHasuraClient(core.hasura),
+    limits: { limiter, settings: config.limits },
+    hasura,
+    limiter,
   };
 }
 
 /** Sign-up, sign-in, tokens: Hasura and the JWT key; never the Qovery token. */
 export const usersRuntime = defineRuntime(
-  ['core', 'actions', 'jwt', 'auth'],
+  ['core', 'actions', 'limits', 'jwt', 'auth'],
   (config): Runtime<{ users: Users }> => {
-    const { hasura, ...rest } = base(config);
+    const { hasura, limiter, ...rest } = base(config);
     const users = createUsers({
       hasura,
+      limiter,
       passwords: createPasswords(config.auth.bcryptCost),
       accessTokens: createAccessTokens(config.jwt, config.auth.accessTokenTtlSeconds),
-      config: config.auth,
+      config: { ...config.auth, ...config.limits },
     });
     return { ...rest, deps: { users } };
   },
@@ -89,10 +95,10 @@ export const usersRuntime = defineRuntime(
 
 /** Project actions: Hasura and Qovery; never the JWT signing key. */
 export const projectsRuntime = defineRuntime(
-  ['core', 'actions', 'qovery'],
+  ['core', 'actions', 'limits', 'qovery'],
   (config): Runtime<{ projects: Projects }> => {
     const { qovery } = config;
-    const { hasura, ...rest } = base(config);
+    const { hasura, limiter: _limiter, ...rest } = base(config);
     const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
     const instances = createInstances({ client, settings: qovery, log: rest.log });
     const projects = createProjects({ hasura, instances, maxProjectsPerUser: qovery.maxProjectsPerUser });

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Passwords } from './auth/passwords';
 import { type AccessTokens, hashRefreshToken, newRefreshToken } from './auth/tokens';
-import type { AuthConfig } from './config';
+import type { AuthConfig, LimitsConfig } from './config';
 import { AppError } from './errors';
 import { type HasuraClient, isUniquenessViolation } from './hasura/client';
 import {
   FindRefreshToken,
   InsertUser,
-  RecordSigninFailure,
+  type RateLimitHitInput,
   RevokeRefreshToken,
   RevokeRefreshTokenFamily,
   RotateRefreshToken,
-  SigninLookup,
+  SigninUser,
   StartSession,
 } from './hasura/documents';
 import type { Logger } from './log';
+import { type Counted, digest, giveBack, type Limit, limitKey, type RateLimiter } from './rate-limit';
 
 export interface Credentials {
   email: string;
@@ -28,7 +29,7 @@ export interface Session {
 
 export interface Users {
   signup(credentials: Credentials, options?: CallOptions): Promise<Session>;
-  signin(credentials: Credentials, options?: CallOptions): Promise<Session>;
+  signin(credentials: Credentials, options?: SigninOptions): Promise<Session>;
   refresh(refreshToken: string, options?: CallOptions): Promise<Session>;
   signout(refreshToken: string, options?: CallOptions): Promise<{ ok: true }>;
 }
@@ -38,20 +39,76 @@ export interface CallOptions {
   log?: Logger;
 }
 
+export interface SigninOptions extends CallOptions {
+  /** The client's address (lib/rate-limit.ts `clientAddress`); undefined shares one bucket. */
+  address?: string;
+  /** The attempt, already counted against `signinLimits` (by the action middleware). */
+  attempt?: Counted;
+}
+
 export interface UsersDeps {
   hasura: HasuraClient;
   passwords: Passwords;
   accessTokens: AccessTokens;
-  config: Pick<AuthConfig, 'refreshTokenTtlSeconds' | 'signinMaxFailures' | 'signinWindowSeconds'>;
+  limiter: RateLimiter;
+  config: SigninLimitsConfig & Pick<AuthConfig, 'refreshTokenTtlSeconds'>;
   now?: () => number;
 }
 
+type SigninLimitsConfig = Pick<
+  LimitsConfig,
+  'signinMaxFailures' | 'signinMaxFailuresPerEmail' | 'signinWindowSeconds'
+>;
+
+/**
+ * The sign-in limits, counted in this order BEFORE the password is checked, atomically
+ * (lib/rate-limit.ts), and given back when the password is right: what stays counted are failures.
+ * - strict: failures per email from one client address (SIGNIN_MAX_FAILURES);
+ * - loose: failures per email from every address (SIGNIN_MAX_FAILURES_PER_EMAIL).
+ * An attempt refused by the strict limit is not counted by the loose one, so a stranger guessing
+ * from one address is stopped after the strict limit and cannot use up the owner's loose limit;
+ * only guesses spread over many addresses can, and then the loose limit caps them all.
+ */
+export function signinLimits(
+  email: string,
+  address: string | undefined,
+  config: SigninLimitsConfig,
+): Limit[] {
+  const who = digest(email);
+  const windowSeconds = config.signinWindowSeconds;
+  return [
+    {
+      key: limitKey('signin', who, address ?? 'unknown'),
+      max: config.signinMaxFailures,
+      windowSeconds,
+      code: 'too-many-attempts',
+    },
+    {
+      key: limitKey('signin', who),
+      max: config.signinMaxFailuresPerEmail,
+      windowSeconds,
+      code: 'too-many-attempts',
+    },
+  ];
+}
+
 /** Accounts and sessions. Emails arrive here already trimmed and lower-cased by the input schema. */
-export function createUsers({ hasura, passwords, accessTokens, config, now = Date.now }: UsersDeps): Users {
+export function createUsers({
+  hasura,
+  passwords,
+  accessTokens,
+  limiter,
+  config,
+  now = Date.now,
+}: UsersDeps): Users {
   const iso = (ms: number) => new Date(ms).toISOString();
 
   /** Issues an access token and the first refresh token of a new family. */
-  async function startSession(userId: number, email: string, deadline?: number): Promise<Session> {
+  async function startSession(
+    userId: number,
+    deadline: number | undefined,
+    giveBack: RateLimitHitInput[] = [],
+  ): Promise<Session> {
     const refreshToken = newRefreshToken();
     const token = {
       user_id: userId,
@@ -61,7 +118,7 @@ export function createUsers({ hasura, passwords, accessTokens, config, now = Dat
     };
     const [accessToken] = await Promise.all([
       accessTokens.issue(userId),
-      hasura.request(StartSession, { token, email, userId, now: iso(now()) }, { deadline }),
+      hasura.request(StartSession, { token, giveBack, userId, now: iso(now()) }, { deadline }),
     ]);
     return { accessToken, refreshToken };
   }
@@ -75,38 +132,21 @@ export function createUsers({ hasura, passwords, accessTokens, config, now = Dat
           throw isUniquenessViolation(error, 'user_email_key') ? new AppError('email-already-in-use') : error;
         });
       if (!inserted.insert_user_one) throw new Error('Hasura returned no row for insert_user_one');
-      return startSession(inserted.insert_user_one.id, email, deadline);
+      return startSession(inserted.insert_user_one.id, deadline);
     },
 
-    async signin({ email, password }, { deadline, log } = {}) {
-      const windowMs = config.signinWindowSeconds * 1000;
-      const lookup = await hasura.request(
-        SigninLookup,
-        { email, since: iso(now() - windowMs), limit: config.signinMaxFailures },
-        { deadline },
-      );
-      const failures = lookup.signin_failure;
-      const oldest = failures.at(-1);
-      if (failures.length >= config.signinMaxFailures && oldest) {
-        const retryAfterSeconds = Math.max(
-          1,
-          Math.ceil((Date.parse(oldest.attempted_at) + windowMs - now()) / 1000),
-        );
-        throw new AppError('too-many-attempts', { details: { retryAfterSeconds } });
-      }
-      const user = lookup.user[0];
-      // Unknown email and wrong password take the same path: one bcrypt comparison, one write.
+    async signin({ email, password }, { deadline, log, address, attempt } = {}) {
+      // Counted first, atomically: concurrent wrong guesses cannot all slip under the limit.
+      const counted = attempt ?? (await limiter.hit(signinLimits(email, address, config), { deadline }));
+      const found = await hasura.request(SigninUser, { email }, { deadline });
+      const user = found.user[0];
+      // Unknown email and wrong password take the same path: one bcrypt comparison, no write.
       const matches = await passwords.verify(password, user?.password_hash);
       if (!user || !matches) {
-        await hasura.request(
-          RecordSigninFailure,
-          { email, now: iso(now()), expiredBefore: iso(now() - windowMs) },
-          { deadline },
-        );
         log?.info('signin refused', { reason: 'invalid-credentials' });
         throw new AppError('invalid-credentials');
       }
-      return startSession(user.id, email, deadline);
+      return startSession(user.id, deadline, [giveBack(counted)]);
     },
 
     async refresh(presented, { deadline, log } = {}) {

@@ -69,6 +69,16 @@ export interface Stack {
 
 const QOVERY_PROJECT_ID = '00000000-0000-4000-8000-00000000c10d';
 
+/** Rate limits of the local stack (`npm start`, e2e tests): loose, since every caller is 127.0.0.1. */
+export const LOCAL_LIMITS: Record<string, string> = {
+  RATE_LIMIT_PER_USER: '1000',
+  RATE_LIMIT_PER_ADDRESS: '10000',
+  SIGNUPS_PER_ADDRESS_PER_HOUR: '10000',
+  SIGNUPS_PER_HOUR: '10000',
+  SIGNIN_MAX_FAILURES: '100',
+  SIGNIN_MAX_FAILURES_PER_EMAIL: '1000',
+};
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { secrets, actionsPort, lambdaPort } = options;
   const actionsUrl = `http://127.0.0.1:${actionsPort}`;
@@ -91,6 +101,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     port: options.hasuraPort ?? 0,
     dataDir: options.dataDir,
     env: hasuraEnv,
+    // Locally the stand-in plays the load balancer too: the handlers key anonymous rate limits on
+    // the address it appends (CLIENT_ADDRESS_DEPTH 1: no API Gateway appends after it here).
+    appendForwardedFor: true,
   }).catch(async (error: unknown) => {
     await qovery.close();
     throw error;
@@ -106,6 +119,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     QOVERY_PROJECT_ID,
     QOVERY_ENVIRONMENT_PREFIX: 'local',
     QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,
+    CLIENT_ADDRESS_DEPTH: '1',
+    // Every local caller is 127.0.0.1: limits for a crowd of users, not for one.
+    ...LOCAL_LIMITS,
     ...options.extraEnv,
   };
   let offline: ChildProcess | undefined;

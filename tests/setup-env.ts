@@ -10,6 +10,13 @@ Object.assign(process.env, {
   }),
   ACTIONS_SECRET: 'test-actions-secret-0123456789',
   LOG_LEVEL: 'silent',
+  // Rate limits loose enough for every test that does not test them (those build their own).
+  RATE_LIMIT_PER_USER: '100000',
+  RATE_LIMIT_PER_ADDRESS: '100000',
+  SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
+  SIGNUPS_PER_HOUR: '100000',
+  SIGNIN_MAX_FAILURES: '1000',
+  SIGNIN_MAX_FAILURES_PER_EMAIL: '100000',
 });
 Object.assign(process.env, {
   QOVERY_API_URL: 'http://127.0.0.1:1',

@@ -38,7 +38,6 @@ const settings: QoverySettings = {
 };
 const ACCESS_TTL_S = 900;
 const REFRESH_TTL_MS = 2_592_000_000;
-const WINDOW_MS = 300_000;
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are read as plain JSON, like in a quick script
 type Json = any;
@@ -104,7 +103,13 @@ function accessToken(userId: number): string {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function startSession(userId: number, email: string) {
+/** The rate-limit count every action starts with (one mutation, as lib/rate-limit.ts sends it). */
+async function countCall(key: string, limits: { key: string; max: number; window_seconds: number }[] = []) {
+  const hit = { at: iso(Date.now()), delta: 1, limits: [{ key, max: 30, window_seconds: 60 }, ...limits] };
+  await hasura('HitRateLimits', documents.HitRateLimits, { hit });
+}
+
+async function startSession(userId: number, giveBack: unknown[] = []) {
   const refreshToken = randomBytes(32).toString('base64url');
   const token = {
     user_id: userId,
@@ -112,7 +117,7 @@ async function startSession(userId: number, email: string) {
     token_hash: sha256(refreshToken),
     expires_at: iso(Date.now() + REFRESH_TTL_MS),
   };
-  await hasura('StartSession', documents.StartSession, { token, email });
+  await hasura('StartSession', documents.StartSession, { token, giveBack, userId, now: iso(Date.now()) });
   return { accessToken: accessToken(userId), refreshToken };
 }
 
@@ -125,21 +130,31 @@ const update = (id: number, set: unknown) => hasura('UpdateProject', documents.U
 
 export async function Signup(event: Event): Promise<Answer> {
   const { email, password } = call(event).input;
+  await countCall('action:Signup:address:unknown', [
+    { key: 'signup:unknown', max: 5, window_seconds: 3600 },
+    { key: 'signups', max: 200, window_seconds: 3600 },
+  ]);
   const passwordHash = await bcrypt.hash(password, cost);
   const { insert_user_one } = await hasura('InsertUser', documents.InsertUser, { email, passwordHash });
-  return ok(await startSession(insert_user_one.id, email));
+  return ok(await startSession(insert_user_one.id));
 }
 
 export async function Signin(event: Event): Promise<Answer> {
   const { email, password } = call(event).input;
-  const since = iso(Date.now() - WINDOW_MS);
-  const { user } = await hasura('SigninLookup', documents.SigninLookup, { email, since, limit: 10 });
+  const at = iso(Date.now());
+  const signin = [
+    { key: `signin:${sha256(email)}:unknown`, max: 10, window_seconds: 300 },
+    { key: `signin:${sha256(email)}`, max: 100, window_seconds: 300 },
+  ];
+  await countCall('action:Signin:address:unknown', signin);
+  const { user } = await hasura('SigninUser', documents.SigninUser, { email });
   if (!(await bcrypt.compare(password, user[0].password_hash))) throw new Error('wrong password');
-  return ok(await startSession(user[0].id, email));
+  return ok(await startSession(user[0].id, [{ at, delta: -1, limits: signin }]));
 }
 
 export async function RefreshToken(event: Event): Promise<Answer> {
   const { refreshToken: presented } = call(event).input;
+  await countCall('action:RefreshToken:address:unknown');
   const { refresh_token } = await hasura('FindRefreshToken', documents.FindRefreshToken, {
     hash: sha256(presented),
   });
@@ -161,6 +176,7 @@ export async function RefreshToken(event: Event): Promise<Answer> {
 
 export async function Signout(event: Event): Promise<Answer> {
   const { refreshToken } = call(event).input;
+  await countCall('action:Signout:address:unknown');
   await hasura('RevokeRefreshToken', documents.RevokeRefreshToken, {
     hash: sha256(refreshToken),
     now: iso(Date.now()),
@@ -170,6 +186,7 @@ export async function Signout(event: Event): Promise<Answer> {
 
 export async function CreateProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
+  await countCall(`action:CreateProject:user:${userId}`);
   await hasura('ProjectSlots', documents.ProjectSlots, { ownerId: userId });
   const claimed = await hasura('ClaimProjectSlot', documents.ClaimProjectSlot, {
     ownerId: userId,
@@ -219,6 +236,7 @@ export async function CreateProject(event: Event): Promise<Answer> {
 
 export async function StartProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
+  await countCall(`action:StartProject:user:${userId}`);
   const row = await findProject(input.id, userId);
   await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
   await qovery('POST', `/environment/${row.qovery_environment_id}/deploy`);
@@ -228,6 +246,7 @@ export async function StartProject(event: Event): Promise<Answer> {
 
 export async function StopProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
+  await countCall(`action:StopProject:user:${userId}`);
   const row = await findProject(input.id, userId);
   await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
   await qovery('POST', `/environment/${row.qovery_environment_id}/stop`);
@@ -237,6 +256,7 @@ export async function StopProject(event: Event): Promise<Answer> {
 
 export async function DeleteProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
+  await countCall(`action:DeleteProject:user:${userId}`);
   const row = await findProject(input.id, userId);
   await update(input.id, { status: 'DELETING' });
   await qovery('DELETE', `/environment/${row.qovery_environment_id}`);
@@ -246,6 +266,7 @@ export async function DeleteProject(event: Event): Promise<Answer> {
 
 export async function ProjectStatus(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
+  await countCall(`action:ProjectStatus:user:${userId}`);
   const row = await findProject(input.id, userId);
   const { state } = await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
   return ok({ id: input.id, status: state === 'DEPLOYED' ? 'RUNNING' : state, url: row.url });

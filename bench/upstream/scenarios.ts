@@ -50,8 +50,14 @@ const uuid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0'
 const startSession = {
   StartSession: () => ({
     insert_refresh_token_one: { id: uuid() },
-    delete_signin_failure: { affected_rows: 0 },
+    insert_rate_limit_hit: { affected_rows: 1 },
+    delete_refresh_token: { affected_rows: 0 },
   }),
+};
+
+/** Every action counts its call against its rate limits first (lib/rate-limit.ts). */
+const counted = {
+  HitRateLimits: () => ({ insert_rate_limit_hit_one: { refused_key: null, retry_after_seconds: null } }),
 };
 
 function projectRow(status: string) {
@@ -85,7 +91,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'Signup',
       input: { email: 'ada@example.com', password: PASSWORD },
       session: anonymous,
-      hasura: { InsertUser: () => ({ insert_user_one: { id: USER_ID } }), ...startSession },
+      hasura: { ...counted, InsertUser: () => ({ insert_user_one: { id: USER_ID } }), ...startSession },
       qovery: [],
       output: ['accessToken'],
     },
@@ -94,7 +100,8 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       input: { email: 'ada@example.com', password: PASSWORD },
       session: anonymous,
       hasura: {
-        SigninLookup: () => ({ user: [{ id: USER_ID, password_hash: passwordHash }], signin_failure: [] }),
+        ...counted,
+        SigninUser: () => ({ user: [{ id: USER_ID, password_hash: passwordHash }] }),
         ...startSession,
       },
       qovery: [],
@@ -105,6 +112,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       input: { refreshToken: REFRESH_TOKEN },
       session: anonymous,
       hasura: {
+        ...counted,
         FindRefreshToken: () => ({
           refresh_token: [
             { id: uuid(), user_id: USER_ID, family_id: uuid(), expires_at: later(), revoked_at: null },
@@ -122,7 +130,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'Signout',
       input: { refreshToken: REFRESH_TOKEN },
       session: anonymous,
-      hasura: { RevokeRefreshToken: () => ({ update_refresh_token: { affected_rows: 1 } }) },
+      hasura: { ...counted, RevokeRefreshToken: () => ({ update_refresh_token: { affected_rows: 1 } }) },
       qovery: [],
       output: ['ok'],
     },
@@ -131,6 +139,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       input: { name: 'my-appwrite' },
       session: user,
       hasura: {
+        ...counted,
         ProjectSlots: () => ({ project: [] }),
         ClaimProjectSlot: () => ({ insert_project_one: { id: PROJECT_ID } }),
         SaveProvisionedProject: () => ({ update_project_by_pk: { id: PROJECT_ID } }),
@@ -178,7 +187,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'StartProject',
       input: { id: PROJECT_ID },
       session: user,
-      hasura: { FindOwnProject: projectRow('STOPPED'), ...updated },
+      hasura: { ...counted, FindOwnProject: projectRow('STOPPED'), ...updated },
       qovery: [
         environmentStatus('STOPPED'),
         {
@@ -193,7 +202,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'StopProject',
       input: { id: PROJECT_ID },
       session: user,
-      hasura: { FindOwnProject: projectRow('RUNNING'), ...updated },
+      hasura: { ...counted, FindOwnProject: projectRow('RUNNING'), ...updated },
       qovery: [
         environmentStatus('DEPLOYED'),
         {
@@ -209,6 +218,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       input: { id: PROJECT_ID },
       session: user,
       hasura: {
+        ...counted,
         FindOwnProject: projectRow('STOPPED'),
         ...updated,
         RemoveProject: () => ({ delete_project_by_pk: { id: PROJECT_ID } }),
@@ -220,7 +230,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'ProjectStatus',
       input: { id: PROJECT_ID },
       session: user,
-      hasura: { FindOwnProject: projectRow('RUNNING'), ...updated },
+      hasura: { ...counted, FindOwnProject: projectRow('RUNNING'), ...updated },
       qovery: [environmentStatus('DEPLOYED')],
       output: ['id', 'status', 'url'],
     },

@@ -22,6 +22,26 @@ export interface NewRefreshToken {
   expires_at: string;
 }
 
+/** One call counted against rate limits: see lib/rate-limit.ts and the rate_limits migration. */
+export interface RateLimitHitInput {
+  at: string;
+  delta: 1 | -1;
+  limits: { key: string; max: number; window_seconds: number }[];
+}
+
+export const HitRateLimits = document<
+  {
+    insert_rate_limit_hit_one: { refused_key: string | null; retry_after_seconds: number | null } | null;
+  },
+  { hit: RateLimitHitInput }
+>(/* GraphQL */ `
+  mutation HitRateLimits($hit: rate_limit_hit_insert_input!) {
+    insert_rate_limit_hit_one(object: $hit) {
+      refused_key
+      retry_after_seconds
+    }
+  }`);
+
 export const InsertUser = document<
   { insert_user_one: { id: number } | null },
   { email: string; passwordHash: string }
@@ -34,54 +54,37 @@ export const InsertUser = document<
   }`,
 );
 
-export const SigninLookup = document<
-  {
-    user: { id: number; password_hash: string }[];
-    signin_failure: { attempted_at: string }[];
-  },
-  { email: string; since: string; limit: number }
+/** The account behind an email, for a sign-in whose attempt was already counted (lib/rate-limit.ts). */
+export const SigninUser = document<
+  { user: { id: number; password_hash: string }[] },
+  { email: string }
 >(/* GraphQL */ `
-  query SigninLookup($email: String!, $since: timestamptz!, $limit: Int!) {
+  query SigninUser($email: String!) {
     user(where: { email: { _eq: $email } }, limit: 1) {
       id
       password_hash
     }
-    signin_failure(
-      where: { email: { _eq: $email }, attempted_at: { _gt: $since } }
-      order_by: { attempted_at: desc }
-      limit: $limit
-    ) {
-      attempted_at
-    }
-  }`);
-
-export const RecordSigninFailure = document<
-  { insert_signin_failure_one: { id: number } | null },
-  { email: string; now: string; expiredBefore: string }
->(/* GraphQL */ `
-  mutation RecordSigninFailure($email: String!, $now: timestamptz!, $expiredBefore: timestamptz!) {
-    insert_signin_failure_one(object: { email: $email, attempted_at: $now }) {
-      id
-    }
-    delete_signin_failure(where: { attempted_at: { _lt: $expiredBefore } }) {
-      affected_rows
-    }
   }`);
 
 /**
- * Stores a session's first refresh token, forgets the email's failed attempts and drops the user's
- * expired refresh tokens (kept until then, revoked or not, to catch the reuse of a rotated one),
- * atomically.
+ * Stores a session's first refresh token, gives back the sign-in attempt that opened it (a right
+ * password is not a failure: the failures before it stay counted) and drops the user's expired
+ * refresh tokens, atomically.
  */
 export const StartSession = document<
   { insert_refresh_token_one: { id: string } | null },
-  { token: NewRefreshToken; email: string; userId: number; now: string }
+  { token: NewRefreshToken; giveBack: RateLimitHitInput[]; userId: number; now: string }
 >(/* GraphQL */ `
-  mutation StartSession($token: refresh_token_insert_input!, $email: String!, $userId: Int!, $now: timestamptz!) {
+  mutation StartSession(
+    $token: refresh_token_insert_input!
+    $giveBack: [rate_limit_hit_insert_input!]!
+    $userId: Int!
+    $now: timestamptz!
+  ) {
     insert_refresh_token_one(object: $token) {
       id
     }
-    delete_signin_failure(where: { email: { _eq: $email } }) {
+    insert_rate_limit_hit(objects: $giveBack) {
       affected_rows
     }
     delete_refresh_token(where: { user_id: { _eq: $userId }, expires_at: { _lt: $now } }) {

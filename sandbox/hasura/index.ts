@@ -38,6 +38,11 @@ export interface StartOptions {
   /** Keep the database on disk there; in memory when absent. */
   dataDir?: string;
   env: Env;
+  /**
+   * Append the client's address to X-Forwarded-For, as the load balancer in front of a deployed
+   * Hasura does (Hasura forwards the header to actions with `forward_client_headers`).
+   */
+  appendForwardedFor?: boolean;
 }
 
 export interface HasuraStandIn {
@@ -58,7 +63,9 @@ export async function startHasuraStandIn(options: StartOptions): Promise<HasuraS
   });
   try {
     const engine = await createHasuraEngine({ projectDir: options.projectDir, db, env: options.env });
-    const running = await serve(engine, options.port ?? 0);
+    const running = await serve(engine, options.port ?? 0, '127.0.0.1', {
+      appendForwardedFor: options.appendForwardedFor ?? false,
+    });
     return {
       url: running.url,
       graphqlUrl: `${running.url}/v1/graphql`,

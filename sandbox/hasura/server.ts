@@ -46,10 +46,17 @@ function cors(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Access-Control-Max-Age', '1728000');
 }
 
-function requestHeaders(req: IncomingMessage): Record<string, string> {
+function requestHeaders(req: IncomingMessage, options: ServeOptions): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  // What a load balancer in front of Hasura does (an ALB in its default `append` mode): append
+  // the address the request came from to X-Forwarded-For. Hasura itself does not.
+  if (options.appendForwardedFor) {
+    const peer = req.socket.remoteAddress ?? '';
+    const given = out['x-forwarded-for'];
+    out['x-forwarded-for'] = given ? `${given}, ${peer}` : peer;
   }
   return out;
 }
@@ -65,8 +72,13 @@ function asRequest(value: unknown, headers: Record<string, string>): GraphQLRequ
   };
 }
 
-async function graphql(engine: HasuraEngine, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const headers = requestHeaders(req);
+async function graphql(
+  engine: HasuraEngine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServeOptions,
+): Promise<void> {
+  const headers = requestHeaders(req, options);
   let payload: unknown;
   try {
     payload = JSON.parse(await readBody(req));
@@ -106,7 +118,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function serve(engine: HasuraEngine, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+export interface ServeOptions {
+  /** Behave as if behind a load balancer that appends the client's address to X-Forwarded-For. */
+  appendForwardedFor?: boolean;
+}
+
+export function serve(
+  engine: HasuraEngine,
+  port: number,
+  host = '127.0.0.1',
+  options: ServeOptions = {},
+): Promise<RunningServer> {
   const server = createServer((req, res) => {
     cors(req, res);
     const path = (req.url ?? '/').split('?')[0];
@@ -118,7 +140,7 @@ export function serve(engine: HasuraEngine, port: number, host = '127.0.0.1'): P
     } else if (path === '/v1/version' && req.method === 'GET') {
       send(res, 200, { version: 'v2-local-stand-in' });
     } else if (path === '/v1/graphql' && req.method === 'POST') {
-      graphql(engine, req, res).catch((error: unknown) => {
+      graphql(engine, req, res, options).catch((error: unknown) => {
         send(res, 500, {
           path: '$',
           error: `internal error: ${(error as Error).message}`,

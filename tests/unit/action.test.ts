@@ -203,4 +203,25 @@ describe('action middleware', () => {
     expect(memory.lines[1]).toMatchObject({ outcome: 'unauthorized', status: 401 });
     expect(memory.text()).not.toContain('secret-looking-input');
   });
+
+  it('logs a userId only for role user: an anonymous caller can make Hasura forward any id', async () => {
+    const { handler, memory, run } = setup();
+    // Hasura turns an unauthenticated client's own x-hasura-user-id header into a session variable.
+    await invoke(
+      handler,
+      actionEvent(
+        'Echo',
+        { name: 'ada' },
+        { session: { 'x-hasura-role': 'anonymous', 'x-hasura-user-id': '1' } },
+      ),
+    );
+    await invoke(
+      handler,
+      actionEvent('Echo', { name: 'ada' }, { session: { 'x-hasura-role': 'user', 'x-hasura-user-id': '7' } }),
+    );
+    expect(memory.lines[0]).not.toHaveProperty('userId');
+    expect(memory.lines[0]).toMatchObject({ role: 'anonymous' });
+    expect(run.mock.calls[0]?.[0]).toMatchObject({ userId: undefined });
+    expect(memory.lines[1]).toMatchObject({ role: 'user', userId: 7 });
+  });
 });

@@ -28,7 +28,7 @@ function problems(
 
 describe('configuration', () => {
   it('reads a complete environment with the documented defaults', () => {
-    const config = loadConfig(valid, ['core', 'actions', 'jwt', 'auth', 'qovery']);
+    const config = loadConfig(valid, ['core', 'actions', 'jwt', 'auth', 'limits', 'qovery']);
     expect(config.core.hasura).toEqual({
       endpoint: 'http://localhost:8080/v1/graphql',
       adminSecret: 'admin-secret-value',
@@ -43,8 +43,17 @@ describe('configuration', () => {
       bcryptCost: 10,
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2592000,
+    });
+    expect(config.limits).toEqual({
+      windowSeconds: 60,
+      perUser: 30,
+      perAddress: 30,
+      signupsPerAddressPerHour: 5,
+      signupsPerHour: 200,
       signinMaxFailures: 10,
+      signinMaxFailuresPerEmail: 100,
       signinWindowSeconds: 300,
+      clientAddressDepth: 2,
     });
     expect(config.qovery).toMatchObject({ apiUrl: 'https://api.qovery.com', maxProjectsPerUser: 3 });
     expect(config.actions.budgetMs).toBe(25000);

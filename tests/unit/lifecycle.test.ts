@@ -33,7 +33,7 @@ afterAll(async () => {
 beforeEach(async () => {
   qovery.faults.clear();
   qovery.state.environments.clear();
-  await hasura.db.exec(`TRUNCATE refresh_token, signin_failure, project, "user" RESTART IDENTITY CASCADE;
+  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
     INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x');`);
 });
 

@@ -33,7 +33,8 @@ const PUBLIC_ACTIONS = ['Signup', 'Signin', 'RefreshToken', 'Signout'];
 const PRIVATE_COLUMNS: Record<string, string[]> = {
   user: ['password_hash'],
   refresh_token: ['*'],
-  signin_failure: ['*'],
+  rate_limit: ['*'],
+  rate_limit_hit: ['*'],
 };
 
 function rootFields(typeName: 'Mutation' | 'Query') {
@@ -135,10 +136,11 @@ describe('Hasura metadata', () => {
   );
 
   it.each(project.actions.map((a) => [a.name, a] as const))(
-    '%s sends the shared secret from the environment and forwards no client header',
-    (_name, action) => {
+    '%s sends the shared secret from the environment; only public actions forward client headers',
+    (name, action) => {
       expect(action.headers).toEqual([{ name: SECRET_HEADER, valueFromEnv: 'ACTIONS_SECRET' }]);
-      expect(action.forwardClientHeaders).toBe(false);
+      // The public actions need the client's address (X-Forwarded-For) for their rate limits.
+      expect(action.forwardClientHeaders).toBe(PUBLIC_ACTIONS.includes(name));
       expect(action.kind).toBe('synchronous');
       expect(action.timeoutSeconds).toBeLessThanOrEqual(30);
     },

@@ -27,7 +27,7 @@ beforeEach(async () => {
   qovery.faults.clear();
   for (const id of [...qovery.state.environments.keys()]) qovery.state.environments.delete(id);
   qovery.calls.length = 0;
-  await hasura.db.exec(`TRUNCATE refresh_token, signin_failure, project, "user" RESTART IDENTITY CASCADE;
+  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
     INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x'), ('bob@example.com', 'x');`);
 });
 

@@ -2,6 +2,7 @@ import { jwtVerify } from 'jose';
 import { createPasswords } from '../../lib/auth/passwords';
 import { createAccessTokens, hashRefreshToken } from '../../lib/auth/tokens';
 import { AppError } from '../../lib/errors';
+import { createRateLimiter } from '../../lib/rate-limit';
 import { createUsers } from '../../lib/users';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 
@@ -17,16 +18,33 @@ beforeAll(async () => {
 afterAll(() => hasura.close());
 beforeEach(async () => {
   clock = Date.now();
-  await hasura.db.exec('TRUNCATE refresh_token, signin_failure, project, "user" RESTART IDENTITY CASCADE');
+  await hasura.db.exec('TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE');
   hasura.calls.length = 0;
+  checked.count = 0;
 });
 
-function users(overrides: { signinMaxFailures?: number } = {}) {
+const checked = { count: 0 };
+
+/** One service instance: what one Lambda builds. Several share the one database. */
+function users(overrides: { signinMaxFailures?: number; signinMaxFailuresPerEmail?: number } = {}) {
+  const passwords = createPasswords(10);
+  const verify = passwords.verify.bind(passwords);
+  passwords.verify = (password, hash) => {
+    checked.count++;
+    return verify(password, hash);
+  };
   return createUsers({
     hasura: hasura.client,
-    passwords: createPasswords(10),
+    passwords,
     accessTokens: createAccessTokens(jwt, 900, () => clock),
-    config: { refreshTokenTtlSeconds: 3600, signinMaxFailures: 3, signinWindowSeconds: 300, ...overrides },
+    limiter: createRateLimiter({ hasura: hasura.client, now: () => clock }),
+    config: {
+      refreshTokenTtlSeconds: 3600,
+      signinMaxFailures: 3,
+      signinMaxFailuresPerEmail: 10,
+      signinWindowSeconds: 300,
+      ...overrides,
+    },
     now: () => clock,
   });
 }
@@ -99,14 +117,12 @@ describe('Signin', () => {
     expect(hasura.calls).toEqual(wrongCalls);
   });
 
-  it('limits failed attempts per email, even with the right password, until the window passes', async () => {
-    for (let i = 0; i < 3; i++)
-      expect(await code(users().signin({ email: 'ada@example.com', password: 'nope-nope' }))).toBe(
-        'invalid-credentials',
-      );
-    const limited = await users()
-      .signin({ email: 'ada@example.com', password: 'correct horse' })
-      .catch((e: unknown) => e);
+  const ada = (password: string, address = '203.0.113.7') =>
+    users().signin({ email: 'ada@example.com', password }, { address });
+
+  it('limits failed attempts per email and address, even with the right password, until the window passes', async () => {
+    for (let i = 0; i < 3; i++) expect(await code(ada('nope-nope'))).toBe('invalid-credentials');
+    const limited = await ada('correct horse').catch((e: unknown) => e);
     expect(limited).toMatchObject({
       code: 'too-many-attempts',
       details: { retryAfterSeconds: expect.any(Number) },
@@ -116,25 +132,54 @@ describe('Signin', () => {
     await users().signup({ email: 'bob@example.com', password: 'correct horse' });
     expect(await code(users().signin({ email: 'bob@example.com', password: 'correct horse' }))).toBe('ok');
     clock += 301_000;
-    expect(await code(users().signin({ email: 'ada@example.com', password: 'correct horse' }))).toBe('ok');
+    expect(await code(ada('correct horse'))).toBe('ok');
+  });
+
+  it('counts each attempt before checking the password: 50 concurrent wrong ones check at most the limit', async () => {
+    checked.count = 0;
+    // 50 attempts, each through its own service instance (as many Lambdas), all at once.
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => code(ada('nope-nope'))));
+    expect(checked.count).toBe(3);
+    expect(outcomes.filter((o) => o === 'invalid-credentials')).toHaveLength(3);
+    expect(outcomes.filter((o) => o === 'too-many-attempts')).toHaveLength(47);
+  });
+
+  it('keeps the failures before a success: a right password does not reset the count', async () => {
+    expect(await code(ada('nope-nope'))).toBe('invalid-credentials');
+    expect(await code(ada('nope-nope'))).toBe('invalid-credentials');
+    expect(await code(ada('correct horse'))).toBe('ok');
+    // The success itself is not a failure, the two before it still count: one more guess is left.
+    expect(await code(ada('nope-nope'))).toBe('invalid-credentials');
+    expect(await code(ada('correct horse'))).toBe('too-many-attempts');
+  });
+
+  it('does not let a stranger lock the owner out: failures from one address do not stop another', async () => {
+    for (let i = 0; i < 20; i++) await code(ada('guess-guess', '198.51.100.66'));
+    expect(await code(ada('correct horse', '198.51.100.66'))).toBe('too-many-attempts');
+    // The owner, from their own address: the stranger used up only their own strict limit, and
+    // their refused guesses were not counted by the per-email one.
+    expect(await code(ada('correct horse', '203.0.113.7'))).toBe('ok');
+  });
+
+  it('caps guesses spread over many addresses with the looser per-email limit', async () => {
+    // 10 per email (the loose limit), 3 per address: four addresses exhaust it.
+    for (let a = 1; a <= 4; a++)
+      for (let i = 0; i < 3; i++) await code(ada('guess-guess', `198.51.100.${a}`));
+    expect(await code(ada('correct horse', '203.0.113.7'))).toBe('too-many-attempts');
   });
 
   it('counts attempts on unknown emails too, and keeps the count in the database', async () => {
     for (let i = 0; i < 3; i++)
       await code(users().signin({ email: 'ghost@example.com', password: 'whatever1' }));
-    expect(
-      await rows(`SELECT count(*)::int AS n FROM signin_failure WHERE email = 'ghost@example.com'`),
-    ).toEqual([{ n: 3 }]);
+    expect(await rows(`SELECT count(*)::int AS n FROM rate_limit WHERE key LIKE 'signin:%'`)).toEqual([
+      { n: 2 },
+    ]);
+    // No email in clear in the counters.
+    expect(JSON.stringify(await rows('SELECT key FROM rate_limit'))).not.toContain('ghost');
     // A new service instance (another Lambda) sees the same count.
     expect(await code(users().signin({ email: 'ghost@example.com', password: 'whatever1' }))).toBe(
       'too-many-attempts',
     );
-  });
-
-  it('forgets the failures of an email after a successful sign-in', async () => {
-    await code(users().signin({ email: 'ada@example.com', password: 'nope-nope' }));
-    await users().signin({ email: 'ada@example.com', password: 'correct horse' });
-    expect(await rows('SELECT count(*)::int AS n FROM signin_failure')).toEqual([{ n: 0 }]);
   });
 });
 

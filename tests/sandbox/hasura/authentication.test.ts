@@ -69,12 +69,12 @@ describe('admin secret', () => {
 
   it('answers admin-only fields to admin and hides them from a role', async () => {
     const body = await h.gql(
-      '{ signin_failure { id } }',
+      '{ rate_limit { id } }',
       asAdmin({ 'x-hasura-role': 'user', 'x-hasura-user-id': '1' }),
     );
     expect(firstError(body)).toEqual({
-      message: "field 'signin_failure' not found in type: 'query_root'",
-      extensions: { path: '$.selectionSet.signin_failure', code: 'validation-failed' },
+      message: "field 'rate_limit' not found in type: 'query_root'",
+      extensions: { path: '$.selectionSet.rate_limit', code: 'validation-failed' },
     });
   });
 });

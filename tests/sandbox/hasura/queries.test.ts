@@ -163,10 +163,10 @@ describe('selections', () => {
 
   it('serialises column types as Hasura does (timestamptz, bigint, numeric, jsonb, arrays)', async () => {
     await repo.db.exec(
-      `INSERT INTO public.signin_failure (email, attempted_at) VALUES ('x@example.com', '2024-03-01T10:00:00Z')`,
+      `INSERT INTO public.rate_limit (key, window_start, hits, expires_at) VALUES ('k', '2024-03-01T10:00:00Z', 1, '2024-03-01T10:01:00Z')`,
     );
-    const failures = await repo.gql('{ signin_failure { id attempted_at } }', asAdmin());
-    expect(failures.data).toEqual({ signin_failure: [{ id: 1, attempted_at: '2024-03-01T10:00:00+00:00' }] });
+    const counters = await repo.gql('{ rate_limit { hits window_start } }', asAdmin());
+    expect(counters.data).toEqual({ rate_limit: [{ hits: 1, window_start: '2024-03-01T10:00:00+00:00' }] });
     const article = await blog.gql(
       '{ article_by_pk(id: 1) { rating tags author { score meta } } }',
       asAdmin(),

@@ -31,7 +31,7 @@ describe('root fields generated for tracked tables', () => {
     const schema = repo.engine.schemaFor('admin');
     const query = rootFields(schema.getQueryType());
     const mutation = rootFields(schema.getMutationType());
-    for (const t of ['user', 'project', 'refresh_token', 'signin_failure']) {
+    for (const t of ['user', 'project', 'refresh_token', 'rate_limit_hit']) {
       expect(query).toEqual(expect.arrayContaining([t, `${t}_by_pk`, `${t}_aggregate`]));
       expect(mutation).toEqual(
         expect.arrayContaining([
@@ -72,7 +72,7 @@ describe('root fields generated for tracked tables', () => {
     expect(fieldType(schema, 'user', 'created_at')).toBe('timestamptz!');
     expect(fieldType(schema, 'project', 'slot')).toBe('smallint!');
     expect(fieldType(schema, 'project', 'url')).toBe('String');
-    expect(fieldType(schema, 'signin_failure', 'id')).toBe('bigint!');
+    expect(fieldType(schema, 'rate_limit_hit', 'id')).toBe('bigint!');
     expect(fieldType(schema, 'refresh_token', 'id')).toBe('uuid!');
     expect(fieldType(schema, 'refresh_token', 'revoked_at')).toBe('timestamptz');
     const stringOps = Object.keys(

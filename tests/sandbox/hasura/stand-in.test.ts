@@ -9,8 +9,9 @@ describe('the project loader', () => {
     const project = loadProject(REPO_PROJECT);
     expect(project.tables.map((t) => t.table.name)).toEqual([
       'project',
+      'rate_limit',
+      'rate_limit_hit',
       'refresh_token',
-      'signin_failure',
       'user',
     ]);
     const user = project.tables.find((t) => t.table.name === 'user');
