@@ -27,7 +27,9 @@ async function loadSections(file) {
   return loaded.exports.handler?.sections;
 }
 
-module.exports = class {
+module.exports = class SettingsServerlessPlugin {
+  static loadSections = loadSections;
+
   constructor(serverless, options, utils) {
     const plugin = new SettingsPlugin(serverless, options, utils?.log ?? console, loadSections);
     this.hooks = plugin.hooks;

@@ -80,7 +80,7 @@ async function handlersOnly() {
     onOutput: (c) => process.stdout.write(c),
   });
   console.log(
-    `\nHandlers are served at http://127.0.0.1:${actionsPort}/<action>, against ${process.env.HASURA_GRAPHQL_ENDPOINT}.`,
+    `\nHandlers are served at http://${process.env.ACTIONS_HOST ?? '127.0.0.1'}:${actionsPort}/<action>, against ${process.env.HASURA_GRAPHQL_ENDPOINT}.`,
   );
   await waitForSignal();
   await stopProcess(offline);
