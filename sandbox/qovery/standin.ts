@@ -137,6 +137,11 @@ export interface QoveryStandIn {
    * variables, with `{{NAME}}` interpolations resolved; `missing` lists unknown references.
    */
   resolveVariables(containerId: string): { values: Record<string, string>; missing: string[] };
+  /**
+   * Every state an environment entered through a transition, in order: what a test checks instead
+   * of polling, which misses short states on a busy machine.
+   */
+  stateHistory(environmentId: string): StateEnum[];
   /** Removes and returns this stand-in's contract violations (for tests that cause them on purpose). */
   takeViolations(): ContractViolation[];
   close(): Promise<void>;
@@ -210,6 +215,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
   let faults: (Fault & { remaining: number })[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const transitions = new Map<string, NodeJS.Timeout>();
+  const histories = new Map<string, StateEnum[]>();
 
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
     const timer = setTimeout(() => {
@@ -275,6 +281,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       if (step) {
         record.state = step;
         record.lastDeploymentState = step;
+        histories.set(id, [...(histories.get(id) ?? []), step]);
       }
       index++;
       if (index < steps.length) transitions.set(id, later(stepMs, apply));
@@ -907,6 +914,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     url: selfUrl,
     state,
     calls,
+    stateHistory: (environmentId) => [...(histories.get(environmentId) ?? [])],
     faults: {
       inject(fault) {
         faults.push({ ...fault, remaining: fault.times ?? 1 });
