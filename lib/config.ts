@@ -55,6 +55,10 @@ export interface AuthConfig {
   bcryptCost: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Absolute lifetime of a session (a refresh token family), from sign-in: no rotation extends it. */
+  sessionMaxSeconds: number;
+  /** Live sessions per user; a new one ends the least recently used beyond it. */
+  maxSessionsPerUser: number;
 }
 
 /** Rate limits on every action, kept in the database (lib/rate-limit.ts). */
@@ -288,6 +292,8 @@ function readAuth(r: EnvReader): AuthConfig {
     bcryptCost: r.int('BCRYPT_COST', 10, 10, 15),
     accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 24 * 3600),
     refreshTokenTtlSeconds: r.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+    sessionMaxSeconds: r.int('SESSION_MAX_SECONDS', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+    maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 10, 1, 1000),
   };
 }
 

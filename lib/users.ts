@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Passwords } from './auth/passwords';
-import { type AccessTokens, hashRefreshToken, newRefreshToken } from './auth/tokens';
+import { type AccessTokens, familyOf, hashRefreshToken, newRefreshToken } from './auth/tokens';
 import type { AuthConfig, LimitsConfig } from './config';
 import { AppError } from './errors';
 import { type HasuraClient, isUniquenessViolation } from './hasura/client';
 import {
+  EndSession,
   FindRefreshToken,
   InsertUser,
   type RateLimitHitInput,
-  RevokeRefreshToken,
   RevokeRefreshTokenFamily,
   RotateRefreshToken,
   SigninUser,
@@ -51,7 +51,8 @@ export interface UsersDeps {
   passwords: Passwords;
   accessTokens: AccessTokens;
   limiter: RateLimiter;
-  config: SigninLimitsConfig & Pick<AuthConfig, 'refreshTokenTtlSeconds'>;
+  config: SigninLimitsConfig &
+    Pick<AuthConfig, 'refreshTokenTtlSeconds' | 'sessionMaxSeconds' | 'maxSessionsPerUser'>;
   now?: () => number;
 }
 
@@ -103,22 +104,32 @@ export function createUsers({
 }: UsersDeps): Users {
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  /** Issues an access token and the first refresh token of a new family. */
+  /** Issues an access token and the first refresh token of a new family (a session). */
   async function startSession(
     userId: number,
     deadline: number | undefined,
-    giveBack: RateLimitHitInput[] = [],
+    options: { giveBack?: RateLimitHitInput[]; evict?: string[] } = {},
   ): Promise<Session> {
-    const refreshToken = newRefreshToken();
+    const familyId = randomUUID();
+    const refreshToken = newRefreshToken(familyId);
+    const familyExpiresAt = now() + config.sessionMaxSeconds * 1000;
     const token = {
       user_id: userId,
-      family_id: randomUUID(),
+      family_id: familyId,
       token_hash: hashRefreshToken(refreshToken),
-      expires_at: iso(now() + config.refreshTokenTtlSeconds * 1000),
+      expires_at: iso(Math.min(now() + config.refreshTokenTtlSeconds * 1000, familyExpiresAt)),
+      family_expires_at: iso(familyExpiresAt),
+    };
+    const variables = {
+      token,
+      giveBack: options.giveBack ?? [],
+      evict: options.evict ?? [],
+      userId,
+      now: iso(now()),
     };
     const [accessToken] = await Promise.all([
       accessTokens.issue(userId),
-      hasura.request(StartSession, { token, giveBack, userId, now: iso(now()) }, { deadline }),
+      hasura.request(StartSession, variables, { deadline }),
     ]);
     return { accessToken, refreshToken };
   }
@@ -138,7 +149,11 @@ export function createUsers({
     async signin({ email, password }, { deadline, log, address, attempt } = {}) {
       // Counted first, atomically: concurrent wrong guesses cannot all slip under the limit.
       const counted = attempt ?? (await limiter.hit(signinLimits(email, address, config), { deadline }));
-      const found = await hasura.request(SigninUser, { email }, { deadline });
+      const found = await hasura.request(
+        SigninUser,
+        { email, keep: config.maxSessionsPerUser - 1, now: iso(now()) },
+        { deadline },
+      );
       const user = found.user[0];
       // Unknown email and wrong password take the same path: one bcrypt comparison, no write.
       const matches = await passwords.verify(password, user?.password_hash);
@@ -146,56 +161,70 @@ export function createUsers({
         log?.info('signin refused', { reason: 'invalid-credentials' });
         throw new AppError('invalid-credentials');
       }
-      return startSession(user.id, deadline, [giveBack(counted)]);
+      // The new session ends the least recently used ones beyond MAX_SESSIONS_PER_USER.
+      const evict = [...new Set(found.refresh_token.map((t) => t.family_id))];
+      return startSession(user.id, deadline, { giveBack: [giveBack(counted)], evict });
     },
 
     async refresh(presented, { deadline, log } = {}) {
+      const hash = hashRefreshToken(presented);
+      const familyId = familyOf(presented);
       const found = await hasura.request(
         FindRefreshToken,
-        { hash: hashRefreshToken(presented) },
+        { hash, familyId: familyId ?? NO_FAMILY },
         { deadline },
       );
-      const row = found.refresh_token[0];
-      if (!row || Date.parse(row.expires_at) <= now()) throw new AppError('invalid-refresh-token');
-      const revokeFamily = async () => {
-        log?.warn('refresh token reused: revoking its family', {
-          familyId: row.family_id,
-          userId: row.user_id,
-        });
-        await hasura.request(
-          RevokeRefreshTokenFamily,
-          { familyId: row.family_id, now: iso(now()) },
-          { deadline },
-        );
+      const row = found.refresh_token.find((r) => r.token_hash === hash);
+      const revokeFamily = async (family: string, userId: number) => {
+        log?.warn('refresh token reused: revoking its family', { familyId: family, userId });
+        await hasura.request(RevokeRefreshTokenFamily, { familyId: family, now: iso(now()) }, { deadline });
         throw new AppError('invalid-refresh-token');
       };
-      if (row.revoked_at !== null) return revokeFamily();
+      if (!row) {
+        // A token of a family we know, but not its live one: a rotated token, presented again.
+        const live = found.refresh_token.find((r) => r.revoked_at === null);
+        if (familyId !== undefined && live) return revokeFamily(familyId, live.user_id);
+        throw new AppError('invalid-refresh-token');
+      }
+      if (Date.parse(row.expires_at) <= now()) throw new AppError('invalid-refresh-token');
+      if (row.revoked_at !== null) return revokeFamily(row.family_id, row.user_id);
 
-      const refreshToken = newRefreshToken();
+      const refreshToken = newRefreshToken(row.family_id);
       const next = {
         user_id: row.user_id,
         family_id: row.family_id,
         token_hash: hashRefreshToken(refreshToken),
-        expires_at: iso(now() + config.refreshTokenTtlSeconds * 1000),
+        // Never beyond the session's absolute end: a rotation does not extend the session.
+        expires_at: iso(
+          Math.min(now() + config.refreshTokenTtlSeconds * 1000, Date.parse(row.family_expires_at)),
+        ),
+        family_expires_at: row.family_expires_at,
       };
       const rotated = await hasura.request(
         RotateRefreshToken,
-        { id: row.id, now: iso(now()), next },
+        { id: row.id, now: iso(now()), next, familyId: row.family_id },
         { deadline },
       );
       // Someone rotated the same token a moment earlier: it was used twice, so the family goes.
-      if (rotated.update_refresh_token?.affected_rows !== 1) return revokeFamily();
+      if (rotated.update_refresh_token?.affected_rows !== 1) return revokeFamily(row.family_id, row.user_id);
       return { accessToken: await accessTokens.issue(row.user_id), refreshToken };
     },
 
     async signout(presented, { deadline } = {}) {
       // Idempotent and silent: an unknown or already revoked token is not worth an error.
-      await hasura.request(
-        RevokeRefreshToken,
-        { hash: hashRefreshToken(presented), now: iso(now()) },
-        { deadline },
-      );
+      // The whole session ends, whichever of its tokens is presented (a rotated one too).
+      const hash = hashRefreshToken(presented);
+      let familyId = familyOf(presented);
+      if (familyId === undefined) {
+        // A token issued before tokens carried their family: find the family from its row.
+        const found = await hasura.request(FindRefreshToken, { hash, familyId: NO_FAMILY }, { deadline });
+        familyId = found.refresh_token[0]?.family_id;
+      }
+      await hasura.request(EndSession, { hash, familyId: familyId ?? NO_FAMILY }, { deadline });
       return { ok: true };
     },
   };
 }
+
+/** A family id no session has, for tokens that carry none. */
+const NO_FAMILY = '00000000-0000-0000-0000-000000000000';

@@ -110,14 +110,23 @@ async function countCall(key: string, limits: { key: string; max: number; window
 }
 
 async function startSession(userId: number, giveBack: unknown[] = []) {
-  const refreshToken = randomBytes(32).toString('base64url');
+  const familyId = randomUUID();
+  const refreshToken = `${familyId}.${randomBytes(32).toString('base64url')}`;
+  const expiresAt = iso(Date.now() + REFRESH_TTL_MS);
   const token = {
     user_id: userId,
-    family_id: randomUUID(),
+    family_id: familyId,
     token_hash: sha256(refreshToken),
-    expires_at: iso(Date.now() + REFRESH_TTL_MS),
+    expires_at: expiresAt,
+    family_expires_at: expiresAt,
   };
-  await hasura('StartSession', documents.StartSession, { token, giveBack, userId, now: iso(Date.now()) });
+  await hasura('StartSession', documents.StartSession, {
+    token,
+    giveBack,
+    evict: [],
+    userId,
+    now: iso(Date.now()),
+  });
   return { accessToken: accessToken(userId), refreshToken };
 }
 
@@ -147,7 +156,7 @@ export async function Signin(event: Event): Promise<Answer> {
     { key: `signin:${sha256(email)}`, max: 100, window_seconds: 300 },
   ];
   await countCall('action:Signin:address:unknown', signin);
-  const { user } = await hasura('SigninUser', documents.SigninUser, { email });
+  const { user } = await hasura('SigninUser', documents.SigninUser, { email, keep: 9, now: at });
   if (!(await bcrypt.compare(password, user[0].password_hash))) throw new Error('wrong password');
   return ok(await startSession(user[0].id, [{ at, delta: -1, limits: signin }]));
 }
@@ -155,21 +164,25 @@ export async function Signin(event: Event): Promise<Answer> {
 export async function RefreshToken(event: Event): Promise<Answer> {
   const { refreshToken: presented } = call(event).input;
   await countCall('action:RefreshToken:address:unknown');
+  const familyId = presented.slice(0, 36);
   const { refresh_token } = await hasura('FindRefreshToken', documents.FindRefreshToken, {
     hash: sha256(presented),
+    familyId,
   });
   const row = refresh_token[0];
-  const refreshToken = randomBytes(32).toString('base64url');
+  const refreshToken = `${familyId}.${randomBytes(32).toString('base64url')}`;
   const next = {
     user_id: row.user_id,
     family_id: row.family_id,
     token_hash: sha256(refreshToken),
     expires_at: iso(Date.now() + REFRESH_TTL_MS),
+    family_expires_at: row.family_expires_at,
   };
   await hasura('RotateRefreshToken', documents.RotateRefreshToken, {
     id: row.id,
     now: iso(Date.now()),
     next,
+    familyId,
   });
   return ok({ accessToken: accessToken(row.user_id), refreshToken });
 }
@@ -177,9 +190,9 @@ export async function RefreshToken(event: Event): Promise<Answer> {
 export async function Signout(event: Event): Promise<Answer> {
   const { refreshToken } = call(event).input;
   await countCall('action:Signout:address:unknown');
-  await hasura('RevokeRefreshToken', documents.RevokeRefreshToken, {
+  await hasura('EndSession', documents.EndSession, {
     hash: sha256(refreshToken),
-    now: iso(Date.now()),
+    familyId: refreshToken.slice(0, 36),
   });
   return ok({ ok: true });
 }

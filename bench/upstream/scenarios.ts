@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HASURA_URL, type HasuraAnswers, QOVERY_URL, type QoveryRoute } from './fake-fetch';
 
 /**
@@ -7,7 +8,10 @@ import { HASURA_URL, type HasuraAnswers, QOVERY_URL, type QoveryRoute } from './
  */
 
 export const PASSWORD = 'correct horse battery staple';
-export const REFRESH_TOKEN = 'bench-refresh-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+/** `<family id>.<secret>`, as lib/auth/tokens.ts issues them. */
+export const REFRESH_FAMILY = '00000000-0000-4000-8000-00000000fa01';
+export const REFRESH_TOKEN = `${REFRESH_FAMILY}.bench-refresh-token-aaaaaaaaaaaaaaaaaaaaaaa`;
+const REFRESH_HASH = createHash('sha256').update(REFRESH_TOKEN).digest('hex');
 export const ACTIONS_SECRET = 'bench-actions-secret-0123456789';
 export const JWT_KEY = 'bench-jwt-key-that-is-at-least-32-characters-long';
 
@@ -101,7 +105,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       session: anonymous,
       hasura: {
         ...counted,
-        SigninUser: () => ({ user: [{ id: USER_ID, password_hash: passwordHash }] }),
+        SigninUser: () => ({ user: [{ id: USER_ID, password_hash: passwordHash }], refresh_token: [] }),
         ...startSession,
       },
       qovery: [],
@@ -115,12 +119,21 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
         ...counted,
         FindRefreshToken: () => ({
           refresh_token: [
-            { id: uuid(), user_id: USER_ID, family_id: uuid(), expires_at: later(), revoked_at: null },
+            {
+              id: uuid(),
+              user_id: USER_ID,
+              family_id: REFRESH_FAMILY,
+              token_hash: REFRESH_HASH,
+              expires_at: later(),
+              family_expires_at: later(),
+              revoked_at: null,
+            },
           ],
         }),
         RotateRefreshToken: () => ({
           update_refresh_token: { affected_rows: 1 },
           insert_refresh_token_one: { id: uuid() },
+          delete_refresh_token: { affected_rows: 1 },
         }),
       },
       qovery: [],
@@ -130,7 +143,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'Signout',
       input: { refreshToken: REFRESH_TOKEN },
       session: anonymous,
-      hasura: { ...counted, RevokeRefreshToken: () => ({ update_refresh_token: { affected_rows: 1 } }) },
+      hasura: { ...counted, EndSession: () => ({ delete_refresh_token: { affected_rows: 1 } }) },
       qovery: [],
       output: ['ok'],
     },

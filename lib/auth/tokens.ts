@@ -45,9 +45,21 @@ export function createAccessTokens(
   };
 }
 
-/** An opaque refresh token: 256 random bits. Only its SHA-256 is stored. */
-export function newRefreshToken(): string {
-  return randomBytes(32).toString('base64url');
+/**
+ * A refresh token: `<family id>.<256 random bits>`. Only its SHA-256 is stored. The family id
+ * (the session's, a random UUID) lets a rotated token be recognised as reuse after its row is gone.
+ */
+export function newRefreshToken(familyId: string): string {
+  return `${familyId}.${randomBytes(32).toString('base64url')}`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The family id a refresh token carries; undefined for a token without one (issued before). */
+export function familyOf(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  const id = dot === 36 ? token.slice(0, 36) : undefined;
+  return id !== undefined && UUID.test(id) ? id : undefined;
 }
 
 export function hashRefreshToken(token: string): string {

@@ -11,7 +11,9 @@ export interface RefreshTokenRow {
   id: string;
   user_id: number;
   family_id: string;
+  token_hash: string;
   expires_at: string;
+  family_expires_at: string;
   revoked_at: string | null;
 }
 
@@ -20,6 +22,7 @@ export interface NewRefreshToken {
   family_id: string;
   token_hash: string;
   expires_at: string;
+  family_expires_at: string;
 }
 
 /** One call counted against rate limits: see lib/rate-limit.ts and the rate_limits migration. */
@@ -54,32 +57,43 @@ export const InsertUser = document<
   }`,
 );
 
-/** The account behind an email, for a sign-in whose attempt was already counted (lib/rate-limit.ts). */
+/**
+ * The account behind an email, for a sign-in whose attempt was already counted (lib/rate-limit.ts),
+ * and its live sessions beyond the newest `keep` (one row per live family): the new session ends them.
+ */
 export const SigninUser = document<
-  { user: { id: number; password_hash: string }[] },
-  { email: string }
+  { user: { id: number; password_hash: string }[]; refresh_token: { family_id: string }[] },
+  { email: string; keep: number; now: string }
 >(/* GraphQL */ `
-  query SigninUser($email: String!) {
+  query SigninUser($email: String!, $keep: Int!, $now: timestamptz!) {
     user(where: { email: { _eq: $email } }, limit: 1) {
       id
       password_hash
+    }
+    refresh_token(
+      where: { user: { email: { _eq: $email } }, revoked_at: { _is_null: true }, expires_at: { _gt: $now } }
+      order_by: { created_at: desc }
+      offset: $keep
+    ) {
+      family_id
     }
   }`);
 
 /**
  * Stores a session's first refresh token, gives back the sign-in attempt that opened it (a right
- * password is not a failure: the failures before it stay counted) and drops the user's expired
- * refresh tokens, atomically.
+ * password is not a failure: the failures before it stay counted), and drops the user's expired
+ * tokens and the sessions beyond their cap (`evict`), atomically.
  */
 export const StartSession = document<
   { insert_refresh_token_one: { id: string } | null },
-  { token: NewRefreshToken; giveBack: RateLimitHitInput[]; userId: number; now: string }
+  { token: NewRefreshToken; giveBack: RateLimitHitInput[]; userId: number; now: string; evict: string[] }
 >(/* GraphQL */ `
   mutation StartSession(
     $token: refresh_token_insert_input!
     $giveBack: [rate_limit_hit_insert_input!]!
     $userId: Int!
     $now: timestamptz!
+    $evict: [uuid!]!
   ) {
     insert_refresh_token_one(object: $token) {
       id
@@ -87,36 +101,47 @@ export const StartSession = document<
     insert_rate_limit_hit(objects: $giveBack) {
       affected_rows
     }
-    delete_refresh_token(where: { user_id: { _eq: $userId }, expires_at: { _lt: $now } }) {
+    delete_refresh_token(
+      where: { user_id: { _eq: $userId }, _or: [{ expires_at: { _lt: $now } }, { family_id: { _in: $evict } }] }
+    ) {
       affected_rows
     }
   }`);
 
+/** The presented token's row, or the rows of the family it claims (to recognise a rotated one). */
 export const FindRefreshToken = document<
   { refresh_token: RefreshTokenRow[] },
-  { hash: string }
+  { hash: string; familyId: string }
 >(/* GraphQL */ `
-  query FindRefreshToken($hash: String!) {
-    refresh_token(where: { token_hash: { _eq: $hash } }, limit: 1) {
+  query FindRefreshToken($hash: String!, $familyId: uuid!) {
+    refresh_token(where: { _or: [{ token_hash: { _eq: $hash } }, { family_id: { _eq: $familyId } }] }, limit: 10) {
       id
       user_id
       family_id
+      token_hash
       expires_at
+      family_expires_at
       revoked_at
     }
   }`);
 
-/** Revokes the presented token and stores its successor in one transaction. */
+/**
+ * Revokes the presented token, stores its successor and deletes the family's revoked rows, in one
+ * transaction: a live family keeps one row (reuse is recognised by the family id in the token).
+ */
 export const RotateRefreshToken = document<
   { update_refresh_token: { affected_rows: number } | null; insert_refresh_token_one: { id: string } | null },
-  { id: string; now: string; next: NewRefreshToken }
+  { id: string; now: string; next: NewRefreshToken; familyId: string }
 >(/* GraphQL */ `
-  mutation RotateRefreshToken($id: uuid!, $now: timestamptz!, $next: refresh_token_insert_input!) {
+  mutation RotateRefreshToken($id: uuid!, $now: timestamptz!, $next: refresh_token_insert_input!, $familyId: uuid!) {
     update_refresh_token(where: { id: { _eq: $id }, revoked_at: { _is_null: true } }, _set: { revoked_at: $now }) {
       affected_rows
     }
     insert_refresh_token_one(object: $next) {
       id
+    }
+    delete_refresh_token(where: { family_id: { _eq: $familyId }, revoked_at: { _is_null: false } }) {
+      affected_rows
     }
   }`);
 
@@ -133,12 +158,13 @@ export const RevokeRefreshTokenFamily = document<
     }
   }`);
 
-export const RevokeRefreshToken = document<
-  { update_refresh_token: { affected_rows: number } | null },
-  { hash: string; now: string }
+/** Signs out: the whole session (family) of the token goes, even when the token was rotated. */
+export const EndSession = document<
+  { delete_refresh_token: { affected_rows: number } | null },
+  { hash: string; familyId: string }
 >(/* GraphQL */ `
-  mutation RevokeRefreshToken($hash: String!, $now: timestamptz!) {
-    update_refresh_token(where: { token_hash: { _eq: $hash }, revoked_at: { _is_null: true } }, _set: { revoked_at: $now }) {
+  mutation EndSession($hash: String!, $familyId: uuid!) {
+    delete_refresh_token(where: { _or: [{ family_id: { _eq: $familyId } }, { token_hash: { _eq: $hash } }] }) {
       affected_rows
     }
   }`);

@@ -43,6 +43,8 @@ describe('configuration', () => {
       bcryptCost: 10,
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2592000,
+      sessionMaxSeconds: 2592000,
+      maxSessionsPerUser: 10,
     });
     expect(config.limits).toEqual({
       windowSeconds: 60,

@@ -40,6 +40,8 @@ function users(overrides: { signinMaxFailures?: number; signinMaxFailuresPerEmai
     limiter: createRateLimiter({ hasura: hasura.client, now: () => clock }),
     config: {
       refreshTokenTtlSeconds: 3600,
+      sessionMaxSeconds: 7200,
+      maxSessionsPerUser: 3,
       signinMaxFailures: 3,
       signinMaxFailuresPerEmail: 10,
       signinWindowSeconds: 300,
@@ -70,7 +72,7 @@ describe('Signup', () => {
       'x-hasura-user-id': '1',
       'x-hasura-default-role': 'user',
     });
-    expect(refreshToken).toMatch(/^[\w-]{43}$/);
+    expect(refreshToken).toMatch(/^[0-9a-f-]{36}\.[\w-]{43}$/);
   });
 
   it('stores only the hash of the refresh token', async () => {
@@ -240,5 +242,71 @@ describe('RefreshToken and Signout', () => {
     expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
     await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
     await expect(users().signout('never-issued')).resolves.toEqual({ ok: true });
+  });
+
+  const rowsOf = async () => (await rows('SELECT count(*)::int AS n FROM refresh_token'))[0]?.n;
+
+  it('keeps one row per live session, however many rotations', async () => {
+    let token = (await users().signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
+    for (let i = 0; i < 50; i++) token = (await users().refresh(token)).refreshToken;
+    expect(await rowsOf()).toBe(1);
+    expect(await code(users().refresh(token))).toBe('ok');
+  });
+
+  it('recognises a stolen, rotated token after its row is gone, and ends the session', async () => {
+    const stolen = (await users().signup({ email: 'ada@example.com', password: 'correct horse' }))
+      .refreshToken;
+    let token = stolen;
+    for (let i = 0; i < 3; i++) token = (await users().refresh(token)).refreshToken;
+    expect(await code(users().refresh(stolen))).toBe('invalid-refresh-token');
+    // The owner's live token died with the family.
+    expect(await code(users().refresh(token))).toBe('invalid-refresh-token');
+  });
+
+  it('ends a session at its absolute lifetime from sign-in: rotations do not extend it', async () => {
+    const started = clock;
+    let token = (await users().signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
+    for (const at of [3000, 6000, 7100]) {
+      clock = started + at * 1000;
+      token = (await users().refresh(token)).refreshToken;
+    }
+    const [row] = await rows('SELECT expires_at, family_expires_at FROM refresh_token');
+    expect(Date.parse(String(row?.expires_at))).toBeLessThanOrEqual(started + 7200_000);
+    clock = started + 7201_000;
+    expect(await code(users().refresh(token))).toBe('invalid-refresh-token');
+  });
+
+  it('caps live sessions per user: a new sign-in ends the least recently used beyond the cap', async () => {
+    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const sessions = [first.refreshToken];
+    for (let i = 0; i < 3; i++) {
+      clock += 1000;
+      sessions.push(
+        (await users().signin({ email: 'ada@example.com', password: 'correct horse' })).refreshToken,
+      );
+    }
+    expect(await rowsOf()).toBe(3);
+    expect(await code(users().refresh(sessions[0] as string))).toBe('invalid-refresh-token');
+    expect(await code(users().refresh(sessions[3] as string))).toBe('ok');
+  });
+
+  it('signs out the whole session with a rotated token', async () => {
+    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const second = await users().refresh(first.refreshToken);
+    await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
+    expect(await code(users().refresh(second.refreshToken))).toBe('invalid-refresh-token');
+    expect(await rowsOf()).toBe(0);
+  });
+
+  it('still refreshes and signs out a token issued before tokens carried their family', async () => {
+    await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    // Rewrite the stored hash to that of a legacy token (no family part), as rows from before.
+    const legacy = 'L'.repeat(43);
+    await hasura.db.query('UPDATE refresh_token SET token_hash = $1', [hashRefreshToken(legacy)]);
+    const next = await users().refresh(legacy);
+    expect(next.refreshToken).toMatch(/^[0-9a-f-]{36}\./);
+    await hasura.db.query('UPDATE refresh_token SET token_hash = $1', [hashRefreshToken(legacy)]);
+    await users().signout(legacy);
+    expect(await rowsOf()).toBe(0);
   });
 });

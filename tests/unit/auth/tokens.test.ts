@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { createAccessTokens, hashRefreshToken, newRefreshToken } from '../../../lib/auth/tokens';
+import { createAccessTokens, familyOf, hashRefreshToken, newRefreshToken } from '../../../lib/auth/tokens';
 import type { JwtSettings } from '../../../lib/config';
 
 const key = new TextEncoder().encode('k'.repeat(32));
@@ -46,14 +46,22 @@ describe('access tokens', () => {
 });
 
 describe('refresh tokens', () => {
-  it('are 256 random bits, url-safe, different each time', () => {
-    const a = newRefreshToken();
-    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(newRefreshToken()).not.toBe(a);
+  const family = '0b5c1e3a-8f4d-4c2b-9e7a-1d2c3b4a5f60';
+
+  it('are the family id and 256 random bits, url-safe, different each time', () => {
+    const a = newRefreshToken(family);
+    expect(a).toMatch(/^0b5c1e3a-8f4d-4c2b-9e7a-1d2c3b4a5f60\.[A-Za-z0-9_-]{43}$/);
+    expect(newRefreshToken(family)).not.toBe(a);
+  });
+
+  it('tell their family, and no family for anything else', () => {
+    expect(familyOf(newRefreshToken(family))).toBe(family);
+    expect(familyOf('A'.repeat(43))).toBeUndefined();
+    expect(familyOf('not-a-uuid-not-a-uuid-not-a-uuid-xyz.secret')).toBeUndefined();
   });
 
   it('are stored as a SHA-256 hash only', () => {
-    const token = newRefreshToken();
+    const token = newRefreshToken(family);
     expect(hashRefreshToken(token)).toMatch(/^[0-9a-f]{64}$/);
     expect(hashRefreshToken(token)).toBe(hashRefreshToken(token));
     expect(hashRefreshToken(token)).not.toContain(token);

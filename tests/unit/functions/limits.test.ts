@@ -74,7 +74,7 @@ beforeAll(async () => {
       900,
     ),
     limiter: createRateLimiter({ hasura: hasura.client }),
-    config: { ...settings, refreshTokenTtlSeconds: 3600 },
+    config: { ...settings, refreshTokenTtlSeconds: 3600, sessionMaxSeconds: 7200, maxSessionsPerUser: 5 },
   });
   const projects = {
     status: async (id: number) => ({ id, status: 'RUNNING' as const, url: 'https://x.oom.sh' }),

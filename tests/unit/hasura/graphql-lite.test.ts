@@ -70,14 +70,14 @@ describe('graphql-lite (the `graphql` stand-in of the bundles)', () => {
   );
 
   it('goes through our Hasura client too', async () => {
-    const fetch = recordingFetch({ data: { user: [] } });
+    const fetch = recordingFetch({ data: { user: [], refresh_token: [] } });
     const hasura = createHasuraClient({
       endpoint: 'http://hasura.test/v1/graphql',
       adminSecret: 's',
       timeoutMs: 1000,
       fetch,
     });
-    const variables = { email: 'ada@example.com' };
+    const variables = { email: 'ada@example.com', keep: 9, now: '2024-01-01T00:00:00Z' };
     await hasura.request(documents.SigninUser, variables);
     expect(sentBody(fetch).body).toEqual({
       query: documents.SigninUser,
