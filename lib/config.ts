@@ -1,4 +1,12 @@
-import { DEPLOYMENT_PREFIX, type QoverySettings } from './qovery/blueprint';
+import { DEPLOYABLE } from './appwrite/versions';
+import {
+  DEFAULT_SIZES,
+  DEPLOYMENT_PREFIX,
+  type InstanceSettings,
+  type QoverySettings,
+  type Size,
+} from './qovery/blueprint';
+import { BUCKET_PREFIX, type StorageSettings } from './storage';
 
 /**
  * Settings, read once per cold start and validated. Every missing or invalid variable is reported
@@ -82,7 +90,7 @@ export interface LimitsConfig {
   clientAddressDepth: number;
 }
 
-export interface QoveryConfig extends QoverySettings {
+export interface QoveryConfig extends Omit<QoverySettings, 'instance'> {
   maxProjectsPerUser: number;
 }
 
@@ -127,6 +135,11 @@ class EnvReader {
     return value === '' ? undefined : value;
   }
 
+  /** Whether secrets are left unchecked (packaging). */
+  get skippingSecrets(): boolean {
+    return this.skipSecrets;
+  }
+
   private get skipSecrets(): boolean {
     return this.options.secrets === 'skip';
   }
@@ -148,6 +161,14 @@ class EnvReader {
 
   optional(name: string): string | undefined {
     return this.raw(name);
+  }
+
+  /** A secret the operator may leave out (e.g. an SMTP password): a secret when given. */
+  optionalSecret(name: string): string | undefined {
+    const value = this.raw(name, true);
+    if (this.skipSecrets) return undefined;
+    if (value !== undefined) this.secretValues.push(value);
+    return value;
   }
 
   /** An https URL; plain http only on loopback (local stand-ins, a Hasura in Docker). */
@@ -197,6 +218,44 @@ class EnvReader {
     const value = this.raw(name) ?? fallback;
     if (!values.includes(value as T)) this.problems.push(`${name} must be one of ${values.join(', ')}`);
     return value as T;
+  }
+
+  /** A JSON object of service sizes, merged over the defaults. */
+  sizes(name: string): Record<string, Size> {
+    const text = this.raw(name);
+    if (text === undefined) return { ...DEFAULT_SIZES };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const valid = (n: unknown, min: number, max: number) =>
+      n === undefined || (Number.isInteger(n) && (n as number) >= min && (n as number) <= max);
+    if (
+      parsed === null ||
+      typeof parsed !== 'object' ||
+      Array.isArray(parsed) ||
+      !Object.values(parsed).every(
+        (size) =>
+          size !== null &&
+          typeof size === 'object' &&
+          valid((size as Size).cpu, 10, 64000) &&
+          valid((size as Size).memory, 32, 262144) &&
+          valid((size as Size).storage, 4, 16384),
+      )
+    ) {
+      this.problems.push(
+        `${name} must be JSON like {"appwrite":{"cpu":1000,"memory":1024},"mariadb":{"storage":50}} (cpu in millicores, memory in MB, storage in GB ≥ 4)`,
+      );
+      return { ...DEFAULT_SIZES };
+    }
+    const merged: Record<string, Size> = { ...DEFAULT_SIZES };
+    for (const [service, size] of Object.entries(parsed as Record<string, Partial<Size>>)) {
+      const base = DEFAULT_SIZES[service] ?? DEFAULT_SIZES.default ?? { cpu: 100, memory: 256 };
+      merged[service] = { ...base, ...size };
+    }
+    return merged;
   }
 
   jwt(name: string): JwtSettings {
@@ -324,10 +383,66 @@ function readQovery(r: EnvReader): QoveryConfig {
     ),
     clusterId: r.uuid('QOVERY_CLUSTER_ID', 'optional'),
     registryId: r.uuid('QOVERY_REGISTRY_ID'),
-    appwriteImageTag: r.string('APPWRITE_IMAGE_TAG', '1.6.1'),
     templateEnvironmentId: r.uuid('QOVERY_TEMPLATE_ENVIRONMENT_ID', 'optional'),
     maxProjectsPerUser: r.int('MAX_PROJECTS_PER_USER', 3, 1, 1000),
   };
+}
+
+/**
+ * What every AppWrite instance is made of: the operator's settings, in one place (README
+ * "Instances"). Every setting is read whatever the others say, so that each is declared to the
+ * packaging (settingsOf reads with an empty environment); the ones that depend on another are
+ * checked after.
+ */
+function readInstance(r: EnvReader): InstanceSettings {
+  const version = r.oneOf('APPWRITE_VERSION', DEPLOYABLE, DEPLOYABLE[DEPLOYABLE.length - 1] ?? '1.9.6');
+  const sizes = r.sizes('APPWRITE_SIZES');
+  const smtp = {
+    host: r.optional('APPWRITE_SMTP_HOST'),
+    port: r.int('APPWRITE_SMTP_PORT', 587, 1, 65535),
+    secure: r.oneOf('APPWRITE_SMTP_SECURE', ['', 'tls', 'ssl'] as const, ''),
+    username: r.optional('APPWRITE_SMTP_USERNAME'),
+    password: r.optionalSecret('APPWRITE_SMTP_PASSWORD'),
+  };
+  const fromAddress = r.string('APPWRITE_EMAIL_FROM_ADDRESS', 'noreply@appwrite.io');
+  const emailFrom = { name: r.string('APPWRITE_EMAIL_FROM_NAME', 'Appwrite'), address: fromAddress };
+  const operatorEmail = r.string('APPWRITE_OPERATOR_EMAIL', fromAddress);
+  const executorUrl = r.optional('APPWRITE_EXECUTOR_URL');
+  const executorSecret = r.optionalSecret('APPWRITE_EXECUTOR_SECRET');
+  if (executorUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(executorUrl))
+    r.problems.push('APPWRITE_EXECUTOR_URL must be an http(s) URL, e.g. http://executor.internal/v1');
+  if (executorUrl !== undefined && !r.skippingSecrets && (executorSecret?.length ?? 0) < 16)
+    r.problems.push(
+      'APPWRITE_EXECUTOR_SECRET of at least 16 characters is required with APPWRITE_EXECUTOR_URL',
+    );
+  return {
+    version,
+    sizes,
+    ...(smtp.host ? { smtp: { ...smtp, host: smtp.host } } : {}),
+    emailFrom,
+    operatorEmail,
+    ...(executorUrl ? { executor: { url: executorUrl, secret: executorSecret ?? '' } } : {}),
+  };
+}
+
+/** The object storage of the instances (one bucket each; lib/storage). */
+function readStorage(r: EnvReader): StorageSettings {
+  const provider = r.oneOf('STORAGE_PROVIDER', ['aws', 's3-compatible'] as const, 'aws');
+  const bucketPrefix = r.string('STORAGE_BUCKET_PREFIX', 'appwrite-cloud');
+  if (!BUCKET_PREFIX.test(bucketPrefix))
+    r.problems.push('STORAGE_BUCKET_PREFIX must be 3 to 42 lower-case letters, digits and dashes');
+  const region = r.string('STORAGE_REGION', 'us-east-1');
+  const endpoint = r.optional('STORAGE_ENDPOINT');
+  const accessKeyId = r.optional('STORAGE_ACCESS_KEY_ID');
+  const secretAccessKey = r.optionalSecret('STORAGE_SECRET_ACCESS_KEY');
+  if (provider === 'aws') return { provider, region, bucketPrefix };
+  if (endpoint === undefined || !/^https?:\/\/[^\s]+$/.test(endpoint))
+    r.problems.push('STORAGE_ENDPOINT (an http(s) URL) is required with STORAGE_PROVIDER=s3-compatible');
+  if (accessKeyId === undefined || (!r.skippingSecrets && secretAccessKey === undefined))
+    r.problems.push(
+      'STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY are required with STORAGE_PROVIDER=s3-compatible',
+    );
+  return { provider, region, bucketPrefix, endpoint, accessKeyId, secretAccessKey };
 }
 
 /**
@@ -341,6 +456,8 @@ const sections = {
   auth: readAuth,
   limits: readLimits,
   qovery: readQovery,
+  instance: readInstance,
+  storage: readStorage,
 };
 type Sections = typeof sections;
 export type Section = keyof Sections;

@@ -24,6 +24,7 @@ import type { Logger } from './log';
 import type { ProjectStatus } from './project-status';
 import { isQoveryError, toAppError } from './qovery/client';
 import type { Instances } from './qovery/instances';
+import type { Storage } from './storage';
 
 export type { ProjectStatus };
 export { ABANDONED_AFTER_MS };
@@ -59,6 +60,8 @@ export interface Projects {
 export interface ProjectsDeps {
   hasura: HasuraClient;
   instances: InstancePort;
+  /** One bucket per instance (lib/storage): made at create, removed with the row. */
+  storage: Pick<Storage, 'create' | 'remove'>;
   maxProjectsPerUser: number;
   /** Budget of the clean-up after a failed CreateProject, independent of the action's. */
   cleanupTimeoutMs?: number;
@@ -91,10 +94,15 @@ function failedError(reason: string | null): AppError {
 export function createProjects({
   hasura,
   instances,
+  storage,
   maxProjectsPerUser,
   cleanupTimeoutMs = 4000,
   pollMs = 1000,
 }: ProjectsDeps): Projects {
+  /** The final removal of rows Qovery confirmed deleted: their buckets, then the rows. */
+  const removeDeleted = (ids: number[], deadline: number) =>
+    removeDeletedProjects({ hasura, storage }, ids, deadline);
+
   async function find(id: number, { userId, deadline }: Caller): Promise<ProjectRow> {
     const { project } = await hasura.request(FindOwnProject, { id, ownerId: userId }, { deadline });
     const row = project[0];
@@ -152,11 +160,14 @@ export function createProjects({
     }
   }
 
-  /** Removes what a failed CreateProject made: the Qovery environment, then the row. */
+  /** Removes what a failed CreateProject made: the Qovery environment and the bucket, then the row. */
   async function undoCreate(id: number, environmentId: string | undefined, log: Logger) {
     const deadline = Date.now() + cleanupTimeoutMs;
     try {
-      if (environmentId !== undefined) await instances.destroy(environmentId, { deadline });
+      await Promise.all([
+        environmentId !== undefined ? instances.destroy(environmentId, { deadline }) : undefined,
+        storage.remove(id, { deadline }),
+      ]);
       await hasura.request(RemoveProject, { id }, { deadline });
       log.info('rolled back a failed CreateProject', { projectId: id, environmentId });
     } catch (error) {
@@ -235,7 +246,7 @@ export function createProjects({
       // A CreateProject that died before storing its environment id: look for it by name.
       environmentId = await instances.findByName(id, caller);
       if (environmentId === null) {
-        await hasura.request(RemoveDeletedProjects, { ids: [id] }, { deadline });
+        await removeDeleted([id], deadline);
         return ok;
       }
       await hasura.request(
@@ -245,8 +256,7 @@ export function createProjects({
       );
     }
     try {
-      if ((await instances.destroy(environmentId, caller)) === 'gone')
-        await hasura.request(RemoveDeletedProjects, { ids: [id] }, { deadline });
+      if ((await instances.destroy(environmentId, caller)) === 'gone') await removeDeleted([id], deadline);
       // Otherwise Qovery deletes it over the next minutes; the row (and its quota slot) goes once
       // the reconciler, or ProjectStatus, sees it gone.
     } catch (error) {
@@ -274,7 +284,7 @@ export function createProjects({
     ]);
     if (row.status === 'DELETING') {
       const phase = phaseOfObserved(observed);
-      if (phase === 'gone') await hasura.request(RemoveDeletedProjects, { ids: [id] }, { deadline });
+      if (phase === 'gone') await removeDeleted([id], deadline);
       else if (phase === 'delete-failed') await save(row, statusFor(observed, false), deadline);
       return answer();
     }
@@ -297,11 +307,18 @@ export function createProjects({
   return {
     create: catalogued(async (name: string, caller: Caller) => {
       const { deadline, log } = caller;
-      const id = await claimSlot(name, caller);
+      const { id, email } = await claimSlot(name, caller);
       let environmentId: string | undefined;
+      // Keep the clean-up's time inside the action's budget. The bucket is made while Qovery
+      // creates the environment and its services.
+      const budget = { deadline: deadline - cleanupTimeoutMs };
+      const bucket = storage.create(id, budget);
+      const bucketSettled = bucket.then(
+        () => undefined,
+        () => undefined,
+      );
       try {
-        // Keep the clean-up's time inside the action's budget.
-        const instance = await instances.provision(id, { deadline: deadline - cleanupTimeoutMs });
+        const instance = await instances.provision(id, { ownerEmail: email, storage: bucket }, budget);
         environmentId = instance.environmentId;
         await hasura.request(
           SaveProvisionedProject,
@@ -322,7 +339,9 @@ export function createProjects({
         // by ProjectStatus if it ever lags behind.
         return { id, name, url: instance.url ?? '' };
       } catch (error) {
-        // Leave nothing behind: neither an environment on Qovery nor a row without an instance.
+        // Leave nothing behind: no environment on Qovery, no bucket, no row without an instance.
+        // The bucket is removed only once its creation is over, so that it cannot come back.
+        await bucketSettled;
         await undoCreate(id, environmentId, log);
         throw error;
       }
@@ -333,20 +352,42 @@ export function createProjects({
     status: catalogued(status),
   };
 
-  /** Takes one of the user's quota slots; the unique (owner_id, slot) makes it hold under concurrency. */
-  async function claimSlot(name: string, { userId, deadline }: Caller): Promise<number> {
-    const { project } = await hasura.request(ProjectSlots, { ownerId: userId }, { deadline });
+  /**
+   * Takes one of the user's quota slots; the unique (owner_id, slot) makes it hold under
+   * concurrency. Answers the row id and the owner's e-mail (the one the console admits).
+   */
+  async function claimSlot(
+    name: string,
+    { userId, deadline }: Caller,
+  ): Promise<{ id: number; email: string }> {
+    const { project, user_by_pk } = await hasura.request(ProjectSlots, { ownerId: userId }, { deadline });
+    if (!user_by_pk) throw new AppError('unauthorized');
     const used = new Set(project.map((p) => p.slot));
     for (let slot = 1; slot <= maxProjectsPerUser; slot++) {
       if (used.has(slot)) continue;
       const claimed = await hasura.request(ClaimProjectSlot, { ownerId: userId, slot, name }, { deadline });
-      if (claimed.insert_project_one) return claimed.insert_project_one.id;
+      if (claimed.insert_project_one) return { id: claimed.insert_project_one.id, email: user_by_pk.email };
     }
     throw new AppError('quota-exceeded', {
       message: `You have reached the maximum of ${maxProjectsPerUser} projects. Delete one to create another.`,
       details: { limit: maxProjectsPerUser },
     });
   }
+}
+
+/**
+ * The final removal of projects whose environments Qovery confirmed deleted: each one's bucket
+ * (and its credentials), then the rows. Idempotent: a bucket already gone is fine, and a failure
+ * leaves the rows DELETING for the next pass (ProjectStatus, the reconciler) to finish.
+ */
+export async function removeDeletedProjects(
+  { hasura, storage }: Pick<ProjectsDeps, 'hasura' | 'storage'>,
+  ids: number[],
+  deadline: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await Promise.all(ids.map((id) => storage.remove(id, { deadline })));
+  await hasura.request(RemoveDeletedProjects, { ids }, { deadline });
 }
 
 export function abandoned(row: Pick<ProjectRow, 'status' | 'created_at'>, now = Date.now()): boolean {

@@ -11,6 +11,7 @@ import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
 import { createRateLimiter } from './rate-limit';
 import { type SecretsOptions, withSecrets } from './secrets';
+import { createStorage } from './storage';
 import { createUsers, type Users } from './users';
 
 /**
@@ -93,15 +94,25 @@ export const usersRuntime = defineRuntime(
   },
 );
 
-/** Project actions: Hasura and Qovery; never the JWT signing key. */
+/** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
 export const projectsRuntime = defineRuntime(
-  ['core', 'actions', 'limits', 'qovery'],
+  ['core', 'actions', 'limits', 'qovery', 'instance', 'storage'],
   (config): Runtime<{ projects: Projects }> => {
     const { qovery } = config;
     const { hasura, limiter: _limiter, ...rest } = base(config);
     const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
-    const instances = createInstances({ client, settings: qovery, log: rest.log });
-    const projects = createProjects({ hasura, instances, maxProjectsPerUser: qovery.maxProjectsPerUser });
+    const instances = createInstances({
+      client,
+      settings: { ...qovery, instance: config.instance },
+      log: rest.log,
+    });
+    const storage = createStorage(config.storage);
+    const projects = createProjects({
+      hasura,
+      instances,
+      storage,
+      maxProjectsPerUser: qovery.maxProjectsPerUser,
+    });
     return { ...rest, deps: { projects } };
   },
 );

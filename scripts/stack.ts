@@ -5,6 +5,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startHasuraStandIn } from '../sandbox/hasura';
 import { type ContractViolation, LOCAL_REGISTRY_ID, startQoveryStandIn } from '../sandbox/qovery';
+import { startS3StandIn } from '../sandbox/s3';
 
 /**
  * The whole system on one machine: the Hasura stand-in (PGlite), the Qovery stand-in and every
@@ -47,6 +48,9 @@ export interface StackOptions {
   dataDir?: string;
   hasuraPort?: number;
   qoveryPort?: number;
+  s3Port?: number;
+  /** Where the S3 stand-in keeps its buckets; a temporary directory when absent. */
+  s3Dir?: string;
   actionsPort: number;
   lambdaPort: number;
   /** Time per Qovery state transition in the stand-in. */
@@ -61,9 +65,11 @@ export interface Stack {
   graphqlUrl: string;
   actionsUrl: string;
   qoveryUrl: string;
+  s3Url: string;
   env: Record<string, string>;
   hasura: Awaited<ReturnType<typeof startHasuraStandIn>>;
   qovery: Awaited<ReturnType<typeof startQoveryStandIn>>;
+  s3: Awaited<ReturnType<typeof startS3StandIn>>;
   close(): Promise<void>;
 }
 
@@ -89,6 +95,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     projectIds: [QOVERY_PROJECT_ID],
     ...(options.onQoveryViolation ? { onViolation: options.onQoveryViolation } : {}),
   });
+  const s3 = await startS3StandIn({ port: options.s3Port ?? 0, directory: options.s3Dir }).catch(
+    async (error: unknown) => {
+      await qovery.close();
+      throw error;
+    },
+  );
   const hasuraEnv = {
     HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
     HASURA_GRAPHQL_JWT_SECRET: secrets.HASURA_GRAPHQL_JWT_SECRET,
@@ -105,7 +117,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // the address it appends (CLIENT_ADDRESS_DEPTH 1: no API Gateway appends after it here).
     appendForwardedFor: true,
   }).catch(async (error: unknown) => {
-    await qovery.close();
+    await Promise.allSettled([qovery.close(), s3.close()]);
     throw error;
   });
 
@@ -122,25 +134,32 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     CLIENT_ADDRESS_DEPTH: '1',
     // Every local caller is 127.0.0.1: limits for a crowd of users, not for one.
     ...LOCAL_LIMITS,
+    STORAGE_PROVIDER: 's3-compatible',
+    STORAGE_ENDPOINT: s3.endpoint,
+    STORAGE_REGION: s3.region,
+    STORAGE_ACCESS_KEY_ID: s3.accessKeyId,
+    STORAGE_SECRET_ACCESS_KEY: s3.secretAccessKey,
     ...options.extraEnv,
   };
   let offline: ChildProcess | undefined;
   try {
     offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
   } catch (error) {
-    await Promise.allSettled([hasura.close(), qovery.close()]);
+    await Promise.allSettled([hasura.close(), qovery.close(), s3.close()]);
     throw error;
   }
   return {
     graphqlUrl: hasura.graphqlUrl,
     actionsUrl,
     qoveryUrl: qovery.url,
+    s3Url: s3.endpoint,
     env,
     hasura,
     qovery,
+    s3,
     async close() {
       await stopProcess(offline);
-      await Promise.allSettled([hasura.close(), qovery.close()]);
+      await Promise.allSettled([hasura.close(), qovery.close(), s3.close()]);
     },
   };
 }

@@ -29,6 +29,8 @@ async function main() {
     dataDir: join(ROOT, '.local', 'pglite'),
     hasuraPort: port('HASURA_PORT', 8080),
     qoveryPort: port('QOVERY_STANDIN_PORT', 4001),
+    s3Port: port('S3_STANDIN_PORT', 4569),
+    s3Dir: join(ROOT, '.local', 's3'),
     actionsPort,
     lambdaPort,
     onOutput: (chunk) => process.stdout.write(chunk),
@@ -45,6 +47,7 @@ AppWrite Cloud is running locally (ready in ${seconds} s) — stand-ins for Hasu
   GraphQL (Hasura stand-in)   ${stack.graphqlUrl}
   Action handlers             ${stack.actionsUrl}/<action>
   Qovery stand-in             ${stack.qoveryUrl}
+  S3 stand-in (s3rver)        ${stack.s3Url}  (one bucket per instance, in .local/s3)
   Admin secret                in .local/dev-secrets.json (HASURA_GRAPHQL_ADMIN_SECRET)
 
 Sign up:

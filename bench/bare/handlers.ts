@@ -6,17 +6,20 @@
  * trips its real counterpart makes.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import bcrypt from 'bcryptjs';
+import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
 import * as documents from '../../lib/hasura/documents';
 import {
-  appwriteContainer,
-  appwriteVariables,
+  caddyfileVariable,
+  containerRequest,
+  containerVariables,
+  DEFAULT_SIZES,
   environmentRequest,
+  environmentVariables,
   generateSecrets,
-  mariadbContainer,
-  mariadbVariables,
   type QoverySettings,
-  redisDatabase,
+  services,
   variablesImport,
 } from '../../lib/qovery/blueprint';
 
@@ -34,8 +37,22 @@ const settings: QoverySettings = {
   token: env.QOVERY_API_TOKEN ?? '',
   projectId: env.QOVERY_PROJECT_ID ?? '',
   registryId: env.QOVERY_REGISTRY_ID ?? '',
-  appwriteImageTag: '1.6.1',
+  instance: {
+    version: APPWRITE_VERSION,
+    sizes: DEFAULT_SIZES,
+    emailFrom: { name: 'Appwrite', address: 'noreply@appwrite.io' },
+    operatorEmail: 'noreply@appwrite.io',
+  },
 };
+const s3 = new S3Client({
+  region: env.STORAGE_REGION ?? 'us-east-1',
+  endpoint: env.STORAGE_ENDPOINT ?? '',
+  forcePathStyle: true,
+  credentials: {
+    accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? '',
+    secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? '',
+  },
+});
 const ACCESS_TTL_S = 900;
 const REFRESH_TTL_MS = 2_592_000_000;
 
@@ -200,37 +217,56 @@ export async function Signout(event: Event): Promise<Answer> {
 export async function CreateProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
   await countCall(`action:CreateProject:user:${userId}`);
-  await hasura('ProjectSlots', documents.ProjectSlots, { ownerId: userId });
+  const slots = await hasura('ProjectSlots', documents.ProjectSlots, { ownerId: userId });
   const claimed = await hasura('ClaimProjectSlot', documents.ClaimProjectSlot, {
     ownerId: userId,
     slot: 1,
     name: input.name,
   });
   const id = claimed.insert_project_one.id;
-  const environment = await qovery(
-    'POST',
-    `/project/${settings.projectId}/environment`,
-    environmentRequest(settings, id),
-  );
-  const [mariadb, redis, appwrite] = await Promise.all([
-    qovery('POST', `/environment/${environment.id}/container`, mariadbContainer(settings)),
-    qovery('POST', `/environment/${environment.id}/database`, redisDatabase()),
-    qovery('POST', `/environment/${environment.id}/container`, appwriteContainer(settings)),
+  const bucket = `${env.STORAGE_BUCKET_PREFIX ?? 'appwrite-cloud'}-${id}`;
+  const [environment] = await Promise.all([
+    qovery('POST', `/project/${settings.projectId}/environment`, environmentRequest(settings, id)),
+    s3.send(new CreateBucketCommand({ Bucket: bucket })),
   ]);
-  const ids = { mariadbId: mariadb.id, redisId: redis.id, appwriteId: appwrite.id };
+  const list = services(settings.instance);
+  const created = await Promise.all(
+    list.map((spec) =>
+      qovery('POST', `/environment/${environment.id}/container`, containerRequest(settings, spec)),
+    ),
+  );
+  const ids: Record<string, string> = Object.fromEntries(list.map((spec, i) => [spec.name, created[i].id]));
   const secrets = generateSecrets();
-  const [, , links] = await Promise.all([
-    qovery(
-      'POST',
-      `/container/${mariadb.id}/environmentVariable/import`,
-      variablesImport(mariadbVariables, secrets, ids),
-    ),
-    qovery(
-      'POST',
-      `/container/${appwrite.id}/environmentVariable/import`,
-      variablesImport(appwriteVariables, secrets, ids),
-    ),
-    qovery('GET', `/container/${appwrite.id}/link`),
+  const vars = environmentVariables(settings.instance, {
+    secrets,
+    storage: {
+      bucket,
+      region: env.STORAGE_REGION ?? 'us-east-1',
+      endpoint: env.STORAGE_ENDPOINT ?? '',
+      accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? '',
+    },
+    ownerEmail: slots.user_by_pk.email,
+    ownerAccountExists: false,
+  });
+  const [links] = await Promise.all([
+    qovery('GET', `/container/${ids.proxy}/link`),
+    qovery('POST', '/variable', caddyfileVariable(ids.proxy ?? '')),
+    ...list
+      .filter((spec) => spec.variables)
+      .map((spec) =>
+        qovery(
+          'POST',
+          `/container/${ids[spec.name]}/environmentVariable/import`,
+          variablesImport(
+            [
+              ...(spec.name === 'mariadb' ? [{ scope: 'ENVIRONMENT' as const, vars }] : []),
+              { scope: 'CONTAINER' as const, vars: containerVariables(spec, secrets) },
+            ],
+            ids,
+          ),
+        ),
+      ),
   ]);
   const url = links.results[0].url;
   await hasura('SaveProvisionedProject', documents.SaveProvisionedProject, {
@@ -239,9 +275,9 @@ export async function CreateProject(event: Event): Promise<Answer> {
       status: 'STOPPED',
       url,
       qovery_environment_id: environment.id,
-      qovery_appwrite_id: appwrite.id,
-      qovery_mariadb_id: mariadb.id,
-      qovery_redis_id: redis.id,
+      qovery_appwrite_id: ids.proxy,
+      qovery_mariadb_id: ids.mariadb,
+      qovery_redis_id: ids.redis,
     },
   });
   return ok({ id, name: input.name, url });

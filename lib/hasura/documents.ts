@@ -182,10 +182,17 @@ export interface ProjectRow {
   created_at: string;
 }
 
-export const ProjectSlots = document<{ project: { slot: number }[] }, { ownerId: number }>(/* GraphQL */ `
+/** The user's used quota slots, and their e-mail (the only one an instance's console admits). */
+export const ProjectSlots = document<
+  { project: { slot: number }[]; user_by_pk: { email: string } | null },
+  { ownerId: number }
+>(/* GraphQL */ `
   query ProjectSlots($ownerId: Int!) {
     project(where: { owner_id: { _eq: $ownerId } }) {
       slot
+    }
+    user_by_pk(id: $ownerId) {
+      email
     }
   }`);
 

@@ -39,6 +39,9 @@ import type {
   Status,
   VariableImport,
   VariableImportRequest,
+  VariableMainCallsApi,
+  VariableRequest,
+  VariableResponse,
 } from 'qovery-typescript-axios';
 import { AppError } from '../errors';
 
@@ -104,6 +107,11 @@ export interface QoveryClient {
   ): Promise<VariableImport>;
   /** GET /container/{containerId}/link. */
   listContainerLinks(containerId: string, options?: CallOptions): Promise<LinkResponseList>;
+  /**
+   * POST /variable (201): one variable in the scope the body names; with `mount_path`, a file
+   * variable mounted in the service. Not retried.
+   */
+  createVariable(body: VariableRequest, options?: CallOptions): Promise<VariableResponse>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +129,8 @@ type Operations = Pick<
   Pick<ContainersApi, 'createContainer' | 'listContainer'> &
   Pick<DatabasesApi, 'createDatabase' | 'listDatabase'> &
   Pick<ContainerEnvironmentVariableApi, 'importContainerEnvironmentVariable'> &
-  Pick<ContainerMainCallsApi, 'listContainerLinks'>;
+  Pick<ContainerMainCallsApi, 'listContainerLinks'> &
+  Pick<VariableMainCallsApi, 'createVariable'>;
 
 /** The Qovery operations this client implements (their `operationId`s). */
 export type OperationId = keyof QoveryClient;
@@ -144,6 +153,13 @@ type AllTrue<T extends Record<string, true>> = T;
 export type Conformance = [
   AllTrue<{ [K in OperationId]: K extends keyof Operations ? Same<ClientData<K>, OperationData<K>> : false }>,
   AllTrue<{ [K in WithBody]: Same<ClientBody<K>, OperationBody<K>> }>,
+  // Operations whose body is their only parameter.
+  AllTrue<{
+    createVariable: Same<
+      Parameters<QoveryClient['createVariable']>[0],
+      NonNullable<Parameters<Operations['createVariable']>[0]>
+    >;
+  }>,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -185,6 +201,7 @@ export const routes = {
     safe: (body) => (body as Partial<VariableImportRequest> | undefined)?.overwrite === true,
   },
   listContainerLinks: { method: 'GET', path: '/container/{containerId}/link', safe: true },
+  createVariable: { method: 'POST', path: '/variable', safe: false },
 } as const satisfies Record<OperationId, Route>;
 
 // ---------------------------------------------------------------------------------------------
@@ -396,6 +413,7 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
     importContainerEnvironmentVariable: (containerId, body, o) =>
       call('importContainerEnvironmentVariable', [containerId], body, o),
     listContainerLinks: (containerId, o) => call('listContainerLinks', [containerId], undefined, o),
+    createVariable: (body, o) => call('createVariable', [], body, o),
   };
 }
 

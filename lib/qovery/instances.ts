@@ -6,10 +6,11 @@
  *
  * | operation                | requests | stages | calls                                          |
  * | ------------------------ | -------- | ------ | ---------------------------------------------- |
- * | provision (blueprint)    | 7        | 3      | create env → create mariadb ∥ redis ∥ appwrite  |
- * |                          |          |        | → import mariadb vars ∥ appwrite vars ∥ links  |
- * | provision (clone)        | 6        | 3      | clone → list containers ∥ list databases       |
- * |                          |          |        | → import mariadb vars ∥ appwrite vars ∥ links  |
+ * | provision (blueprint)  | 27       | 3      | create env → create every container (20)       |
+ * |                          |          |        | → import env+mariadb vars ∥ 3 container vars ∥ |
+ * |                          |          |        |   proxy file variable ∥ proxy link             |
+ * | provision (clone)        | 4        | 3      | clone → list containers → import env+mariadb   |
+ * |                          |          |        |   vars ∥ proxy link                            |
  * | provision, failed        | +1       | +1     | delete env (own budget); when the create/clone |
  * |                          | (+2..3)  |        | had no answer: list, list again, delete        |
  * | deploy / stop            | 1        | 1      | +1 status read when Qovery answers 409         |
@@ -21,39 +22,34 @@
  * | listOwn                  | 1        | 1      | this deployment's environments, by name        |
  * | url                      | 1        | 1      |                                                |
  */
-import type {
-  ContainerResponse,
-  Database,
-  Environment,
-  LinkResponseList,
-  StateEnum,
-} from 'qovery-typescript-axios';
+import type { Environment, LinkResponseList, StateEnum } from 'qovery-typescript-axios';
 import { AppError } from '../errors';
 import { type Observed, phaseOf, statusFor } from '../lifecycle';
 import type { ProjectStatus } from '../project-status';
 import {
-  appwriteContainer,
-  appwriteVariables,
+  caddyfileVariable,
   cloneRequest,
+  containerRequest,
+  containerVariables,
   environmentName,
   environmentRequest,
+  environmentVariables,
   generateSecrets,
   type InstanceSecrets,
-  mariadbContainer,
-  mariadbVariables,
-  names,
   ownRowId,
   type QoverySettings,
-  redisDatabase,
   type ServiceIds,
+  type StorageGrant,
+  services,
   variablesImport,
 } from './blueprint';
 import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from './client';
 
 /** Requests each operation sends on its success path (see the table above). */
 export const ROUND_TRIPS = {
-  provisionBlueprint: 7,
-  provisionClone: 6,
+  /** With the default settings (no executor): see `provisionCalls` for any settings. */
+  provisionBlueprint: 27,
+  provisionClone: 4,
   cleanupAfterFailure: 1,
   deploy: 1,
   stop: 1,
@@ -80,17 +76,39 @@ export const projectStatusOf = Object.fromEntries(
   ]),
 ) as Record<StateEnum, ProjectStatus>;
 
+/** Qovery calls and stages of one provision with these settings (the benchmark reports them). */
+export function provisionCalls(settings: QoverySettings): { calls: number; stages: number } {
+  if (settings.templateEnvironmentId) return { calls: ROUND_TRIPS.provisionClone, stages: 3 };
+  const list = services(settings.instance);
+  const withVariables = list.filter((s) => s.variables && s.name !== 'mariadb').length;
+  // environment; every container; env+mariadb import, other container imports, file variable, link.
+  return { calls: 1 + list.length + 1 + withVariables + 2, stages: 3 };
+}
+
 export interface ProvisionedInstance {
   environmentId: string;
+  /** The public entry point (the proxy): its link is the instance's URL. */
   appwriteId: string;
   mariadbId: string;
   redisId: string;
+  /** Every container's id, by service name. */
+  serviceIds: ServiceIds;
   /** AppWrite's public URL; null only if Qovery has not assigned a domain yet (see `url`). */
   url: string | null;
 }
 
+/** What one instance is made for: its owner, and its bucket (made while Qovery works). */
+export interface ProvisionInputs {
+  ownerEmail: string;
+  storage: Promise<StorageGrant>;
+}
+
 export interface Instances {
-  provision(projectRowId: number | string, options?: CallOptions): Promise<ProvisionedInstance>;
+  provision(
+    projectRowId: number | string,
+    inputs: ProvisionInputs,
+    options?: CallOptions,
+  ): Promise<ProvisionedInstance>;
   /** Starts (or redeploys) the environment. Already starting or running counts as success. */
   deploy(environmentId: string, options?: CallOptions): Promise<void>;
   /** Stops the environment. Already stopping or stopped counts as success. */
@@ -235,62 +253,93 @@ export function createInstances({
     }
   }
 
+  /** Creates every container of the blueprint, all at once. */
   async function fromBlueprint(environmentId: string, options: CallOptions): Promise<ServiceIds> {
-    const [mariadb, redis, appwrite] = await all([
-      client.createContainer(environmentId, mariadbContainer(settings), options),
-      client.createDatabase(environmentId, redisDatabase(), options),
-      client.createContainer(environmentId, appwriteContainer(settings), options),
-    ] as const);
-    return { mariadbId: idOf(mariadb), redisId: idOf(redis), appwriteId: idOf(appwrite) };
+    const list = services(settings.instance);
+    const created = await all(
+      list.map((spec) => client.createContainer(environmentId, containerRequest(settings, spec), options)),
+    );
+    return Object.fromEntries(list.map((spec, i) => [spec.name, idOf(created[i])]));
   }
 
+  /** Finds every container of the blueprint in a clone of the template environment. */
   async function fromClone(environmentId: string, options: CallOptions): Promise<ServiceIds> {
-    const [containers, databases] = await all([
-      client.listContainer(environmentId, options),
-      client.listDatabase(environmentId, options),
-    ] as const);
-    const find = <T extends ContainerResponse | Database>(list: T[] | undefined, name: string): string => {
-      const found = (list ?? []).filter((service) => service.name.toLowerCase() === name);
-      if (found.length !== 1 || !found[0]) {
-        throw new AppError('internal-error', {
-          cause: new Error(`The template environment must hold exactly one service named "${name}"`),
-        });
-      }
-      return idOf(found[0]);
-    };
-    return {
-      appwriteId: find(containers.results, names.appwrite),
-      mariadbId: find(containers.results, names.mariadb),
-      redisId: find(databases.results, names.redis),
-    };
+    const { results } = await client.listContainer(environmentId, options);
+    return Object.fromEntries(
+      services(settings.instance).map((spec) => {
+        const found = (results ?? []).filter((service) => service.name.toLowerCase() === spec.name);
+        if (found.length !== 1 || !found[0]) {
+          throw new AppError('internal-error', {
+            cause: new Error(`The template environment must hold exactly one container named "${spec.name}"`),
+          });
+        }
+        return [spec.name, idOf(found[0])];
+      }),
+    );
   }
 
   async function provision(
     projectRowId: number | string,
+    inputs: ProvisionInputs,
     options: CallOptions = {},
   ): Promise<ProvisionedInstance> {
     const call = { deadline: options.deadline };
+    // Settle the bucket whatever happens here, so a failure never leaves a rejection unheard.
+    const storage = inputs.storage.then(
+      (grant) => ({ grant }),
+      (error: unknown) => ({ error }),
+    );
     const environment = await createEnvironment(projectRowId, call);
     const environmentId = idOf(environment);
     try {
-      const ids = settings.templateEnvironmentId
-        ? await fromClone(environmentId, call)
-        : await fromBlueprint(environmentId, call);
+      const cloned = settings.templateEnvironmentId !== undefined;
+      const ids = cloned ? await fromClone(environmentId, call) : await fromBlueprint(environmentId, call);
+      const bucket = await storage;
+      if ('error' in bucket) throw bucket.error;
       const secrets = makeSecrets();
-      const [mariadbImport, appwriteImport, links] = await all([
+      const list = services(settings.instance);
+      const env = environmentVariables(settings.instance, {
+        secrets,
+        storage: bucket.grant,
+        ownerEmail: inputs.ownerEmail,
+        ownerAccountExists: false,
+      });
+      const mariadb = list.find((spec) => spec.name === 'mariadb');
+      if (!mariadb) throw new TypeError('The blueprint has no mariadb');
+      const imports = [
+        // Everything environment-wide rides with MariaDB's own variables: one call.
         client.importContainerEnvironmentVariable(
-          ids.mariadbId,
-          variablesImport(mariadbVariables, secrets, ids),
+          need(ids, 'mariadb'),
+          variablesImport(
+            [
+              { scope: 'ENVIRONMENT', vars: env },
+              { scope: 'CONTAINER', vars: containerVariables(mariadb, secrets) },
+            ],
+            ids,
+          ),
           call,
         ),
-        client.importContainerEnvironmentVariable(
-          ids.appwriteId,
-          variablesImport(appwriteVariables, secrets, ids),
-          call,
-        ),
-        client.listContainerLinks(ids.appwriteId, call),
+        // A clone already holds the other services' own (constant) variables.
+        ...(cloned
+          ? []
+          : list
+              .filter((spec) => spec.variables && spec !== mariadb)
+              .map((spec) =>
+                client.importContainerEnvironmentVariable(
+                  need(ids, spec.name),
+                  variablesImport([{ scope: 'CONTAINER', vars: containerVariables(spec, secrets) }], ids),
+                  call,
+                ),
+              )),
+      ];
+      const [links, , ...results] = await all([
+        client.listContainerLinks(need(ids, 'proxy'), call),
+        cloned
+          ? Promise.resolve(undefined)
+          : client.createVariable(caddyfileVariable(need(ids, 'proxy')), call),
+        ...imports,
       ] as const);
-      for (const result of [mariadbImport, appwriteImport]) {
+      for (const result of results) {
         const total = result?.total_variables_to_import;
         const imported = result?.successful_imported_variables?.length;
         if (typeof total === 'number' && typeof imported === 'number' && imported < total) {
@@ -303,7 +352,14 @@ export function createInstances({
           );
         }
       }
-      return { environmentId, ...ids, url: publicUrl(links) };
+      return {
+        environmentId,
+        appwriteId: need(ids, 'proxy'),
+        mariadbId: need(ids, 'mariadb'),
+        redisId: need(ids, 'redis'),
+        serviceIds: ids,
+        url: publicUrl(links),
+      };
     } catch (error) {
       await discard(environmentId, error);
       throw error;
@@ -428,6 +484,12 @@ function mayHaveHappened(error: unknown): boolean {
     (error.kind === 'timeout' ||
       (error.kind === 'unavailable' && error.status !== 429 && error.status !== 503))
   );
+}
+
+function need(ids: ServiceIds, name: string): string {
+  const id = ids[name];
+  if (!id) throw new AppError('internal-error', { cause: new Error(`No ${name} container`) });
+  return id;
 }
 
 function idOf(resource: { id?: unknown } | undefined): string {

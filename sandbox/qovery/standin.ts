@@ -23,6 +23,8 @@ import type {
   Status,
   VariableImport,
   VariableImportRequest,
+  VariableRequest,
+  VariableResponse,
 } from 'qovery-typescript-axios';
 import { qoveryContract } from './contract';
 import { type ContractViolation, recordViolation, takeViolations } from './violations';
@@ -106,6 +108,8 @@ export interface ContainerRecord {
   environmentId: string;
   resource: ContainerResponse;
   variables: Map<string, StoredVariable>;
+  /** File variables, by mount path. */
+  files: Map<string, StoredVariable & { key: string }>;
 }
 
 export interface DatabaseRecord {
@@ -327,6 +331,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     environmentId: string,
     body: ContainerRequest,
     variables = new Map<string, StoredVariable>(),
+    files = new Map<string, StoredVariable & { key: string }>(),
   ) {
     const id = randomUUID();
     const resource: ContainerResponse = {
@@ -357,7 +362,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       icon_uri: 'app://qovery-console/container',
       service_type: 'CONTAINER',
     };
-    state.services.set(id, { kind: 'CONTAINER', environmentId, resource, variables });
+    state.services.set(id, { kind: 'CONTAINER', environmentId, resource, variables, files });
     const publicPort = resource.ports?.find((p) => p.publicly_accessible);
     if (publicPort) {
       const url = `https://z${shortId(id)}-z${shortId(environmentId)}-gtw.oom.sh`;
@@ -618,6 +623,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
             const variables = new Map(
               [...service.variables].map(([k, v]) => [k, { ...v, id: randomUUID() }]),
             );
+            const files = new Map([...service.files].map(([k, v]) => [k, { ...v, id: randomUUID() }]));
             const request: ContainerRequest = {
               name: r.name,
               ...(r.description === undefined ? {} : { description: r.description }),
@@ -636,7 +642,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
               ports: (r.ports ?? []).map(({ id: _id, ...p }) => p),
               storage: (r.storage ?? []).map(({ id: _id, ...s }) => s),
             };
-            addContainer(clone.resource.id, request, variables);
+            addContainer(clone.resource.id, request, variables, files);
           } else {
             const { resource: r } = service;
             addDatabase(clone.resource.id, {
@@ -747,6 +753,47 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
           });
         }
         return { status: 201, body: result };
+      },
+    ],
+    [
+      'POST',
+      /^\/variable$/,
+      (_params, body) => {
+        const request = object<VariableRequest>(body, ['key', 'variable_scope', 'variable_parent_id']);
+        if (typeof request.value !== 'string' || typeof request.is_secret !== 'boolean') {
+          throw new HttpProblem(400, 'value and is_secret are required');
+        }
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(request.key) || request.key.startsWith('QOVERY_')) {
+          throw new HttpProblem(400, 'Invalid variable name');
+        }
+        if (request.variable_scope !== 'CONTAINER') throw new HttpProblem(400, 'Unsupported scope');
+        const record = container(request.variable_parent_id);
+        writable(environment(record.environmentId));
+        const id = randomUUID();
+        const stored = { id, value: request.value, isSecret: request.is_secret };
+        if (request.mount_path) {
+          if (!request.mount_path.startsWith('/')) throw new HttpProblem(400, 'mount_path must be absolute');
+          if (record.files.has(request.mount_path)) throw new HttpProblem(409, 'Mount path already used');
+          record.files.set(request.mount_path, { ...stored, key: request.key });
+        } else {
+          if (record.variables.has(request.key)) throw new HttpProblem(409, 'Variable already exists');
+          record.variables.set(request.key, stored);
+        }
+        const response: VariableResponse = {
+          id,
+          created_at: now(),
+          key: request.key,
+          value: request.is_secret ? null : request.value,
+          mount_path: request.mount_path ?? null,
+          scope: request.variable_scope,
+          variable_type: request.mount_path ? 'FILE' : 'VALUE',
+          service_id: record.resource.id,
+          service_name: record.resource.name,
+          service_type: 'CONTAINER',
+          owned_by: 'QOVERY',
+          is_secret: request.is_secret,
+        };
+        return { status: 201, body: response };
       },
     ],
     [

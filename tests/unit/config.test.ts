@@ -223,6 +223,74 @@ describe('configuration', () => {
         .filter((s) => s.secret)
         .map((s) => s.name),
     ).toEqual(['HASURA_GRAPHQL_ADMIN_SECRET', 'ACTIONS_SECRET']);
+    // Every setting of the instances and their storage is declared, even the ones that only
+    // matter when another is set (the executor's secret, an S3-compatible provider's keys).
+    const instance = settingsOf(['instance', 'storage']);
+    expect(instance.filter((s) => s.secret).map((s) => s.name)).toEqual([
+      'APPWRITE_SMTP_PASSWORD',
+      'APPWRITE_EXECUTOR_SECRET',
+      'STORAGE_SECRET_ACCESS_KEY',
+    ]);
+    expect(instance.map((s) => s.name)).toEqual(
+      expect.arrayContaining([
+        'APPWRITE_VERSION',
+        'APPWRITE_SIZES',
+        'APPWRITE_SMTP_HOST',
+        'STORAGE_ENDPOINT',
+      ]),
+    );
+  });
+
+  it('reads the operator settings of every instance, with defaults sized for a small production', () => {
+    const { instance, storage } = loadConfig({}, ['instance', 'storage']);
+    expect(instance).toMatchObject({ version: '1.9.6', operatorEmail: 'noreply@appwrite.io' });
+    expect(instance.smtp).toBeUndefined();
+    expect(instance.executor).toBeUndefined();
+    expect(instance.sizes.appwrite).toEqual({ cpu: 1000, memory: 1024 });
+    expect(storage).toEqual({ provider: 'aws', region: 'us-east-1', bucketPrefix: 'appwrite-cloud' });
+    const custom = loadConfig(
+      {
+        APPWRITE_SIZES: '{"appwrite":{"cpu":2000},"mariadb":{"storage":50}}',
+        APPWRITE_SMTP_HOST: 'smtp.example',
+        APPWRITE_SMTP_PASSWORD: 'mail-password',
+        STORAGE_PROVIDER: 's3-compatible',
+        STORAGE_ENDPOINT: 'https://s3.example',
+        STORAGE_ACCESS_KEY_ID: 'key',
+        STORAGE_SECRET_ACCESS_KEY: 'secret-key',
+      },
+      ['instance', 'storage'],
+    );
+    expect(custom.instance.sizes.appwrite).toEqual({ cpu: 2000, memory: 1024 });
+    expect(custom.instance.sizes.mariadb).toEqual({ cpu: 500, memory: 1024, storage: 50 });
+    expect(custom.instance.smtp).toMatchObject({
+      host: 'smtp.example',
+      port: 587,
+      password: 'mail-password',
+    });
+    expect(secretsOf(custom)).toEqual(expect.arrayContaining(['mail-password', 'secret-key']));
+    expect(custom.storage.endpoint).toBe('https://s3.example');
+  });
+
+  it('lists every problem of the instance settings at once', () => {
+    expect(
+      configProblems(
+        {
+          APPWRITE_VERSION: '1.5.0',
+          APPWRITE_SIZES: '{"appwrite":{"cpu":-1}}',
+          APPWRITE_EXECUTOR_URL: 'http://executor.internal/v1',
+          STORAGE_PROVIDER: 's3-compatible',
+          STORAGE_BUCKET_PREFIX: 'Not_Valid',
+        },
+        ['instance', 'storage'],
+      ),
+    ).toEqual([
+      'APPWRITE_VERSION must be one of 1.9.6',
+      expect.stringMatching(/^APPWRITE_SIZES must be JSON/),
+      'APPWRITE_EXECUTOR_SECRET of at least 16 characters is required with APPWRITE_EXECUTOR_URL',
+      'STORAGE_BUCKET_PREFIX must be 3 to 42 lower-case letters, digits and dashes',
+      'STORAGE_ENDPOINT (an http(s) URL) is required with STORAGE_PROVIDER=s3-compatible',
+      'STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY are required with STORAGE_PROVIDER=s3-compatible',
+    ]);
   });
 
   it('checks the plain settings alone when asked to skip the secrets (packaging has no secrets)', () => {

@@ -8,6 +8,7 @@ import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances } from '../../lib/qovery/instances';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
+import { instanceSettings, memoryStorage } from '../helpers/instance';
 
 /**
  * Every cell of the state machine of docs/lifecycle.md: each situation (row status · Qovery state)
@@ -52,11 +53,17 @@ function projects() {
       token: TOKEN,
       projectId: PROJECT,
       registryId: LOCAL_REGISTRY_ID,
-      appwriteImageTag: '1.6.1',
+      instance: instanceSettings,
     },
     log,
   });
-  return createProjects({ hasura: hasura.client, instances, maxProjectsPerUser: 3, pollMs: 20 });
+  return createProjects({
+    hasura: hasura.client,
+    instances,
+    storage: memoryStorage(),
+    maxProjectsPerUser: 3,
+    pollMs: 20,
+  });
 }
 
 const ada = (budgetMs = 20_000): Caller => ({ userId: 1, deadline: Date.now() + budgetMs, log });

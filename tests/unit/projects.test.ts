@@ -4,8 +4,11 @@ import { createLogger } from '../../lib/log';
 import { type Caller, createProjects } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances } from '../../lib/qovery/instances';
+import { createStorage } from '../../lib/storage';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
+import { type S3StandIn, startS3StandIn } from '../../sandbox/s3';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
+import { instanceSettings } from '../helpers/instance';
 
 const TOKEN = 'qov-test-token';
 const PROJECT = '00000000-0000-4000-8000-0000000000aa';
@@ -13,17 +16,41 @@ const log = createLogger({ level: 'silent' });
 
 let hasura: TestHasura;
 let qovery: QoveryStandIn;
+let s3: S3StandIn;
+let storage: ReturnType<typeof createStorage>;
 
 beforeAll(async () => {
-  [hasura, qovery] = await Promise.all([
+  [hasura, qovery, s3] = await Promise.all([
     startTestHasura(),
     startQoveryStandIn({ token: TOKEN, stepMs: 30, projectIds: [PROJECT] }),
+    startS3StandIn(),
   ]);
+  storage = createStorage({
+    provider: 's3-compatible',
+    region: s3.region,
+    endpoint: s3.endpoint,
+    bucketPrefix: 'appwrite-test',
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
 });
 afterAll(async () => {
-  await Promise.all([hasura.close(), qovery.close()]);
+  await Promise.all([hasura.close(), qovery.close(), s3.close()]);
 });
+/** The S3 stand-in's buckets. */
+async function buckets(): Promise<string[]> {
+  const { S3Client, ListBucketsCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    region: s3.region,
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  const { Buckets } = await client.send(new ListBucketsCommand({}));
+  return (Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
+}
 beforeEach(async () => {
+  for (const bucket of await buckets()) await storage.remove(Number(bucket.replace('appwrite-test-', '')));
   qovery.faults.clear();
   for (const id of [...qovery.state.environments.keys()]) qovery.state.environments.delete(id);
   qovery.calls.length = 0;
@@ -46,7 +73,7 @@ function projects(options: { maxProjectsPerUser?: number; hasura?: HasuraClient;
       token: TOKEN,
       projectId: PROJECT,
       registryId: LOCAL_REGISTRY_ID,
-      appwriteImageTag: '1.6.1',
+      instance: instanceSettings,
     },
     log,
     cleanupTimeoutMs: 2000,
@@ -55,6 +82,7 @@ function projects(options: { maxProjectsPerUser?: number; hasura?: HasuraClient;
   return createProjects({
     hasura: options.hasura ?? hasura.client,
     instances,
+    storage,
     maxProjectsPerUser: options.maxProjectsPerUser ?? 3,
     cleanupTimeoutMs: 2000,
   });
@@ -78,7 +106,7 @@ const waitFor = async (check: () => Promise<boolean> | boolean, ms = 8000) => {
 };
 
 describe('CreateProject', () => {
-  it('creates an environment with AppWrite, MariaDB and Redis, and stores the row with every Qovery id', async () => {
+  it('creates an environment with every AppWrite service and a bucket, and stores the row with the Qovery ids', async () => {
     const created = await projects().create('myproject', ada());
     expect(created).toEqual({
       id: 1,
@@ -107,7 +135,28 @@ describe('CreateProject', () => {
     const services = [...qovery.state.services.values()].filter(
       (s) => s.environmentId === row?.qovery_environment_id,
     );
-    expect(services.map((s) => s.resource.name).sort()).toEqual(['appwrite', 'mariadb', 'redis']);
+    expect(services.map((s) => s.resource.name)).toEqual(
+      expect.arrayContaining(['proxy', 'appwrite', 'mariadb', 'redis']),
+    );
+    expect(services).toHaveLength(20);
+    expect(await buckets()).toContain('appwrite-test-1');
+    // The owner's e-mail, from the users table, is the only one the console admits.
+    const variables = qovery.state.environments.get(String(row?.qovery_environment_id))?.variables;
+    expect(variables?.get('_APP_CONSOLE_WHITELIST_EMAILS')?.value).toBe('ada@example.com');
+    expect(variables?.get('_APP_STORAGE_S3_BUCKET')?.value).toBe('appwrite-test-1');
+  });
+
+  it('a failed create leaves neither an environment nor a bucket nor a row', async () => {
+    qovery.faults.inject({
+      method: 'POST',
+      path: /^\/variable$/,
+      status: 400,
+      times: Number.POSITIVE_INFINITY,
+    });
+    expect(await code(projects().create('broken', ada()))).toBe('internal-error');
+    await waitFor(() => liveEnvironments().length === 0);
+    expect(await rows('SELECT * FROM project')).toEqual([]);
+    expect((await buckets()).filter((b) => b.startsWith('appwrite-test-'))).toEqual([]);
   });
 
   it('names environments from our ids, so two projects with the same name do not collide', async () => {
@@ -145,7 +194,7 @@ describe('CreateProject', () => {
   const steps: [string, string, RegExp][] = [
     ['creating the environment', 'POST', /^\/project\/[^/]+\/environment$/],
     ['creating a container', 'POST', /^\/environment\/[^/]+\/container$/],
-    ['creating the Redis database', 'POST', /^\/environment\/[^/]+\/database$/],
+    ["creating the proxy's file variable", 'POST', /^\/variable$/],
     ['importing variables and secrets', 'POST', /^\/container\/[^/]+\/environmentVariable\/import$/],
     ['reading the public link', 'GET', /^\/container\/[^/]+\/link$/],
   ];
@@ -172,6 +221,7 @@ describe('CreateProject', () => {
           () => qovery.calls.every((c) => c.status !== undefined) && liveEnvironments().length === 0,
         );
         expect(await rows('SELECT * FROM project')).toEqual([]);
+        expect(await buckets()).toEqual([]);
       },
     );
   });
@@ -251,13 +301,17 @@ describe('StartProject, StopProject, ProjectStatus', () => {
 });
 
 describe('DeleteProject', () => {
-  it('deletes the environment on Qovery, then the row once Qovery confirms it gone', async () => {
+  it('deletes the environment on Qovery, then the bucket and the row once Qovery confirms it gone', async () => {
     const { id } = await projects().create('myproject', ada());
+    expect(await buckets()).toContain(`appwrite-test-${id}`);
     await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'DELETING' }]);
+    // The files stay until Qovery confirms the instance that uses them gone.
+    expect(await buckets()).toContain(`appwrite-test-${id}`);
     await waitFor(() => liveEnvironments().length === 0);
     await projects().status(id, ada());
     expect(await rows('SELECT * FROM project')).toEqual([]);
+    expect(await buckets()).not.toContain(`appwrite-test-${id}`);
     expect(qovery.calls.some((c) => c.method === 'DELETE' && /^\/environment\/[^/]+$/.test(c.path))).toBe(
       true,
     );

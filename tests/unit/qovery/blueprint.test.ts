@@ -1,30 +1,44 @@
 import { inspect } from 'node:util';
 import {
-  appwriteContainer,
-  appwriteVariables,
   builtInName,
+  CADDYFILE,
+  caddyfileVariable,
   cloneRequest,
+  containerRequest,
   environmentName,
   environmentRequest,
+  environmentVariables,
   generateSecrets,
-  mariadbVariables,
+  interpolateHosts,
   ownRowId,
   type QoverySettings,
+  SERVICES,
+  totalResources,
   variablesImport,
 } from '../../../lib/qovery/blueprint';
 import fixture from '../../fixtures/qovery/settings.json';
+import { instanceSettings, storageGrant } from '../../helpers/instance';
 
 const settings: QoverySettings = {
   apiUrl: 'https://api.qovery.com',
   token: fixture.token,
   projectId: fixture.projectId,
   registryId: fixture.registryId,
-  appwriteImageTag: fixture.appwriteImageTag,
+  instance: instanceSettings,
 };
 const ids = {
-  appwriteId: '04308de2-1111-4000-8000-000000000001',
-  mariadbId: '909e13c8-2222-4000-8000-000000000002',
-  redisId: 'cdda3d69-3333-4000-8000-000000000003',
+  ...Object.fromEntries(
+    SERVICES.map((s, i) => [s.name, `${(0xf0000000 + i).toString(16)}-1111-4000-8000-000000000000`]),
+  ),
+  proxy: '04308de2-1111-4000-8000-000000000001',
+  mariadb: '909e13c8-2222-4000-8000-000000000002',
+  redis: 'cdda3d69-3333-4000-8000-000000000003',
+  appwrite: 'aa11bb22-4444-4000-8000-000000000004',
+} as Record<string, string> & { proxy: string; mariadb: string; redis: string; appwrite: string };
+const spec = (name: string) => {
+  const found = SERVICES.find((s) => s.name === name);
+  if (!found) throw new Error(name);
+  return found;
 };
 
 describe('instance blueprint', () => {
@@ -62,60 +76,132 @@ describe('instance blueprint', () => {
     });
   });
 
-  test('runs the configured AppWrite tag from the organization registry, public on HTTP port 80', () => {
-    expect(appwriteContainer(settings)).toMatchObject({
+  test('only the proxy is public; the API runs the pinned AppWrite from the organization registry', () => {
+    const publicOnes = SERVICES.filter((s) =>
+      containerRequest(settings, s).ports?.some((p) => p.publicly_accessible),
+    );
+    expect(publicOnes.map((s) => s.name)).toEqual(['proxy']);
+    expect(containerRequest(settings, spec('proxy')).ports).toEqual([
+      expect.objectContaining({ internal_port: 80, external_port: 443, protocol: 'HTTP', is_default: true }),
+    ]);
+    expect(containerRequest(settings, spec('appwrite'))).toMatchObject({
       image_name: 'appwrite/appwrite',
-      tag: fixture.appwriteImageTag,
+      tag: '1.9.6',
       registry_id: fixture.registryId,
-      ports: [{ internal_port: 80, publicly_accessible: true, protocol: 'HTTP', is_default: true }],
+      healthchecks: { readiness_probe: { type: { http: { path: '/v1/health/version', port: 80 } } } },
+    });
+    // Workers have no port and so no probe; every container has the healthchecks object Qovery needs.
+    expect(containerRequest(settings, spec('appwrite-worker-audits'))).toMatchObject({
+      entrypoint: 'worker-audits',
+      ports: [],
+      healthchecks: {},
     });
   });
 
-  test('names BUILT_IN variables as Qovery does: QOVERY_<TYPE>_Z<first 8 hex of the id>_<SPEC>', () => {
-    expect(builtInName('REDIS', ids.redisId, 'PASSWORD')).toBe('QOVERY_REDIS_ZCDDA3D69_PASSWORD');
-    expect(builtInName('CONTAINER', ids.mariadbId, 'HOST_INTERNAL')).toBe(
+  test('the proxy routes realtime, the console and the rest of one host, as AppWrite’s Traefik does', () => {
+    const routes = [...CADDYFILE.matchAll(/handle( \S+)? \{\s+reverse_proxy \{\$(\w+)\}:80/g)].map((m) => [
+      m[1]?.trim() ?? '*',
+      m[2],
+    ]);
+    expect(routes).toEqual([
+      ['/v1/realtime*', 'APPWRITE_REALTIME_HOST'],
+      ['/console*', 'APPWRITE_CONSOLE_HOST'],
+      ['*', 'APPWRITE_API_HOST'],
+    ]);
+    expect(CADDYFILE).toMatch(/auto_https off/);
+    expect(CADDYFILE).toMatch(/trusted_proxies static private_ranges/);
+    expect(caddyfileVariable(ids.proxy)).toMatchObject({
+      variable_scope: 'CONTAINER',
+      variable_parent_id: ids.proxy,
+      mount_path: '/etc/appwrite-cloud/Caddyfile',
+      is_secret: false,
+    });
+  });
+
+  test('names BUILT_IN variables as Qovery does and interpolates hosts through them', () => {
+    expect(builtInName('CONTAINER', ids.mariadb, 'HOST_INTERNAL')).toBe(
       'QOVERY_CONTAINER_Z909E13C8_HOST_INTERNAL',
     );
-    expect(() => builtInName('REDIS', 'not-a-uuid', 'PORT')).toThrow(TypeError);
+    expect(() => builtInName('CONTAINER', 'not-a-uuid', 'PORT')).toThrow(TypeError);
+    expect(interpolateHosts('http://{appwrite}/v1 {public}', ids)).toBe(
+      'http://{{QOVERY_CONTAINER_ZAA11BB22_HOST_INTERNAL}}/v1 {{QOVERY_CONTAINER_Z04308DE2_HOST_EXTERNAL}}',
+    );
+    expect(() => interpolateHosts('{nope}', ids)).toThrow(TypeError);
   });
 
   test('generates fresh, strong secrets that never serialise or print', () => {
     const a = generateSecrets();
     const b = generateSecrets();
     const values = Object.values(a);
-    expect(values).toHaveLength(4);
-    expect(new Set(values).size).toBe(4);
+    expect(values).toHaveLength(5);
+    expect(new Set(values).size).toBe(5);
     for (const value of values) expect(value).toMatch(/^[A-Za-z0-9_-]{32,}$/);
     expect(a.mariadbPassword).not.toBe(b.mariadbPassword);
     expect(JSON.stringify({ a })).toBe('{"a":"[redacted]"}');
     expect(inspect(a)).toBe('[redacted]');
   });
 
-  test('imports passwords and keys as secrets, and wires hosts through BUILT_IN references', () => {
+  test('imports passwords and keys as secrets, everything else as plain variables', () => {
     const secrets = generateSecrets();
-    const app = variablesImport(appwriteVariables, secrets, ids);
-    const db = variablesImport(mariadbVariables, secrets, ids);
-    expect(app.overwrite).toBe(true);
-    const byName = Object.fromEntries([...app.vars, ...db.vars].map((v) => [v.name, v]));
-    expect(byName._APP_DB_PASS).toEqual({
-      name: '_APP_DB_PASS',
-      value: secrets.mariadbPassword,
-      scope: 'CONTAINER',
-      is_secret: true,
+    const storage = storageGrant();
+    const vars = environmentVariables(instanceSettings, {
+      secrets,
+      storage,
+      ownerEmail: ' Owner@Example.COM ',
+      ownerAccountExists: false,
     });
-    expect(byName.MARIADB_PASSWORD?.value).toBe(secrets.mariadbPassword);
-    expect(byName.MARIADB_ROOT_PASSWORD).toMatchObject({
-      value: secrets.mariadbRootPassword,
-      is_secret: true,
-    });
-    expect(byName._APP_OPENSSL_KEY_V1).toMatchObject({ value: secrets.appwriteOpensslKey, is_secret: true });
-    expect(byName._APP_DB_HOST?.value).toBe('{{QOVERY_CONTAINER_Z909E13C8_HOST_INTERNAL}}');
-    expect(byName._APP_REDIS_HOST?.value).toBe('{{QOVERY_REDIS_ZCDDA3D69_HOST_INTERNAL}}');
-    expect(byName._APP_REDIS_PASS?.value).toBe('{{QOVERY_REDIS_ZCDDA3D69_PASSWORD}}');
-    expect(byName._APP_ENV).toMatchObject({ value: 'production', is_secret: false });
-    for (const v of [...app.vars, ...db.vars]) {
-      const isSecretValue = Object.values(secrets).includes(v.value);
-      expect({ name: v.name, is_secret: v.is_secret }).toEqual({ name: v.name, is_secret: isSecretValue });
+    const body = variablesImport([{ scope: 'ENVIRONMENT', vars }], ids);
+    expect(body.overwrite).toBe(true);
+    const byName = Object.fromEntries(body.vars.map((v) => [v.name, v]));
+    const secretValues = [...Object.values(secrets), storage.secretAccessKey, storage.accessKeyId];
+    for (const v of body.vars) {
+      expect({ name: v.name, is_secret: v.is_secret }).toEqual({
+        name: v.name,
+        is_secret: secretValues.includes(v.value),
+      });
+      expect(v.scope).toBe('ENVIRONMENT');
     }
+    expect(byName._APP_CONSOLE_WHITELIST_EMAILS?.value).toBe('owner@example.com');
+    expect(byName._APP_DB_HOST?.value).toBe('{{QOVERY_CONTAINER_Z909E13C8_HOST_INTERNAL}}');
+    expect(byName._APP_DOMAIN?.value).toBe('{{QOVERY_CONTAINER_Z04308DE2_HOST_EXTERNAL}}');
+    expect(byName._APP_MIGRATION_HOST?.value).toBe('{{QOVERY_CONTAINER_ZAA11BB22_HOST_INTERNAL}}');
+  });
+
+  test('SMTP reaches the instance only once the owner’s console account exists', () => {
+    const smtp = { host: 'smtp.example', port: 587, secure: '' as const, password: 'smtp-secret-value' };
+    const inputs = { secrets: generateSecrets(), storage: storageGrant(), ownerEmail: 'o@example.com' };
+    const before = environmentVariables(
+      { ...instanceSettings, smtp },
+      { ...inputs, ownerAccountExists: false },
+    );
+    const after = environmentVariables(
+      { ...instanceSettings, smtp },
+      { ...inputs, ownerAccountExists: true },
+    );
+    expect(before._APP_SMTP_HOST).toBeUndefined();
+    expect(after._APP_SMTP_HOST).toEqual({ value: 'smtp.example', secret: false });
+    expect(after._APP_SMTP_PASSWORD).toEqual({ value: 'smtp-secret-value', secret: true });
+  });
+
+  test('an operator executor brings the Functions services back, with its host and secret', () => {
+    const executor = { url: 'http://executor.internal/v1', secret: 'operator-executor-secret' };
+    const vars = environmentVariables(
+      { ...instanceSettings, executor },
+      {
+        secrets: generateSecrets(),
+        storage: storageGrant(),
+        ownerEmail: 'o@example.com',
+        ownerAccountExists: false,
+      },
+    );
+    expect(vars._APP_EXECUTOR_HOST).toEqual({ value: executor.url, secret: false });
+    expect(vars._APP_EXECUTOR_SECRET).toEqual({ value: executor.secret, secret: true });
+  });
+
+  test('adds up the resources of one instance from the sizes', () => {
+    const total = totalResources(instanceSettings);
+    expect(total.services).toBe(20);
+    // 7 sized services (2450 m, 3968 MB) + 13 workers and tasks at 100 m / 256 MB; MariaDB 20 GB + Redis 4 GB.
+    expect(total).toEqual({ services: 20, cpu: 2450 + 1300, memory: 3968 + 3328, storage: 24 });
   });
 });

@@ -6,6 +6,7 @@ import {
   EnvironmentActionsApiAxiosParamCreator,
   EnvironmentMainCallsApiAxiosParamCreator,
   EnvironmentsApiAxiosParamCreator,
+  VariableMainCallsApiAxiosParamCreator,
 } from 'qovery-typescript-axios';
 import { AppError } from '../../../lib/errors';
 import {
@@ -86,6 +87,14 @@ const bodies = {
     overwrite: true,
     vars: [{ name: 'A', value: 'b', scope: 'CONTAINER' as const, is_secret: false }],
   },
+  createVariable: {
+    key: 'F',
+    value: 'file content',
+    mount_path: '/etc/f',
+    is_secret: false,
+    variable_scope: 'CONTAINER' as const,
+    variable_parent_id: 'id-1',
+  },
 };
 const samples: Record<
   OperationId,
@@ -161,6 +170,10 @@ const samples: Record<
   listContainerLinks: {
     ours: (c) => c.listContainerLinks(ID),
     theirs: () => ContainerMainCallsApiAxiosParamCreator().listContainerLinks(ID),
+  },
+  createVariable: {
+    ours: (c) => c.createVariable(bodies.createVariable),
+    theirs: () => VariableMainCallsApiAxiosParamCreator().createVariable(bodies.createVariable),
   },
 };
 

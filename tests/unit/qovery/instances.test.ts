@@ -1,6 +1,6 @@
 import { StateEnum } from 'qovery-typescript-axios';
 import { AppError } from '../../../lib/errors';
-import type { QoverySettings } from '../../../lib/qovery/blueprint';
+import { CADDYFILE, CADDYFILE_PATH, type QoverySettings, services } from '../../../lib/qovery/blueprint';
 import {
   createQoveryClient,
   QoveryError,
@@ -11,10 +11,12 @@ import {
   createInstances,
   type ProjectStatus,
   projectStatusOf,
+  provisionCalls,
   ROUND_TRIPS,
 } from '../../../lib/qovery/instances';
 import { type Fault, type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
 import fixture from '../../fixtures/qovery/settings.json';
+import { instanceSettings, provisionInputs } from '../../helpers/instance';
 
 const STEP_MS = 10;
 /** Short enough for fast timeout tests, long enough for a loaded CI machine. */
@@ -42,7 +44,7 @@ async function setUp(overrides: Partial<QoverySettings> = {}, standIn?: QoverySt
     token: fixture.token,
     projectId: fixture.projectId,
     registryId: fixture.registryId,
-    appwriteImageTag: fixture.appwriteImageTag,
+    instance: instanceSettings,
     ...overrides,
   };
   const client = createQoveryClient({
@@ -89,11 +91,6 @@ function storedVariable(qovery: QoveryStandIn, serviceId: string, key: string) {
   return service?.kind === 'CONTAINER' ? service.variables.get(key) : undefined;
 }
 
-function redisPassword(qovery: QoveryStandIn, redisId: string): string | undefined {
-  const redis = qovery.state.services.get(redisId);
-  return redis?.kind === 'DATABASE' ? redis.password : undefined;
-}
-
 describe('provision from the blueprint', () => {
   let env: Awaited<ReturnType<typeof setUp>>;
   beforeEach(async () => {
@@ -101,15 +98,16 @@ describe('provision from the blueprint', () => {
   });
   afterEach(() => env.qovery.close());
 
-  test('creates one environment named after the row, holding AppWrite, MariaDB and Redis', async () => {
+  test('creates one environment named after the row, holding every service of the blueprint', async () => {
     const { qovery, instances } = env;
-    const result = await instances.provision(42, { deadline: deadline() });
+    const result = await instances.provision(42, provisionInputs(), { deadline: deadline() });
 
     expect(result).toEqual({
       environmentId: expect.any(String),
-      appwriteId: expect.any(String),
-      mariadbId: expect.any(String),
-      redisId: expect.any(String),
+      appwriteId: result.serviceIds.proxy,
+      mariadbId: result.serviceIds.mariadb,
+      redisId: result.serviceIds.redis,
+      serviceIds: expect.any(Object),
       url: expect.stringMatching(/^https:\/\/z[0-9a-f]{8}-z[0-9a-f]{8}-gtw\.oom\.sh$/),
     });
     expect([...qovery.state.environments.values()].map((e) => e.resource)).toEqual([
@@ -120,55 +118,74 @@ describe('provision from the blueprint', () => {
         project: { id: fixture.projectId },
       }),
     ]);
-    expect(qovery.state.services.size).toBe(3);
+    const created = [...qovery.state.services.values()].map((s) => s.resource.name).sort();
+    expect(created).toEqual(
+      services(instanceSettings)
+        .map((s) => s.name)
+        .sort(),
+    );
+    expect(Object.keys(result.serviceIds).sort()).toEqual(created);
 
-    const appwrite = qovery.state.services.get(result.appwriteId);
-    expect(appwrite?.kind === 'CONTAINER' && appwrite.resource).toMatchObject({
-      name: 'appwrite',
+    const api = qovery.state.services.get(result.serviceIds.appwrite ?? '');
+    expect(api?.kind === 'CONTAINER' && api.resource).toMatchObject({
       image_name: 'appwrite/appwrite',
-      tag: fixture.appwriteImageTag,
+      tag: '1.9.6',
       registry_id: fixture.registryId,
-      ports: [expect.objectContaining({ internal_port: 80, publicly_accessible: true, protocol: 'HTTP' })],
+      ports: [expect.objectContaining({ internal_port: 80, publicly_accessible: false })],
     });
+    // Only the proxy is public: the instance's one host.
+    const publicOnes = [...qovery.state.links.keys()];
+    expect(publicOnes).toEqual([result.serviceIds.proxy]);
     const mariadb = qovery.state.services.get(result.mariadbId);
     expect(mariadb?.kind === 'CONTAINER' && mariadb.resource).toMatchObject({
-      name: 'mariadb',
       image_name: 'mariadb',
-      registry_id: fixture.registryId,
       ports: [expect.objectContaining({ internal_port: 3306, publicly_accessible: false })],
       storage: [expect.objectContaining({ mount_point: '/var/lib/mysql' })],
     });
-    expect(qovery.state.links.get(result.mariadbId)).toBeUndefined();
-    const redis = qovery.state.services.get(result.redisId);
-    expect(redis?.kind === 'DATABASE' && redis.resource).toMatchObject({
-      name: 'redis',
-      type: 'REDIS',
-      mode: 'CONTAINER',
-    });
+    // The proxy's configuration is a file variable mounted where its command reads it.
+    const proxy = qovery.state.services.get(result.appwriteId);
+    expect(proxy?.kind === 'CONTAINER' && proxy.resource.arguments).toContain(CADDYFILE_PATH);
+    expect(proxy?.kind === 'CONTAINER' && proxy.files.get(CADDYFILE_PATH)?.value).toBe(CADDYFILE);
   });
 
-  test('wires AppWrite to its own MariaDB and Redis, so the deployment succeeds', async () => {
+  test('wires every service to its own MariaDB, Redis, bucket and host, so the deployment succeeds', async () => {
     const { qovery, instances } = env;
-    const result = await instances.provision(7, { deadline: deadline() });
-    const app = qovery.resolveVariables(result.appwriteId);
+    const result = await instances.provision(7, provisionInputs('Owner@Example.com'), {
+      deadline: deadline(),
+    });
+    const app = qovery.resolveVariables(result.serviceIds.appwrite ?? '');
     const db = qovery.resolveVariables(result.mariadbId);
+    const proxy = qovery.resolveVariables(result.appwriteId);
     expect(app.missing).toEqual([]);
     expect(db.missing).toEqual([]);
 
     expect(app.values).toMatchObject({
       _APP_ENV: 'production',
+      _APP_DB_ADAPTER: 'mariadb',
       _APP_DB_PORT: '3306',
-      _APP_DB_SCHEMA: db.values.MARIADB_DATABASE,
-      _APP_DB_USER: db.values.MARIADB_USER,
-      _APP_DB_PASS: db.values.MARIADB_PASSWORD,
+      _APP_DB_SCHEMA: db.values.MYSQL_DATABASE,
+      _APP_DB_USER: db.values.MYSQL_USER,
+      _APP_DB_PASS: db.values.MYSQL_PASSWORD,
       _APP_DB_HOST: expect.stringContaining('mariadb'),
       _APP_REDIS_PORT: '6379',
-      _APP_REDIS_PASS: redisPassword(qovery, result.redisId),
       _APP_REDIS_HOST: expect.stringContaining('redis'),
       _APP_DOMAIN: new URL(result.url ?? '').host,
+      _APP_STORAGE_DEVICE: 's3',
+      _APP_STORAGE_S3_BUCKET: 'appwrite-cloud-1',
+      _APP_CONSOLE_WHITELIST_ROOT: 'enabled',
+      _APP_CONSOLE_WHITELIST_EMAILS: 'owner@example.com',
     });
+    expect(db.values.MARIADB_AUTO_UPGRADE).toBe('1');
+    // The sign-up paths that skip the whitelist stay closed until the owner's account exists.
+    expect(app.values._APP_SMTP_HOST).toBeUndefined();
+    expect(app.values._APP_SMS_PROVIDER).toBeUndefined();
     expect(app.values._APP_OPENSSL_KEY_V1).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    expect(db.values.MARIADB_ROOT_PASSWORD).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(db.values.MYSQL_ROOT_PASSWORD).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(proxy.values.APPWRITE_API_HOST).toContain('appwrite');
+    expect(proxy.values.APPWRITE_REALTIME_HOST).toContain('appwrite-realtime');
+    const realtime = qovery.resolveVariables(result.serviceIds['appwrite-realtime'] ?? '');
+    expect(realtime.values._APP_POOL_ADAPTER).toBe('swoole');
+    expect(app.values._APP_POOL_ADAPTER).toBeUndefined();
 
     await instances.deploy(result.environmentId);
     await waitFor(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
@@ -177,43 +194,62 @@ describe('provision from the blueprint', () => {
 
   test('stores every password and key as a Qovery secret, fresh for each instance, and never returns it', async () => {
     const { qovery, instances } = env;
-    const first = await instances.provision(1, { deadline: deadline() });
-    const second = await instances.provision(2, { deadline: deadline() });
-    const secretKeys: [keyof typeof first, string][] = [
-      ['mariadbId', 'MARIADB_ROOT_PASSWORD'],
-      ['mariadbId', 'MARIADB_PASSWORD'],
-      ['appwriteId', '_APP_DB_PASS'],
-      ['appwriteId', '_APP_OPENSSL_KEY_V1'],
-      ['appwriteId', '_APP_EXECUTOR_SECRET'],
-    ];
-    for (const [service, key] of secretKeys) {
-      const a = storedVariable(qovery, String(first[service]), key);
-      const b = storedVariable(qovery, String(second[service]), key);
+    const first = await instances.provision(1, provisionInputs(), { deadline: deadline() });
+    const second = await instances.provision(2, provisionInputs(), { deadline: deadline() });
+    const environmentVariable = (environmentId: string, key: string) =>
+      qovery.state.environments.get(environmentId)?.variables.get(key);
+    for (const key of [
+      '_APP_DB_PASS',
+      '_APP_REDIS_PASS',
+      '_APP_OPENSSL_KEY_V1',
+      '_APP_EXECUTOR_SECRET',
+      '_APP_STORAGE_S3_SECRET',
+    ]) {
+      const a = environmentVariable(first.environmentId, key);
+      const b = environmentVariable(second.environmentId, key);
       expect({ key, secret: a?.isSecret }).toEqual({ key, secret: true });
-      expect(a?.value).not.toBe(b?.value);
+      if (key !== '_APP_STORAGE_S3_SECRET') expect(a?.value).not.toBe(b?.value);
       expect(JSON.stringify([first, second])).not.toContain(a?.value);
     }
-    expect(storedVariable(qovery, first.mariadbId, 'MARIADB_PASSWORD')?.value).not.toBe(
-      storedVariable(qovery, first.mariadbId, 'MARIADB_ROOT_PASSWORD')?.value,
+    for (const key of ['MYSQL_ROOT_PASSWORD', 'MYSQL_PASSWORD']) {
+      expect(storedVariable(qovery, first.mariadbId, key)?.isSecret).toBe(true);
+    }
+    expect(storedVariable(qovery, first.mariadbId, 'MYSQL_PASSWORD')?.value).not.toBe(
+      storedVariable(qovery, first.mariadbId, 'MYSQL_ROOT_PASSWORD')?.value,
     );
-    expect(storedVariable(qovery, first.appwriteId, '_APP_ENV')?.isSecret).toBe(false);
+    expect(environmentVariable(first.environmentId, '_APP_ENV')?.isSecret).toBe(false);
   });
 
-  test(`takes ${ROUND_TRIPS.provisionBlueprint} requests`, async () => {
-    await env.instances.provision(3, { deadline: deadline() });
+  test(`takes ${ROUND_TRIPS.provisionBlueprint} requests in 3 stages`, async () => {
+    await env.instances.provision(3, provisionInputs(), { deadline: deadline() });
     expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.provisionBlueprint);
+    expect(provisionCalls(env.settings)).toEqual({ calls: ROUND_TRIPS.provisionBlueprint, stages: 3 });
+  });
+
+  test('a bucket that could not be made fails the provision and leaves no environment', async () => {
+    const { qovery, instances } = env;
+    const failed = Promise.reject(new Error('S3 said no'));
+    const error = await instances
+      .provision(4, { ownerEmail: 'o@example.com', storage: failed }, { deadline: deadline() })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'S3 said no' });
+    await waitFor(() => qovery.state.environments.size === 0);
   });
 
   test('refuses a row id that is not a plain id, before any call', async () => {
-    await expect(env.instances.provision('../x y', { deadline: deadline() })).rejects.toThrow();
-    await expect(env.instances.provision(-1, { deadline: deadline() })).rejects.toThrow();
+    await expect(
+      env.instances.provision('../x y', provisionInputs(), { deadline: deadline() }),
+    ).rejects.toThrow();
+    await expect(env.instances.provision(-1, provisionInputs(), { deadline: deadline() })).rejects.toThrow();
     expect(env.qovery.calls).toHaveLength(0);
   });
 
   test('a taken environment name is a conflict, and the existing environment is left alone', async () => {
     const { qovery, instances } = env;
-    const existing = await instances.provision(5, { deadline: deadline() });
-    const error = await instances.provision(5, { deadline: deadline() }).catch((e: unknown) => e);
+    const existing = await instances.provision(5, provisionInputs(), { deadline: deadline() });
+    const error = await instances
+      .provision(5, provisionInputs(), { deadline: deadline() })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'conflict' });
     expect(toAppError(error).code).toBe('infrastructure-conflict');
     expect(qovery.state.environments.get(existing.environmentId)?.state).toBe('READY');
@@ -227,7 +263,7 @@ describe('provision from the blueprint', () => {
       after: true,
       drop: true,
     });
-    await expect(instances.provision(8, { deadline: deadline() })).rejects.toMatchObject({
+    await expect(instances.provision(8, provisionInputs(), { deadline: deadline() })).rejects.toMatchObject({
       kind: 'unavailable',
     });
     await waitFor(() => qovery.state.environments.size === 0);
@@ -238,7 +274,8 @@ describe('provision from the blueprint', () => {
     const { qovery, instances, logs } = env;
     qovery.faults.inject({
       method: 'POST',
-      path: /\/database$/,
+      path: /\/container$/,
+      when: named('redis'),
       status: 422,
       body: { status: 422, detail: 'bad' },
     });
@@ -248,8 +285,10 @@ describe('provision from the blueprint', () => {
       status: 500,
       times: Number.POSITIVE_INFINITY,
     });
-    const error = await instances.provision(9, { deadline: deadline() }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: 'rejected', status: 422, operation: 'createDatabase' });
+    const error = await instances
+      .provision(9, provisionInputs(), { deadline: deadline() })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'rejected', status: 422, operation: 'createContainer' });
     const orphan = [...qovery.state.environments.keys()][0];
     expect(logs).toContainEqual(
       expect.objectContaining({
@@ -262,8 +301,10 @@ describe('provision from the blueprint', () => {
 
   test('an expired deadline fails as a timeout and leaves nothing behind', async () => {
     const { qovery, instances } = env;
-    qovery.faults.inject({ method: 'POST', path: /\/database$/, delayMs: SLOW_MS });
-    const error = await instances.provision(10, { deadline: Date.now() + 150 }).catch((e: unknown) => e);
+    qovery.faults.inject({ method: 'POST', path: /\/container$/, when: named('redis'), delayMs: SLOW_MS });
+    const error = await instances
+      .provision(10, provisionInputs(), { deadline: Date.now() + 150 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QoveryError);
     expect(toAppError(error).code).toBe('infrastructure-unavailable');
     await sleep(SLOW_MS);
@@ -274,7 +315,7 @@ describe('provision from the blueprint', () => {
 describe('provision by cloning a template environment', () => {
   async function withTemplate() {
     const base = await setUp();
-    const template = await base.instances.provision('template', { deadline: deadline() });
+    const template = await base.instances.provision('template', provisionInputs(), { deadline: deadline() });
     const cloning = await setUp({ templateEnvironmentId: template.environmentId }, base.qovery);
     base.qovery.calls.length = 0;
     return { ...cloning, template };
@@ -283,7 +324,7 @@ describe('provision by cloning a template environment', () => {
   test('clones the template and gives the copy its own services, secrets and wiring', async () => {
     const { qovery, instances, template } = await withTemplate();
     try {
-      const result = await instances.provision(11, { deadline: deadline() });
+      const result = await instances.provision(11, provisionInputs(), { deadline: deadline() });
       expect(qovery.calls).toHaveLength(ROUND_TRIPS.provisionClone);
       expect(qovery.state.environments.get(result.environmentId)?.resource.name).toBe('appwrite-11');
       for (const key of ['appwriteId', 'mariadbId', 'redisId'] as const) {
@@ -293,15 +334,17 @@ describe('provision by cloning a template environment', () => {
       expect(result.url).not.toBe(template.url);
       expect(result.url).toMatch(/^https:\/\/z[0-9a-f]{8}-z[0-9a-f]{8}-gtw\.oom\.sh$/);
 
-      const app = qovery.resolveVariables(result.appwriteId);
+      const app = qovery.resolveVariables(result.serviceIds.appwrite ?? '');
       expect(app.missing).toEqual([]);
-      expect(app.values._APP_REDIS_PASS).toBe(redisPassword(qovery, result.redisId));
-      expect(app.values._APP_DB_PASS).toBe(qovery.resolveVariables(result.mariadbId).values.MARIADB_PASSWORD);
-      for (const key of ['_APP_DB_PASS', '_APP_OPENSSL_KEY_V1', '_APP_EXECUTOR_SECRET']) {
-        expect(storedVariable(qovery, result.appwriteId, key)?.value).not.toBe(
-          storedVariable(qovery, template.appwriteId, key)?.value,
-        );
+      expect(app.values._APP_DB_PASS).toBe(qovery.resolveVariables(result.mariadbId).values.MYSQL_PASSWORD);
+      expect(app.values._APP_DB_HOST).toContain(result.mariadbId.split('-')[0]);
+      const variable = (environmentId: string, key: string) =>
+        qovery.state.environments.get(environmentId)?.variables.get(key)?.value;
+      for (const key of ['_APP_DB_PASS', '_APP_REDIS_PASS', '_APP_OPENSSL_KEY_V1', '_APP_EXECUTOR_SECRET']) {
+        expect(variable(result.environmentId, key)).not.toBe(variable(template.environmentId, key));
       }
+      const proxy = qovery.state.services.get(result.appwriteId);
+      expect(proxy?.kind === 'CONTAINER' && proxy.files.get(CADDYFILE_PATH)?.value).toBe(CADDYFILE);
 
       await instances.deploy(result.environmentId);
       await waitFor(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
@@ -313,10 +356,12 @@ describe('provision by cloning a template environment', () => {
   test('refuses a template without the blueprint services, and deletes the clone', async () => {
     const base = await setUp();
     try {
-      const created = await base.instances.provision('template', { deadline: deadline() });
+      const created = await base.instances.provision('template', provisionInputs(), { deadline: deadline() });
       base.qovery.state.services.delete(created.redisId);
       const { instances } = await setUp({ templateEnvironmentId: created.environmentId }, base.qovery);
-      const error = await instances.provision(12, { deadline: deadline() }).catch((e: unknown) => e);
+      const error = await instances
+        .provision(12, provisionInputs(), { deadline: deadline() })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe('internal-error');
       await waitFor(() => base.qovery.state.environments.size === 1);
@@ -339,17 +384,21 @@ const named = (name: string) => (request: { body: unknown }) =>
 const blueprintSteps: Step[] = [
   ['create the environment', { method: 'POST', path: /^\/project\/[^/]+\/environment$/ }],
   ['create the MariaDB container', { method: 'POST', path: /\/container$/, when: named('mariadb') }],
-  ['create the Redis database', { method: 'POST', path: /\/database$/ }],
+  ['create the Redis container', { method: 'POST', path: /\/container$/, when: named('redis') }],
   ['create the AppWrite container', { method: 'POST', path: /\/container$/, when: named('appwrite') }],
-  ['import MariaDB variables', { method: 'POST', path: /\/import$/, when: hasVar('MARIADB_PASSWORD') }],
-  ['import AppWrite variables', { method: 'POST', path: /\/import$/, when: hasVar('_APP_DB_PASS') }],
-  ["read AppWrite's link", { method: 'GET', path: /\/link$/ }],
+  [
+    'import the environment and MariaDB variables',
+    { method: 'POST', path: /\/import$/, when: hasVar('MYSQL_PASSWORD') },
+  ],
+  ["import realtime's variables", { method: 'POST', path: /\/import$/, when: hasVar('_APP_POOL_ADAPTER') }],
+  ["create the proxy's file variable", { method: 'POST', path: /^\/variable$/ }],
+  ["read the proxy's link", { method: 'GET', path: /\/link$/ }],
 ];
 const cloneSteps: Step[] = [
   ['clone the template', { method: 'POST', path: /\/clone$/ }],
   ['list the containers', { method: 'GET', path: /\/container$/ }],
-  ['list the databases', { method: 'GET', path: /\/database$/ }],
-  ...blueprintSteps.slice(4),
+  blueprintSteps[4] as Step,
+  blueprintSteps[7] as Step,
 ];
 const faults: [name: string, fault: Partial<Fault>, kind: QoveryErrorKind][] = [
   ['HTTP 500', { status: 500 }, 'unavailable'],
@@ -372,7 +421,9 @@ describe('a fault at each step of provision', () => {
         let instances = (await setUp({}, qovery, TIMEOUT_MS)).instances;
         let keep = new Set<string>();
         if (strategy === 'clone') {
-          const template = await base.instances.provision('template', { deadline: deadline() });
+          const template = await base.instances.provision('template', provisionInputs(), {
+            deadline: deadline(),
+          });
           keep = new Set([template.environmentId]);
           instances = (await setUp({ templateEnvironmentId: template.environmentId }, qovery, TIMEOUT_MS))
             .instances;
@@ -380,7 +431,9 @@ describe('a fault at each step of provision', () => {
         const before = new Set(qovery.state.services.keys());
         qovery.faults.inject({ ...where, ...fault, times: Number.POSITIVE_INFINITY });
 
-        const error = await instances.provision(99, { deadline: deadline() }).catch((e: unknown) => e);
+        const error = await instances
+          .provision(99, provisionInputs(), { deadline: deadline() })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(QoveryError);
         expect((error as QoveryError).kind).toBe(kind);
         expect(toAppError(error).code).toBe('infrastructure-unavailable');
@@ -405,7 +458,8 @@ describe('lifecycle', () => {
   let environmentId: string;
   beforeEach(async () => {
     env = await setUp();
-    environmentId = (await env.instances.provision(20, { deadline: deadline() })).environmentId;
+    environmentId = (await env.instances.provision(20, provisionInputs(), { deadline: deadline() }))
+      .environmentId;
     env.qovery.calls.length = 0;
   });
   afterEach(() => env.qovery.close());
@@ -480,7 +534,7 @@ describe('lifecycle', () => {
   });
 
   test('url reads the public link again', async () => {
-    const appwrite = [...env.qovery.state.services.values()].find((s) => s.resource.name === 'appwrite');
+    const appwrite = [...env.qovery.state.services.values()].find((s) => s.resource.name === 'proxy');
     await expect(env.instances.url(appwrite?.resource.id ?? '')).resolves.toMatch(
       /^https:\/\/.+-gtw\.oom\.sh$/,
     );

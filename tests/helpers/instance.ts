@@ -1,0 +1,39 @@
+import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
+import { DEFAULT_SIZES, type InstanceSettings, type StorageGrant } from '../../lib/qovery/blueprint';
+
+/** The operator settings of an instance, as config defaults them. */
+export const instanceSettings: InstanceSettings = {
+  version: APPWRITE_VERSION,
+  sizes: DEFAULT_SIZES,
+  emailFrom: { name: 'Appwrite', address: 'noreply@cloud.example' },
+  operatorEmail: 'ops@cloud.example',
+};
+
+export function storageGrant(bucket = 'appwrite-cloud-1'): StorageGrant {
+  return {
+    bucket,
+    region: 'eu-west-3',
+    accessKeyId: 'AKIAFIXTURE0000000001',
+    secretAccessKey: 'fixture-secret-access-key-0123456789abcdef',
+  };
+}
+
+/** What provision needs besides the row id. */
+export function provisionInputs(ownerEmail = 'owner@example.com', bucket?: string) {
+  return { ownerEmail, storage: Promise.resolve(storageGrant(bucket)) };
+}
+
+/** An in-memory stand-in of lib/storage: one bucket per row id, idempotent like the real one. */
+export function memoryStorage() {
+  const buckets = new Set<number>();
+  return {
+    buckets,
+    async create(id: number) {
+      buckets.add(id);
+      return storageGrant(`appwrite-cloud-${id}`);
+    },
+    async remove(id: number) {
+      buckets.delete(id);
+    },
+  };
+}
