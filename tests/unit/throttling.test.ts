@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ROUND_TRIPS } from '../../lib/qovery/instances';
 
 /**
  * serverless.yml's API Gateway throttling and reserved concurrency: every tenant shares one
@@ -27,7 +28,8 @@ const serverless = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'))
 const QOVERY_REQUESTS_PER_HOUR = 1000;
 /** Worst-case Qovery calls of one invocation (README "Round trips per action"). */
 const QOVERY_CALLS: Record<string, number> = {
-  createProject: 8,
+  // A complete instance from the blueprint, and the clean-up delete of a failure.
+  createProject: ROUND_TRIPS.provisionBlueprint + ROUND_TRIPS.cleanupAfterFailure,
   startProject: 2,
   stopProject: 4,
   deleteProject: 1,
