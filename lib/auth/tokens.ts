@@ -5,6 +5,14 @@ import type { JwtSettings } from '../config';
 /** The only role a signed-up person ever gets (DESIGN.md §4: never `admin`). */
 export const USER_ROLE = 'user';
 
+/**
+ * How far `iat` is set in the past. Hasura refuses a token whose `iat` is later than its own clock
+ * plus `allowed_skew` (default 0: JWTIssuedAtFuture), to the fraction of a second, so a Lambda
+ * clock even slightly ahead of Hasura's would make fresh tokens fail. `exp` is not moved: the
+ * lifetime still ends ttl seconds after signing.
+ */
+export const IAT_BACKDATE_SECONDS = 60;
+
 export interface AccessTokens {
   /** Signs a short-lived HS256 token whose claims Hasura accepts. */
   issue(userId: number): Promise<string>;
@@ -30,14 +38,14 @@ export function createAccessTokens(
         'x-hasura-allowed-roles': [USER_ROLE],
         'x-hasura-user-id': String(userId),
       };
-      const issuedAt = Math.floor(now() / 1000);
+      const signedAt = Math.floor(now() / 1000);
       const token = new SignJWT({
         [jwt.claimsNamespace]: jwt.claimsFormat === 'stringified_json' ? JSON.stringify(claims) : claims,
       })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(String(userId))
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + ttlSeconds);
+        .setIssuedAt(signedAt - IAT_BACKDATE_SECONDS)
+        .setExpirationTime(signedAt + ttlSeconds);
       if (jwt.issuer !== undefined) token.setIssuer(jwt.issuer);
       if (jwt.audience !== undefined) token.setAudience(jwt.audience);
       return token.sign(await key());

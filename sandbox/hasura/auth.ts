@@ -205,6 +205,9 @@ async function verifyToken(config: JwtConfig, token: string): Promise<Record<str
   const now = Date.now() / 1000;
   const skew = Math.abs(config.allowedSkew);
   if (typeof c.exp === 'number' && !(now < c.exp + skew)) throw invalidJwt('JWTExpired');
+  // hs-jose's validateIatClaim, which Hasura runs with checkIssuedAt on (defaultJWTValidationSettings):
+  // a token issued later than now + allowed_skew is refused, to the fraction of a second.
+  if (typeof c.iat === 'number' && c.iat > now + skew) throw invalidJwt('JWTIssuedAtFuture');
   if (typeof c.nbf === 'number' && !(now >= c.nbf - skew)) throw invalidJwt('JWTNotYetValid');
   if (config.audience && c.aud !== undefined) {
     const auds = [c.aud].flat().map(String);

@@ -1,3 +1,5 @@
+import { createAccessTokens } from '../../../lib/auth/tokens';
+import type { JwtSettings } from '../../../lib/config';
 import { createHasuraEngine, type HasuraEngine } from '../../../sandbox/hasura';
 import {
   ADMIN_SECRET,
@@ -113,6 +115,25 @@ describe('JWT mode', () => {
     });
   });
 
+  it('refuses a token issued in the future (iat beyond allowed_skew) with JWTIssuedAtFuture', async () => {
+    const soon = Math.floor(Date.now() / 1000) + 5;
+    const body = await h.gql(whoAmI, bearer(userToken(1, { iat: soon, exp: soon + 300 })));
+    expect(body).toEqual({
+      errors: [
+        {
+          message: 'Could not verify JWT: JWTIssuedAtFuture',
+          extensions: { path: '$', code: 'invalid-jwt' },
+        },
+      ],
+    });
+  });
+
+  it('refuses a token whose iat is even a second ahead when allowed_skew is unset', async () => {
+    const ahead = Math.ceil(Date.now() / 1000) + 1;
+    const body = await h.gql(whoAmI, bearer(userToken(1, { iat: ahead })));
+    expect(firstError(body).message).toBe('Could not verify JWT: JWTIssuedAtFuture');
+  });
+
   it('refuses a token signed with another key', async () => {
     const token = signJwt(
       {
@@ -190,6 +211,28 @@ describe('JWT mode', () => {
     const past = Math.floor(Date.now() / 1000) - 60;
     const { body } = await engine.execute({ query: whoAmI, headers: bearer(userToken(2, { exp: past })) });
     expect(body).toEqual({ data: { user: [{ id: 2 }] } });
+  });
+
+  it('accepts a token issued in the future within allowed_skew seconds', async () => {
+    const engine = await engineWith(
+      baseEnv({
+        HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: JWT_KEY, allowed_skew: 120 }),
+      }),
+    );
+    const soon = Math.floor(Date.now() / 1000) + 60;
+    const { body } = await engine.execute({ query: whoAmI, headers: bearer(userToken(2, { iat: soon })) });
+    expect(body).toEqual({ data: { user: [{ id: 2 }] } });
+  });
+
+  it("accepts our access tokens when the signer's clock runs up to a minute ahead of Hasura's", async () => {
+    const jwt: JwtSettings = {
+      key: new TextEncoder().encode(JWT_KEY),
+      claimsNamespace: 'https://hasura.io/jwt/claims',
+      claimsFormat: 'json',
+    };
+    const aheadBy = 55_000;
+    const token = await createAccessTokens(jwt, 900, () => Date.now() + aheadBy).issue(2);
+    expect(await h.gql(whoAmI, bearer(token))).toEqual({ data: { user: [{ id: 2 }] } });
   });
 
   it('checks issuer and audience only when configured', async () => {

@@ -1,5 +1,11 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { createAccessTokens, familyOf, hashRefreshToken, newRefreshToken } from '../../../lib/auth/tokens';
+import {
+  createAccessTokens,
+  familyOf,
+  hashRefreshToken,
+  IAT_BACKDATE_SECONDS,
+  newRefreshToken,
+} from '../../../lib/auth/tokens';
 import type { JwtSettings } from '../../../lib/config';
 
 const key = new TextEncoder().encode('k'.repeat(32));
@@ -16,7 +22,9 @@ describe('access tokens', () => {
       'x-hasura-user-id': '7',
     });
     expect(payload.sub).toBe('7');
-    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(900);
+    // iat is backdated (a signer's clock ahead of Hasura's must not make it JWTIssuedAtFuture); exp is not.
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(900 + IAT_BACKDATE_SECONDS);
+    expect(payload.exp).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 899);
     expect(payload.iss).toBeUndefined();
   });
 
