@@ -61,12 +61,32 @@ export function forwardedClientHeaders(headers: Record<string, string>): Array<[
   return out;
 }
 
-function resolveTemplate(template: string, env: Env): string {
-  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => {
-    const value = env[name];
-    if (value === undefined) throw new HasuraError('not-found', `environment variable '${name}' not set`);
-    return value;
-  });
+/**
+ * Resolves `{{ENV}}` templates in handler URLs once, when the metadata is loaded, as Hasura does
+ * while building its schema cache. Hasura marks an action whose variable is unset inconsistent and
+ * drops it from the schema; the stand-in refuses to start instead, naming the variable.
+ */
+export function resolveHandlers(actions: ActionMetadata[], env: Env): void {
+  const missing = new Map<string, string[]>();
+  for (const action of actions) {
+    action.handler = action.handler.replace(
+      /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g,
+      (template, name: string) => {
+        const value = env[name];
+        if (value !== undefined) return value;
+        missing.set(name, [...(missing.get(name) ?? []), action.name]);
+        return template;
+      },
+    );
+  }
+  if (missing.size > 0) {
+    const list = [...missing].map(
+      ([name, used]) => `environment variable '${name}' not set (${used.join(', ')})`,
+    );
+    throw new Error(
+      `Hasura stand-in: inconsistent metadata, action handlers need ${list.join('; ')}. Real Hasura would drop these actions from the schema.`,
+    );
+  }
 }
 
 interface WebhookResponse {
@@ -259,7 +279,7 @@ export async function runAction(call: ActionCall): Promise<JsonValue> {
   let url: URL;
   let response: WebhookResponse;
   try {
-    url = new URL(resolveTemplate(action.handler, call.env));
+    url = new URL(action.handler);
     response = await post(url, Object.fromEntries(headers.values()), body, action.timeoutSeconds * 1000);
   } catch (error) {
     if (error instanceof HasuraError) throw error;

@@ -26,7 +26,7 @@ import {
   type ValueNode,
   validate,
 } from 'graphql';
-import { runAction } from './actions';
+import { resolveHandlers, runAction } from './actions';
 import { type AuthConfig, authConfigFromEnv, type Env, resolveSession, type Session } from './auth';
 import { applyMigrations } from './database';
 import {
@@ -208,6 +208,7 @@ class Engine implements HasuraEngine {
 
   async load(): Promise<void> {
     this.metadata = loadProject(this.options.projectDir);
+    resolveHandlers(this.metadata.actions, this.options.env);
     if (this.options.applyMigrations !== false)
       await applyMigrations(this.options.db, this.metadata.migrations);
     this.model = await buildModel(this.options.db, this.metadata);

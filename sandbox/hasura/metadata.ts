@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DocumentNode } from 'graphql';
-import { parse as parseGraphQL } from 'graphql';
+import { Kind, parse as parseGraphQL } from 'graphql';
 import YAML from 'yaml';
 import type { JsonObject, JsonValue } from './errors';
 
@@ -288,7 +288,9 @@ function action(value: JsonValue): ActionMetadata {
   return {
     name: String(obj.name),
     kind: def.kind === 'asynchronous' ? 'asynchronous' : 'synchronous',
-    type: def.type === 'query' ? 'query' : 'mutation',
+    // Replaced by the root type in actions.graphql (see rootTypes): `hasura metadata apply` builds
+    // `type` from the SDL and ignores actions.yaml's, which `hasura metadata export` drops.
+    type: 'mutation',
     handler: String(def.handler),
     forwardClientHeaders: def.forward_client_headers === true,
     headers,
@@ -320,6 +322,18 @@ function migrations(projectDir: string, metadataDirName: string): Migration[] {
     }));
 }
 
+/** Each root field of actions.graphql and the root type (`type`/`extend type`) it appears in. */
+function rootTypes(doc: DocumentNode | undefined): Map<string, string> {
+  const roots = new Map<string, string>();
+  for (const def of doc?.definitions ?? []) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const typeName = def.name.value;
+    if (typeName !== 'Query' && typeName !== 'Mutation' && typeName !== 'Subscription') continue;
+    for (const field of def.fields ?? []) roots.set(field.name.value, typeName);
+  }
+  return roots;
+}
+
 export function loadProject(projectDir: string): ProjectMetadata {
   const root = resolve(projectDir);
   const configFile = join(root, 'config.yaml');
@@ -346,16 +360,34 @@ export function loadProject(projectDir: string): ProjectMetadata {
 
   const introspectionFile = join(metadataDir, 'graphql_schema_introspection.yaml');
   const introspection = existsSync(introspectionFile) ? readYaml(introspectionFile) : null;
-  const disabledFor =
-    introspection && typeof introspection === 'object' && !Array.isArray(introspection)
-      ? stringList(introspection.disabled_for_roles)
-      : [];
+  let disabledFor: string[] = [];
+  if (introspection !== null) {
+    // Hasura parses this file as SetGraphqlIntrospectionOptions: `disabled_for_roles` is required
+    // (`{}` is refused when applied); the CLI writes `disabled_for_roles: []`.
+    const options = asObject(introspection, 'graphql_schema_introspection.yaml');
+    if (!Array.isArray(options.disabled_for_roles)) {
+      throw new Error(
+        'Hasura metadata: graphql_schema_introspection.yaml: key "disabled_for_roles" not found (write "disabled_for_roles: []")',
+      );
+    }
+    disabledFor = stringList(options.disabled_for_roles);
+  }
+
+  const actionTypes = sdl.trim() ? parseGraphQL(sdl) : undefined;
+  const roots = rootTypes(actionTypes);
+  const actions = asArray(actionsYaml.actions).map(action);
+  for (const entry of actions) {
+    const root = roots.get(entry.name);
+    // The CLI's `metadata apply` refuses the same way ("action X is not present in actions.graphql").
+    if (!root) throw new Error(`Hasura metadata: action ${entry.name} is not present in actions.graphql`);
+    entry.type = root === 'Query' ? 'query' : 'mutation';
+  }
 
   return {
     projectDir: root,
     tables,
-    actions: asArray(actionsYaml.actions).map(action),
-    actionTypes: sdl.trim() ? parseGraphQL(sdl) : undefined,
+    actions,
+    actionTypes,
     migrations: migrations(root, migrationsDir),
     introspectionDisabledFor: disabledFor,
   };

@@ -304,11 +304,15 @@ describe('admin secret without JWT', () => {
     const withRole = await engineWith({
       HASURA_GRAPHQL_ADMIN_SECRET: ADMIN_SECRET,
       HASURA_GRAPHQL_UNAUTHORIZED_ROLE: 'anonymous',
+      ACTIONS_BASE_URL: 'http://127.0.0.1:9',
     });
     expect((await withRole.execute({ query: '{ no_queries_available }' })).body).toEqual({
       data: { no_queries_available: null },
     });
-    const without = await engineWith({ HASURA_GRAPHQL_ADMIN_SECRET: ADMIN_SECRET });
+    const without = await engineWith({
+      HASURA_GRAPHQL_ADMIN_SECRET: ADMIN_SECRET,
+      ACTIONS_BASE_URL: 'http://127.0.0.1:9',
+    });
     expect((await without.execute({ query: whoAmI })).body).toEqual({
       errors: [
         {

@@ -28,6 +28,8 @@ export function baseEnv(extra: Env = {}): Env {
     HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: JWT_KEY }),
     HASURA_GRAPHQL_UNAUTHORIZED_ROLE: 'anonymous',
     ACTIONS_BASE_URL: 'http://127.0.0.1:9',
+    // The blog fixture's handler template: Hasura resolves templates when metadata loads.
+    HANDLER_URL: 'http://127.0.0.1:9',
     ACTIONS_SECRET,
     ...extra,
   };
@@ -53,7 +55,10 @@ export interface GqlBody {
 
 export async function startHarness(projectDir: string, env: Env): Promise<Harness> {
   const db = await openDatabase({ migrations: loadProject(projectDir).migrations });
-  const engine = await createHasuraEngine({ projectDir, db, env });
+  const engine = await createHasuraEngine({ projectDir, db, env }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   return {
     db,
     engine,

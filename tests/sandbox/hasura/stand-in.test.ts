@@ -1,7 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type HasuraStandIn, loadProject, startHasuraStandIn } from '../../../sandbox/hasura';
+import {
+  createHasuraEngine,
+  type HasuraStandIn,
+  loadProject,
+  startHasuraStandIn,
+} from '../../../sandbox/hasura';
+import { openDatabase } from '../../../sandbox/hasura/database';
 import { ADMIN_SECRET, BLOG_PROJECT, baseEnv, REPO_PROJECT } from './helpers';
 
 describe('the project loader', () => {
@@ -37,11 +43,77 @@ describe('the project loader', () => {
     expect(project.actions.find((a) => a.name === 'ProjectStatus')?.type).toBe('query');
   });
 
+  it("takes each action's root type from actions.graphql, whatever `type:` actions.yaml says (as the CLI)", () => {
+    withProjectCopy((dir) => {
+      const file = join(dir, 'metadata', 'actions.yaml');
+      const yaml = readFileSync(file, 'utf8').replace(
+        "handler: '{{ACTIONS_BASE_URL}}/project-status'",
+        "type: mutation\n      handler: '{{ACTIONS_BASE_URL}}/project-status'",
+      );
+      expect(yaml).toContain('type: mutation');
+      writeFileSync(file, yaml);
+      expect(loadProject(dir).actions.find((a) => a.name === 'ProjectStatus')?.type).toBe('query');
+    });
+  });
+
+  it('refuses an action of actions.yaml that actions.graphql does not define', () => {
+    withProjectCopy((dir) => {
+      const file = join(dir, 'metadata', 'actions.graphql');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/type Query \{[^}]*\}/, ''));
+      expect(() => loadProject(dir)).toThrow('action ProjectStatus is not present in actions.graphql');
+    });
+  });
+
+  it('refuses graphql_schema_introspection.yaml without disabled_for_roles, as Hasura does', () => {
+    withProjectCopy((dir) => {
+      writeFileSync(join(dir, 'metadata', 'graphql_schema_introspection.yaml'), '{}\n');
+      expect(() => loadProject(dir)).toThrow('"disabled_for_roles" not found');
+    });
+  });
+
   it('lists migrations in version order', () => {
     expect(loadProject(BLOG_PROJECT).migrations.map((m) => `${m.version}_${m.name}`)).toEqual([
       '1700000000000_blog',
       '1700000000001_notes',
     ]);
+  });
+});
+
+/** Runs `check` on a throw-away copy of the repository's Hasura project. */
+function withProjectCopy(check: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'hasura-project-'));
+  try {
+    cpSync(REPO_PROJECT, dir, { recursive: true });
+    check(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('handler templates', () => {
+  it('are resolved once, when the metadata loads', async () => {
+    const db = await openDatabase({ migrations: loadProject(REPO_PROJECT).migrations });
+    try {
+      const env = baseEnv({ ACTIONS_BASE_URL: 'http://127.0.0.1:7001' });
+      const engine = await createHasuraEngine({ projectDir: REPO_PROJECT, db, env });
+      env.ACTIONS_BASE_URL = 'http://127.0.0.1:7002';
+      expect(engine.model.actions.find((a) => a.name === 'Signup')?.handler).toBe(
+        'http://127.0.0.1:7001/signup',
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuse to start without their variable, naming it (real Hasura would drop every action)', async () => {
+    const db = await openDatabase({ migrations: loadProject(REPO_PROJECT).migrations });
+    try {
+      await expect(
+        createHasuraEngine({ projectDir: REPO_PROJECT, db, env: baseEnv({ ACTIONS_BASE_URL: undefined }) }),
+      ).rejects.toThrow(/environment variable 'ACTIONS_BASE_URL' not set \(Signup, Signin/);
+    } finally {
+      await db.close();
+    }
   });
 });
 
