@@ -26,6 +26,7 @@ import type {
   VariableRequest,
   VariableResponse,
 } from 'qovery-typescript-axios';
+import { type InventoryService, inventory } from '../../lib/appwrite/inventory';
 import { qoveryContract } from './contract';
 import { type ContractViolation, recordViolation, takeViolations } from './violations';
 
@@ -101,6 +102,8 @@ export interface EnvironmentRecord {
   lastDeploymentId: string | null;
   /** ENVIRONMENT-scoped variables. */
   variables: Map<string, StoredVariable>;
+  /** Why the last deployment failed (DEPLOYMENT_ERROR), one line per problem; empty otherwise. */
+  deploymentProblems: string[];
 }
 
 export interface ContainerRecord {
@@ -318,6 +321,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       lastDeploymentDate: null,
       lastDeploymentId: null,
       variables: new Map(),
+      deploymentProblems: [],
     };
     state.environments.set(id, record);
     return record;
@@ -447,6 +451,35 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     return values;
   }
 
+  /**
+   * What would make a deployment fail on Qovery, or the instance crash once deployed, per
+   * container: a `{{…}}` reference that resolves to nothing; a `--config <path>` argument whose
+   * file is not a mounted file variable; and, for an AppWrite service (recognised by image and
+   * entrypoint in lib/appwrite/inventory.json), a variable it cannot run without that is unset or
+   * empty (AppWrite's own set-up would not start either).
+   */
+  function deploymentProblems(environmentId: string): string[] {
+    const problems: string[] = [];
+    for (const service of servicesOf(environmentId)) {
+      if (service.kind !== 'CONTAINER') continue;
+      const { resource } = service;
+      const { values, missing } = resolveVariables(resource.id);
+      for (const name of missing) problems.push(`${resource.name}: {{${name}}} does not resolve`);
+      const args = resource.arguments ?? [];
+      args.forEach((arg, i) => {
+        const path =
+          arg === '--config' ? args[i + 1] : arg.startsWith('--config=') ? arg.slice(9) : undefined;
+        if (path !== undefined && !service.files.has(path))
+          problems.push(`${resource.name}: ${path} is not a mounted file variable`);
+      });
+      const known = inventoryServiceOf(resource);
+      for (const name of known?.required ?? []) {
+        if (!values[name]) problems.push(`${resource.name}: ${name} is required by AppWrite and not set`);
+      }
+    }
+    return problems;
+  }
+
   function resolveVariables(containerId: string): { values: Record<string, string>; missing: string[] } {
     const record = container(containerId);
     const env = environment(record.environmentId);
@@ -554,9 +587,8 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       ([id = '']) => {
         const record = environment(id);
         if (IN_PROGRESS.has(record.state)) throw new HttpProblem(409, 'Operation is in progress');
-        const broken = servicesOf(id).some(
-          (s) => s.kind === 'CONTAINER' && resolveVariables(s.resource.id).missing.length,
-        );
+        record.deploymentProblems = deploymentProblems(id);
+        const broken = record.deploymentProblems.length > 0;
         record.lastDeploymentId = randomUUID();
         record.lastDeploymentDate = now();
         transition(record, ['DEPLOYMENT_QUEUED', 'DEPLOYING', broken ? 'DEPLOYMENT_ERROR' : 'DEPLOYED']);
@@ -983,6 +1015,16 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The service of AppWrite's set-up a container runs: same image (any tag) and entrypoint. */
+function inventoryServiceOf(resource: ContainerResponse): InventoryService | undefined {
+  const entrypoint = resource.entrypoint ?? null;
+  return Object.values(inventory.services).find((service) => {
+    const at = service.image.lastIndexOf(':');
+    const image = at === -1 ? service.image : service.image.slice(0, at);
+    return image === resource.image_name && (service.entrypoint?.join(' ') ?? null) === entrypoint;
+  });
 }
 
 function problem(status: number, detail: string): Reply {
