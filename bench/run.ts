@@ -5,6 +5,7 @@
  *   npm run bench                      everything (a few minutes on 2 cores), writes BENCHMARKS.md
  *   npm run bench -- --parts 1,2,3     only some parts (printed, BENCHMARKS.md left alone)
  *   npm run bench -- --runs 10         fewer cold-start runs (default 25)
+ *   npm run bench -- --parts 6         the secrets read at cold start, per candidate library (printed)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { createWorkDir, ROOT } from './lib/paths';
 import { measureBundles } from './parts/bundles';
 import { type ColdStart, measureColdStart, measureFirstUse } from './parts/cold-start';
 import { type EndToEnd, measureEndToEnd } from './parts/end-to-end';
+import { measureSecrets, renderSecrets } from './parts/secrets';
 import { measureWarm, type Warm } from './parts/warm';
 import { renderReport } from './report';
 import { PASSWORD, scenarios } from './upstream/scenarios';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '1,4,16' },
     seconds: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
+    functions: { type: 'string' },
   },
 });
 const parts = new Set(values.parts.split(',').map((part) => part.trim()));
@@ -40,8 +43,17 @@ async function main() {
   const machine = describeMachine();
   const work = createWorkDir();
   try {
+    if (parts.has('6')) {
+      progress('part 6: secrets read at cold start, per candidate');
+      const secrets = await measureSecrets({ work, runs: Number(values.runs), progress });
+      process.stdout.write(`${renderSecrets(secrets, Number(values.runs))}\n`);
+      if (parts.size === 1) return;
+    }
     progress(`part 1: bundles (serverless package in ${work.dir})`);
     const bundles = await measureBundles(work);
+    // --functions signup,createProject: parts 2 and 3 for these only.
+    const only = values.functions?.split(',').map((name) => name.trim());
+    const measured = bundles.functions.filter((b) => !only || only.includes(b.fn.name));
 
     const passwordHash = bcrypt.hashSync(PASSWORD, 10);
     const byAction = scenarios(passwordHash);
@@ -54,7 +66,7 @@ async function main() {
     const cold: ColdStart[] = [];
     if (parts.has('2') || parts.has('5')) {
       progress('part 2: cold start');
-      for (const bundle of bundles.functions) {
+      for (const bundle of measured) {
         const scenario = byAction[bundle.fn.action];
         if (!scenario) throw new Error(`no scenario for ${bundle.fn.action}`);
         cold.push(
@@ -78,7 +90,7 @@ async function main() {
     const warm: Warm[] = [];
     if (parts.has('3')) {
       progress('part 3: warm overhead');
-      for (const bundle of bundles.functions) {
+      for (const bundle of measured) {
         const scenario = byAction[bundle.fn.action];
         if (!scenario) throw new Error(`no scenario for ${bundle.fn.action}`);
         warm.push(

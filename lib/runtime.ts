@@ -31,6 +31,10 @@ export interface RuntimeDefinition<S extends Section, T> {
   load(env: Env, options?: SecretsOptions): Promise<T>;
 }
 
+/**
+ * Mark each use `/* @__PURE__ *\/ defineRuntime(...)`: a top-level call is kept by esbuild unless
+ * annotated, and then every function's bundle would carry every runtime (bcrypt, the Qovery client...).
+ */
 export function defineRuntime<S extends Section, T>(
   sections: readonly S[],
   build: (config: Config<S>) => T,
@@ -79,7 +83,7 @@ function base(config: Config<'core' | 'actions' | 'limits'>) {
 }
 
 /** Sign-up, sign-in, tokens: Hasura and the JWT key; never the Qovery token. */
-export const usersRuntime = defineRuntime(
+export const usersRuntime = /* @__PURE__ */ defineRuntime(
   ['core', 'actions', 'limits', 'jwt', 'auth'],
   (config): Runtime<{ users: Users }> => {
     const { hasura, limiter, ...rest } = base(config);
@@ -95,7 +99,7 @@ export const usersRuntime = defineRuntime(
 );
 
 /** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
-export const projectsRuntime = defineRuntime(
+export const projectsRuntime = /* @__PURE__ */ defineRuntime(
   ['core', 'actions', 'limits', 'qovery', 'instance', 'storage'],
   (config): Runtime<{ projects: Projects }> => {
     const { qovery } = config;

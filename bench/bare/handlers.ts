@@ -152,7 +152,8 @@ async function findProject(id: number, ownerId: number) {
   return project[0];
 }
 
-const update = (id: number, set: unknown) => hasura('UpdateProject', documents.UpdateProject, { id, set });
+const move = (id: number, from: string, status: string) =>
+  hasura('MoveProject', documents.MoveProject, { id, from, status, reason: null });
 
 export async function Signup(event: Event): Promise<Answer> {
   const { email, password } = call(event).input;
@@ -289,7 +290,7 @@ export async function StartProject(event: Event): Promise<Answer> {
   const row = await findProject(input.id, userId);
   await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
   await qovery('POST', `/environment/${row.qovery_environment_id}/deploy`);
-  await update(input.id, { status: 'STARTING' });
+  await move(input.id, 'STOPPED', 'STARTING');
   return ok({ ok: true });
 }
 
@@ -299,7 +300,7 @@ export async function StopProject(event: Event): Promise<Answer> {
   const row = await findProject(input.id, userId);
   await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
   await qovery('POST', `/environment/${row.qovery_environment_id}/stop`);
-  await update(input.id, { status: 'STOPPING' });
+  await move(input.id, 'RUNNING', 'STOPPING');
   return ok({ ok: true });
 }
 
@@ -307,9 +308,8 @@ export async function DeleteProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
   await countCall(`action:DeleteProject:user:${userId}`);
   const row = await findProject(input.id, userId);
-  await update(input.id, { status: 'DELETING' });
+  await move(input.id, row.status, 'DELETING');
   await qovery('DELETE', `/environment/${row.qovery_environment_id}`);
-  await hasura('RemoveProject', documents.RemoveProject, { id: input.id });
   return ok({ ok: true });
 }
 
@@ -318,6 +318,8 @@ export async function ProjectStatus(event: Event): Promise<Answer> {
   await countCall(`action:ProjectStatus:user:${userId}`);
   const row = await findProject(input.id, userId);
   const { state } = await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
+  // As the real handler: it records what it saw (status and the time it changed).
+  await move(input.id, row.status, 'RUNNING');
   return ok({ id: input.id, status: state === 'DEPLOYED' ? 'RUNNING' : state, url: row.url });
 }
 

@@ -8,6 +8,7 @@ import { ROOT } from '../lib/paths';
 import { esbuildOptions, type FunctionSpec, functionSpecs } from '../lib/serverless-config';
 import { typecheckFunctions } from '../lib/typecheck';
 import { readZip } from '../lib/zip';
+import { FUNCTION_ENV } from '../upstream/scenarios';
 
 /**
  * Part 1 — bundle size of every function as deployed: `serverless package` (serverless-esbuild,
@@ -155,6 +156,8 @@ async function packageSnapshot(
   for (const name of [
     'functions',
     'lib',
+    'plugins',
+    'stages',
     'serverless.yml',
     'package.json',
     'package-lock.json',
@@ -167,7 +170,8 @@ async function packageSnapshot(
   const cli = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
   const child = spawn(process.execPath, [cli, 'package'], {
     cwd: dir,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    // The plain settings the package step validates (plugins/settings-plugin.ts): the bench's own.
+    env: { ...process.env, ...FUNCTION_ENV, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -23,6 +23,8 @@ export const FUNCTION_ENV: Record<string, string> = {
   ACTIONS_SECRET,
   BCRYPT_COST: '10',
   LOG_LEVEL: 'info',
+  // As on AWS (set there by the settings plugin): every invocation also writes its EMF metrics.
+  POWERTOOLS_METRICS_NAMESPACE: 'AppWriteCloud/bench',
   QOVERY_API_URL: QOVERY_URL,
   QOVERY_API_TOKEN: 'qov_bench_0123456789',
   QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
@@ -79,7 +81,10 @@ function projectRow(status: string) {
   });
 }
 
-const updated = { UpdateProject: () => ({ update_project_by_pk: { id: PROJECT_ID } }) };
+const updated = {
+  UpdateProject: () => ({ update_project_by_pk: { id: PROJECT_ID } }),
+  MoveProject: () => ({ update_project: { affected_rows: 1 } }),
+};
 
 function environmentStatus(state: string): QoveryRoute {
   return {
@@ -234,7 +239,6 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
         ...counted,
         FindOwnProject: projectRow('STOPPED'),
         ...updated,
-        RemoveProject: () => ({ delete_project_by_pk: { id: PROJECT_ID } }),
       },
       qovery: [{ route: 'DELETE /environment/{environmentId}', status: 204, answer: () => undefined }],
       output: ['ok'],

@@ -144,4 +144,46 @@ describe('a function on AWS', () => {
     expect(writes.join('')).toContain(`${PATH}ACTIONS_SECRET is missing`);
     expect(answers[1]?.body.extensions?.code).toBe('invalid-input');
   });
+
+  it('refuses at cold start a Qovery id that is not a UUID or a plain-http Qovery URL, saying which', async () => {
+    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
+      Parameters: input.Names.map((n) => ({
+        Name: n,
+        Value: ENV[n.slice(PATH.length)],
+        Type: 'SecureString',
+      })),
+    }));
+    const handler = freshHandler(join(ROOT, 'functions', 'start-project'));
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    let answer: Awaited<ReturnType<typeof invoke>> | undefined;
+    try {
+      const env = {
+        ...Object.fromEntries(Object.entries(awsEnv).filter(([name]) => name !== 'QOVERY_API_TOKEN')),
+        SECRETS_SSM_PATH: PATH,
+        AWS_REGION: 'eu-west-3',
+        QOVERY_PROJECT_ID: 'my-project',
+        QOVERY_API_URL: 'http://api.qovery.com',
+      };
+      await recordingReads(env, async () => {
+        answer = await invoke(
+          handler,
+          actionEvent(
+            'StartProject',
+            { id: 1 },
+            { session: { 'x-hasura-role': 'user', 'x-hasura-user-id': '1' } },
+          ),
+        );
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(answer?.body.extensions?.code).toBe('internal-error');
+    const logged = writes.join('');
+    expect(logged).toContain("QOVERY_PROJECT_ID must be a UUID (the id shown in Qovery's console or API)");
+    expect(logged).toContain('QOVERY_API_URL must use https');
+  });
 });

@@ -105,4 +105,36 @@ describe('deploy', () => {
     expect(message).toContain('QOVERY_PROJECT_ID must be a UUID');
     expect(message).not.toContain('short-jwt-key-value');
   });
+
+  it('gives each function its own role: its log group, traces, its parameters, its own extra statements', async () => {
+    const { serverless } = fakeServerless({
+      [`${P}HASURA_GRAPHQL_ADMIN_SECRET`]: 'admin-secret-value',
+      [`${P}ACTIONS_SECRET`]: 'actions-secret-value',
+      [`${P}HASURA_GRAPHQL_JWT_SECRET`]: JSON.stringify({ type: 'HS256', key: KEY }),
+      [`${P}QOVERY_API_TOKEN`]: 'qovery-token-value',
+    });
+    const extra = { Effect: 'Allow', Action: ['ses:SendEmail'], Resource: '*' };
+    const shared = { Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: 'arn:table' };
+    (serverless.service.functions.signup as { iamStatements?: unknown[] }).iamStatements = [extra];
+    serverless.service.provider.iam = { role: { statements: [shared] } };
+    const plugin = new SettingsPlugin(serverless, {}, {}, sections, plain);
+    await plugin.hooks['before:package:initialize']?.();
+    const resources = serverless.service.resources?.Resources ?? {};
+    const statements = (id: string) =>
+      (resources[id] as { Properties: { Policies: { PolicyDocument: { Statement: unknown[] } }[] } })
+        .Properties.Policies[0]?.PolicyDocument.Statement;
+    expect(serverless.service.functions.signup?.role).toBe('SignupSettingsRole');
+    expect(statements('SignupSettingsRole')).toEqual([
+      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+      expect.objectContaining({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] }),
+      expect.objectContaining({ Action: ['ssm:GetParameters', 'ssm:GetParameter'] }),
+      shared,
+      extra,
+    ]);
+    expect(statements('CreateProjectSettingsRole')).not.toContainEqual(extra);
+    expect(JSON.stringify(statements('CreateProjectSettingsRole'))).not.toContain(
+      'HASURA_GRAPHQL_JWT_SECRET',
+    );
+    expect(JSON.stringify(statements('SignupSettingsRole'))).not.toContain('QOVERY_API_TOKEN');
+  });
 });

@@ -67,12 +67,14 @@ describe('instance blueprint', () => {
 
   test('creates or clones into the configured project and cluster', () => {
     expect(environmentRequest(settings, 1)).toEqual({ name: 'appwrite-1', mode: 'PRODUCTION' });
-    expect(environmentRequest({ ...settings, clusterId: 'c-1' }, 1)).toMatchObject({ cluster: 'c-1' });
-    expect(cloneRequest({ ...settings, clusterId: 'c-1' }, 2)).toEqual({
+    expect(
+      environmentRequest({ ...settings, clusterId: '5c1a7e2d-0000-4000-8000-00000000c1a5' }, 1),
+    ).toMatchObject({ cluster: '5c1a7e2d-0000-4000-8000-00000000c1a5' });
+    expect(cloneRequest({ ...settings, clusterId: '5c1a7e2d-0000-4000-8000-00000000c1a5' }, 2)).toEqual({
       name: 'appwrite-2',
       project_id: fixture.projectId,
       mode: 'PRODUCTION',
-      cluster_id: 'c-1',
+      cluster_id: '5c1a7e2d-0000-4000-8000-00000000c1a5',
     });
   });
 
