@@ -107,6 +107,8 @@ export interface SettingInfo {
   name: string;
   /** Read from SSM Parameter Store on AWS, masked in logs, never in an environment variable. */
   secret: boolean;
+  /** A secret the operator may leave out (`r.optionalSecret`): its SSM parameter may not exist. */
+  optional?: true;
 }
 
 export interface ReaderOptions {
@@ -129,8 +131,8 @@ class EnvReader {
     private readonly options: ReaderOptions = {},
   ) {}
 
-  private raw(name: string, secret = false): string | undefined {
-    if (!this.read.has(name)) this.read.set(name, { name, secret });
+  private raw(name: string, secret = false, optional = false): string | undefined {
+    if (!this.read.has(name)) this.read.set(name, optional ? { name, secret, optional } : { name, secret });
     const value = this.env[name]?.trim();
     return value === '' ? undefined : value;
   }
@@ -165,7 +167,7 @@ class EnvReader {
 
   /** A secret the operator may leave out (e.g. an SMTP password): a secret when given. */
   optionalSecret(name: string): string | undefined {
-    const value = this.raw(name, true);
+    const value = this.raw(name, true, true);
     if (this.skipSecrets) return undefined;
     if (value !== undefined) this.secretValues.push(value);
     return value;

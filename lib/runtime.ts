@@ -39,11 +39,11 @@ export function defineRuntime<S extends Section, T>(
   sections: readonly S[],
   build: (config: Config<S>) => T,
 ): RuntimeDefinition<S, T> {
-  const secrets = settingsOf(sections)
-    .filter((s) => s.secret)
-    .map((s) => s.name);
+  const secrets = settingsOf(sections).filter((s) => s.secret);
+  const names = secrets.map((s) => s.name);
+  const optional = secrets.filter((s) => s.optional).map((s) => s.name);
   const load = async (env: Env, options?: SecretsOptions) =>
-    build(loadConfig(await withSecrets(env, secrets, options), sections));
+    build(loadConfig(await withSecrets(env, names, { optional, ...options }), sections));
   return Object.assign(() => load(process.env), { sections, load });
 }
 

@@ -17,6 +17,8 @@ export const SECRETS_PATH_VARIABLE = 'SECRETS_SSM_PATH';
 export interface SecretsOptions {
   /** An SSM client (tests, the bench); the Lambda runtime's default client otherwise. */
   client?: SSMClient;
+  /** Secrets the operator may leave out (`r.optionalSecret`): no parameter is not a problem. */
+  optional?: readonly string[];
 }
 
 export class SecretsError extends Error {
@@ -70,13 +72,15 @@ async function readParameters(path: string, names: readonly string[], options: S
     ]);
   }
   const failed = new Set(values._errors ?? []);
+  const optional = new Set(options.optional ?? []);
   const problems: string[] = [];
   const found: Env = {};
   for (const name of names) {
     const value = values[`${path}${name}`];
-    if (failed.has(`${path}${name}`) || typeof value !== 'string')
-      problems.push(`${name}: parameter ${path}${name} is missing or not readable by this function`);
-    else found[name] = value;
+    if (failed.has(`${path}${name}`) || typeof value !== 'string') {
+      if (!optional.has(name))
+        problems.push(`${name}: parameter ${path}${name} is missing or not readable by this function`);
+    } else found[name] = value;
   }
   if (problems.length > 0) throw new SecretsError(problems);
   return found;

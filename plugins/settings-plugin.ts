@@ -270,8 +270,11 @@ export class SettingsPlugin {
       for (const p of answer.Parameters ?? [])
         if (p.Name && p.Value !== undefined) found[p.Name.slice(this.path.length)] = p.Value;
     }
+    const optional = new Set(
+      functions.flatMap((f) => f.settings.filter((s) => s.secret && s.optional).map((s) => s.name)),
+    );
     for (const name of names)
-      if (found[name] === undefined)
+      if (found[name] === undefined && !optional.has(name))
         problems.push(
           `${name}: SSM parameter ${this.path}${name} is missing (aws ssm put-parameter --type SecureString --name ${this.path}${name} --value ...)`,
         );

@@ -107,4 +107,13 @@ describe('secrets', () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/AccessDeniedException/);
   });
+
+  it('lets an optional secret (r.optionalSecret) be absent from SSM', async () => {
+    parameters({ [`${PATH}ACTIONS_SECRET`]: 'actions-from-ssm' });
+    const env = await withSecrets({ SECRETS_SSM_PATH: PATH }, ['ACTIONS_SECRET', 'APPWRITE_SMTP_PASSWORD'], {
+      client,
+      optional: ['APPWRITE_SMTP_PASSWORD'],
+    });
+    expect(env).toEqual({ SECRETS_SSM_PATH: PATH, ACTIONS_SECRET: 'actions-from-ssm' });
+  });
 });
