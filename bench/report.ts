@@ -23,6 +23,8 @@ export interface ReportInput {
   warm: Warm[];
   endToEnd?: EndToEnd;
   roundTrips: ColdStart[];
+  /** Part 6, already rendered (bench/parts/secrets.ts). */
+  secrets?: string;
   options: { runs: number; iterations: number; bcryptIterations: number };
   seconds: number;
   /** 1-minute load average at the end of the run. */
@@ -48,6 +50,7 @@ export function renderReport(input: ReportInput): string {
     warm.length > 0 ? warmSection(warm, options) : '',
     endToEnd ? endToEndSection(endToEnd) : '',
     roundTrips.length > 0 ? roundTripSection(roundTrips) : '',
+    input.secrets?.trim() ?? '',
     methodSection(),
   ];
   return `${sections.filter(Boolean).join('\n\n')}\n`;
