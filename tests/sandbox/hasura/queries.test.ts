@@ -60,9 +60,9 @@ describe('where', () => {
 
   it('follows object and array relationships', async () => {
     expect(await projectIds('{user: {id: {_eq: 1}}}')).toEqual([10, 11]);
-    expect(await projectIds('{owner: {email: {_ilike: "BOB%"}}}')).toEqual([12]);
-    const body = await repo.gql('{ user(where: {projects: {status: {_eq: "ERROR"}}}) { id } }', asAdmin());
-    expect(body.data).toEqual({ user: [{ id: 3 }] });
+    expect(await projectIds('{user: {email: {_ilike: "BOB%"}}}')).toEqual([12]);
+    const body = await blog.gql('{ author(where: {articles: {rating: {_lt: 4}}}) { id } }', asAdmin());
+    expect(body.data).toEqual({ author: [{ id: 4 }] });
   });
 
   it('takes values from variables', async () => {
@@ -98,7 +98,7 @@ describe('order_by, limit, offset, distinct_on', () => {
     const desc = await repo.gql('{ project(order_by: {id: desc}) { id } }', asAdmin());
     expect(ids(desc.data?.project)).toEqual([13, 12, 11, 10]);
     const byOwner = await repo.gql(
-      '{ project(order_by: [{owner: {email: desc}}, {slot: asc}]) { id } }',
+      '{ project(order_by: [{user: {email: desc}}, {slot: asc}]) { id } }',
       asAdmin(),
     );
     expect(ids(byOwner.data?.project)).toEqual([13, 12, 10, 11]);
@@ -122,20 +122,20 @@ describe('order_by, limit, offset, distinct_on', () => {
 
 describe('selections', () => {
   it('nests object and array relationships with their own arguments', async () => {
-    const body = await repo.gql(
-      `{ user(where: {id: {_eq: 1}}) {
-          email
-          projects(order_by: {slot: desc}, limit: 1) { name owner { id } }
-          projects_aggregate { aggregate { count max { slot } } }
+    const body = await blog.gql(
+      `{ author(where: {id: {_eq: 1}}) {
+          name
+          articles(order_by: {id: desc}, limit: 1) { title author { id } }
+          articles_aggregate { aggregate { count max { id } } }
         } }`,
       asAdmin(),
     );
     expect(body.data).toEqual({
-      user: [
+      author: [
         {
-          email: 'ada@example.com',
-          projects: [{ name: 'beta', owner: { id: 1 } }],
-          projects_aggregate: { aggregate: { count: 2, max: { slot: 2 } } },
+          name: 'ann',
+          articles: [{ title: 'draft', author: { id: 1 } }],
+          articles_aggregate: { aggregate: { count: 2, max: { id: 2 } } },
         },
       ],
     });
@@ -234,13 +234,13 @@ describe('row and column permissions', () => {
       extensions: { path: '$.selectionSet.user.selectionSet.password_hash', code: 'validation-failed' },
     });
     const filter = await repo.gql(
-      '{ project(where: {owner: {password_hash: {_eq: "hash-1"}}}) { id } }',
+      '{ project(where: {user: {password_hash: {_eq: "hash-1"}}}) { id } }',
       bearer(userToken(1)),
     );
     expect(firstError(filter)).toEqual({
       message: "field 'password_hash' not found in type: 'user_bool_exp'",
       extensions: {
-        path: '$.selectionSet.project.args.where.owner.password_hash',
+        path: '$.selectionSet.project.args.where.user.password_hash',
         code: 'validation-failed',
       },
     });

@@ -20,16 +20,24 @@ describe('the project loader', () => {
       'refresh_token',
       'user',
     ]);
-    const user = project.tables.find((t) => t.table.name === 'user');
-    expect(user?.relationships).toEqual([
+    expect(project.tables.find((t) => t.table.name === 'project')?.relationships).toEqual([
+      { name: 'user', type: 'object', using: { foreignKey: { kind: 'local', columns: ['owner_id'] } } },
+    ]);
+    const blogAuthor = loadProject(BLOG_PROJECT).tables.find((t) => t.table.name === 'author');
+    expect(blogAuthor?.relationships).toEqual([
       {
-        name: 'projects',
+        name: 'articles',
         type: 'array',
         using: {
-          foreignKey: { kind: 'remote', table: { schema: 'public', name: 'project' }, columns: ['owner_id'] },
+          foreignKey: {
+            kind: 'remote',
+            table: { schema: 'public', name: 'article' },
+            columns: ['author_id'],
+          },
         },
       },
     ]);
+    const user = project.tables.find((t) => t.table.name === 'user');
     expect(user?.select.get('user')?.columns).toEqual(['created_at', 'email', 'id']);
     const createProject = project.actions.find((a) => a.name === 'CreateProject');
     expect(createProject).toMatchObject({
