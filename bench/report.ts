@@ -3,6 +3,7 @@ import { duration, fixed, kb, ms, ratio, type Summary, signed, us } from './lib/
 import type { BundlesResult } from './parts/bundles';
 import { type ColdStart, FIRST_USE_RUNS } from './parts/cold-start';
 import type { EndToEnd } from './parts/end-to-end';
+import { type ReconcileBench, reconcileSection } from './parts/reconcile';
 import type { Warm } from './parts/warm';
 
 /** Renders BENCHMARKS.md from the results of one `npm run bench`. */
@@ -22,6 +23,7 @@ export interface ReportInput {
   firstUse: [string, number][];
   warm: Warm[];
   endToEnd?: EndToEnd;
+  reconcile?: ReconcileBench;
   roundTrips: ColdStart[];
   /** Part 6, already rendered (bench/parts/secrets.ts). */
   secrets?: string;
@@ -41,7 +43,7 @@ const table = (head: string[], rows: string[][]) =>
 const spread = (s: Summary) => `${fixed(s.p25)}–${fixed(s.p75)} (${fixed(s.min)}–${fixed(s.max)})`;
 
 export function renderReport(input: ReportInput): string {
-  const { bundles, cold, firstUse, warm, endToEnd, roundTrips, options } = input;
+  const { bundles, cold, firstUse, warm, endToEnd, reconcile, roundTrips, options } = input;
   const sections = [
     header(input),
     summary(input),
@@ -51,6 +53,7 @@ export function renderReport(input: ReportInput): string {
     endToEnd ? endToEndSection(endToEnd) : '',
     roundTrips.length > 0 ? roundTripSection(roundTrips) : '',
     input.secrets?.trim() ?? '',
+    reconcile ? reconcileSection(reconcile) : '',
     methodSection(),
   ];
   return `${sections.filter(Boolean).join('\n\n')}\n`;

@@ -6,6 +6,7 @@
  *   npm run bench -- --parts 1,2,3     only some parts (printed, BENCHMARKS.md left alone)
  *   npm run bench -- --runs 10         fewer cold-start runs (default 25)
  *   npm run bench -- --parts 6         the secrets read at cold start, per candidate library (printed)
+ *   npm run bench -- --parts 7         the reconciler over 1,000 instances (printed)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { createWorkDir, ROOT } from './lib/paths';
 import { measureBundles } from './parts/bundles';
 import { type ColdStart, measureColdStart, measureFirstUse } from './parts/cold-start';
 import { type EndToEnd, measureEndToEnd } from './parts/end-to-end';
+import { measureReconcile, type ReconcileBench, reconcileSection } from './parts/reconcile';
 import { measureSecrets, renderSecrets } from './parts/secrets';
 import { measureWarm, type Warm } from './parts/warm';
 import { renderReport } from './report';
@@ -24,7 +26,7 @@ import { PASSWORD, scenarios } from './upstream/scenarios';
 
 const { values } = parseArgs({
   options: {
-    parts: { type: 'string', default: '1,2,3,4,5,6' },
+    parts: { type: 'string', default: '1,2,3,4,5,6,7' },
     runs: { type: 'string', default: '25' },
     iterations: { type: 'string', default: '2000' },
     'bcrypt-iterations': { type: 'string', default: '30' },
@@ -55,6 +57,11 @@ async function main() {
         return;
       }
     }
+    if (parts.size === 1 && parts.has('7')) {
+      progress('part 7: the reconciler over 1,000 instances (stand-ins)');
+      process.stdout.write(`${reconcileSection(await measureReconcile({ progress }))}\n`);
+      return;
+    }
     progress(`part 1: bundles (serverless package in ${work.dir})`);
     const bundles = await measureBundles(work);
     // --functions signup,createProject: parts 2 and 3 for these only.
@@ -74,7 +81,7 @@ async function main() {
       progress('part 2: cold start');
       for (const bundle of measured) {
         const scenario = byAction[bundle.fn.action];
-        if (!scenario) throw new Error(`no scenario for ${bundle.fn.action}`);
+        if (!scenario) continue; // not a Hasura action (the reconciler: part 7)
         cold.push(
           await measureColdStart(bundle.fn, bundle.file, scenario, {
             runs: parts.has('2') ? Number(values.runs) : 1,
@@ -98,7 +105,7 @@ async function main() {
       progress('part 3: warm overhead');
       for (const bundle of measured) {
         const scenario = byAction[bundle.fn.action];
-        if (!scenario) throw new Error(`no scenario for ${bundle.fn.action}`);
+        if (!scenario) continue; // not a Hasura action (the reconciler: part 7)
         warm.push(
           await measureWarm(bundle.fn, bundle.file, scenario, {
             warmChild,
@@ -124,6 +131,12 @@ async function main() {
       });
     }
 
+    let reconcile: ReconcileBench | undefined;
+    if (parts.has('7')) {
+      progress('part 7: the reconciler over 1,000 instances (stand-ins)');
+      reconcile = await measureReconcile({ progress });
+    }
+
     const report = renderReport({
       machine,
       bundles,
@@ -131,6 +144,7 @@ async function main() {
       firstUse,
       warm,
       endToEnd,
+      reconcile,
       roundTrips: parts.has('5') ? cold : [],
       secrets,
       options: {

@@ -10,6 +10,7 @@ import { createProjects, type Projects } from './projects';
 import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
 import { createRateLimiter } from './rate-limit';
+import { createReconciler } from './reconciler';
 import { type SecretsOptions, withSecrets } from './secrets';
 import { createStorage } from './storage';
 import { createUsers, type Users } from './users';
@@ -120,3 +121,19 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
     return { ...rest, deps: { projects } };
   },
 );
+
+/** The scheduled reconciler: Hasura and Qovery; neither the actions' secret nor the JWT key. */
+export const reconcileRuntime = defineRuntime(['core', 'qovery', 'reconcile'], (config) => {
+  const { core, qovery, reconcile } = config;
+  const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
+  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const reconciler = createReconciler({
+    hasura: createHasuraClient(core.hasura),
+    instances: createInstances({ client, settings: qovery, log }),
+    log,
+    orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
+    revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
+    signinWindowMs: reconcile.signinWindowSeconds * 1000,
+  });
+  return { log, reconciler };
+});

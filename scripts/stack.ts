@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { ReconcileSummary } from '../lib/reconciler';
+import { reconcileRuntime } from '../lib/runtime';
 import { startHasuraStandIn } from '../sandbox/hasura';
 import { type ContractViolation, LOCAL_REGISTRY_ID, startQoveryStandIn } from '../sandbox/qovery';
 import { startS3StandIn } from '../sandbox/s3';
@@ -57,6 +59,13 @@ export interface StackOptions {
   qoveryStepMs?: number;
   extraEnv?: Record<string, string>;
   onOutput?: (chunk: string) => void;
+  /**
+   * Run the reconciler in this process every so many ms, as the schedule does in production
+   * (serverless-offline does not run schedules). 0 or absent: not at all.
+   */
+  reconcileEveryMs?: number;
+  /** Called after each reconciler run (npm start prints what changed). */
+  onReconcile?: (summary: ReconcileSummary) => void;
   /** Where the Qovery stand-in's contract violations go (default: the list tests fail on). */
   onQoveryViolation?: (violation: ContractViolation) => void;
 }
@@ -70,6 +79,8 @@ export interface Stack {
   hasura: Awaited<ReturnType<typeof startHasuraStandIn>>;
   qovery: Awaited<ReturnType<typeof startQoveryStandIn>>;
   s3: Awaited<ReturnType<typeof startS3StandIn>>;
+  /** Runs the reconciler once now (it also runs every `reconcileEveryMs`). */
+  reconcile(): Promise<ReconcileSummary>;
   close(): Promise<void>;
 }
 
@@ -148,6 +159,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await Promise.allSettled([hasura.close(), qovery.close(), s3.close()]);
     throw error;
   }
+  // The reconciler, built exactly as its Lambda builds it, from the same settings; quiet unless it
+  // fails (onReconcile sees every summary).
+  const { reconciler } = await reconcileRuntime.load({ ...env, LOG_LEVEL: 'warn' });
+  const reconcile = () =>
+    reconciler.run({ deadline: Date.now() + RECONCILE_BUDGET_MS }).then((summary) => {
+      options.onReconcile?.(summary);
+      return summary;
+    });
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    if (stopped) return;
+    running = reconcile()
+      .catch(() => undefined)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, options.reconcileEveryMs);
+      });
+  };
+  if (options.reconcileEveryMs) timer = setTimeout(loop, options.reconcileEveryMs);
   return {
     graphqlUrl: hasura.graphqlUrl,
     actionsUrl,
@@ -157,12 +188,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     hasura,
     qovery,
     s3,
+    reconcile,
     async close() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
       await stopProcess(offline);
       await Promise.allSettled([hasura.close(), qovery.close(), s3.close()]);
     },
   };
 }
+
+/** A local run's budget (production: the function's remaining time). */
+const RECONCILE_BUDGET_MS = 20_000;
 
 /** Runs `serverless offline start` and resolves once it listens; rejects on exit or after 120 s. */
 export function startOffline(options: {

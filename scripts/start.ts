@@ -34,6 +34,15 @@ async function main() {
     actionsPort,
     lambdaPort,
     onOutput: (chunk) => process.stdout.write(chunk),
+    // Production runs it every minute; locally, every few seconds so statuses move as you watch.
+    reconcileEveryMs: Number(process.env.RECONCILE_EVERY_MS ?? 2000),
+    onReconcile: (s) => {
+      const moved = s.changed + s.deletionsFinished + s.orphansRemoved;
+      if (moved > 0 || s.failures.length > 0)
+        console.log(
+          `reconciler: ${s.changed} status change(s), ${s.deletionsFinished} deletion(s) finished, ${s.orphansRemoved} orphan(s) removed${s.failures.length ? `, failed: ${s.failures.join(', ')}` : ''}`,
+        );
+    },
     onQoveryViolation: (violation) => console.error(formatViolation(violation)),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -56,6 +65,10 @@ Sign up:
     -d '${signup}'
 
 Then send the accessToken as "Authorization: Bearer <token>" for CreateProject, StartProject, ...
+The reconciler runs every ${Number(process.env.RECONCILE_EVERY_MS ?? 2000) / 1000} s (RECONCILE_EVERY_MS), so statuses move by themselves:
+
+  { project { id name status status_reason status_changed_at url } }
+
 Press Ctrl+C to stop.`);
   await waitForSignal();
   await stack.close();

@@ -296,3 +296,83 @@ export const RemoveProject = document<
       id
     }
   }`);
+
+// ---- reconciler -------------------------------------------------------------------------------
+
+export interface ReconcileRow {
+  id: number;
+  status: ProjectStatus;
+  status_reason: string | null;
+  qovery_environment_id: string | null;
+  created_at: string;
+}
+
+/** One page of every project, in id order (the reconciler reads them all, page by page). */
+export const ReconcileRows = document<
+  { project: ReconcileRow[] },
+  { after: number; limit: number }
+>(/* GraphQL */ `
+  query ReconcileRows($after: Int!, $limit: Int!) {
+    project(where: { id: { _gt: $after } }, order_by: { id: asc }, limit: $limit) {
+      id
+      status
+      status_reason
+      qovery_environment_id
+      created_at
+    }
+  }`);
+
+/** Projects that go from one status to another, all with the same reason. */
+export interface ProjectMove {
+  ids: number[];
+  from: ProjectStatus;
+  status: ProjectStatus;
+  reason: string | null;
+}
+
+/**
+ * Moves many projects in one request (one transaction): one aliased `update_project` per group of
+ * projects that make the same move, each only if still in the status the reconciler read. The
+ * number of groups is bounded by the number of (from, to, reason) triples, not by the projects.
+ */
+export function MoveProjects(moves: readonly ProjectMove[]): {
+  doc: ReturnType<typeof document<Record<string, { affected_rows: number } | null>, Record<string, unknown>>>;
+  variables: Record<string, unknown>;
+} {
+  const declarations: string[] = [];
+  const fields: string[] = [];
+  const variables: Record<string, unknown> = {};
+  moves.forEach((move, i) => {
+    declarations.push(`$ids${i}: [Int!]!`, `$from${i}: String!`, `$set${i}: project_set_input!`);
+    fields.push(
+      `m${i}: update_project(where: { id: { _in: $ids${i} }, status: { _eq: $from${i} } }, _set: $set${i}) { affected_rows }`,
+    );
+    variables[`ids${i}`] = move.ids;
+    variables[`from${i}`] = move.from;
+    variables[`set${i}`] = { status: move.status, status_reason: move.reason };
+  });
+  return {
+    doc: document(`mutation MoveProjects(${declarations.join(', ')}) {\n  ${fields.join('\n  ')}\n}`),
+    variables,
+  };
+}
+
+/**
+ * Forgets what no longer matters: expired refresh tokens, revoked ones once their reuse no longer
+ * needs catching, and failed sign-ins older than the sign-in window.
+ */
+export const PurgeExpired = document<
+  {
+    delete_refresh_token: { affected_rows: number } | null;
+    delete_signin_failure: { affected_rows: number } | null;
+  },
+  { now: string; revokedBefore: string; failedBefore: string }
+>(/* GraphQL */ `
+  mutation PurgeExpired($now: timestamptz!, $revokedBefore: timestamptz!, $failedBefore: timestamptz!) {
+    delete_refresh_token(where: { _or: [{ expires_at: { _lt: $now } }, { revoked_at: { _lt: $revokedBefore } }] }) {
+      affected_rows
+    }
+    delete_signin_failure(where: { attempted_at: { _lt: $failedBefore } }) {
+      affected_rows
+    }
+  }`);
