@@ -26,7 +26,7 @@ const actionsYaml = parseYaml(readFileSync(join(metadataDir, 'actions.yaml'), 'u
 };
 const sdl = parse(readFileSync(join(metadataDir, 'actions.graphql'), 'utf8'));
 const serverless = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
-  functions: Record<string, { handler: string; events: { httpApi: { method: string; path: string } }[] }>;
+  functions: Record<string, { handler: string; events: { httpApi?: { method: string; path: string } }[] }>;
 };
 
 const PUBLIC_ACTIONS = ['Signup', 'Signin', 'RefreshToken', 'Signout'];
@@ -120,7 +120,7 @@ describe('Hasura metadata', () => {
 
   it('serves every action from a function of serverless.yml at the same path, and nothing else', () => {
     const routes = Object.values(serverless.functions).flatMap((f) =>
-      f.events.map((e) => `${e.httpApi.method} ${e.httpApi.path}`),
+      f.events.flatMap((e) => (e.httpApi ? [`${e.httpApi.method} ${e.httpApi.path}`] : [])),
     );
     const handlerPaths = project.actions.map((a) => `POST ${handlerPath(a.handler)}`);
     expect(routes.sort()).toEqual(handlerPaths.sort());
@@ -130,7 +130,7 @@ describe('Hasura metadata', () => {
     '%s is served by a handler defined for that very action',
     async (name, action) => {
       const fn = Object.values(serverless.functions).find(
-        (f) => f.events[0]?.httpApi.path === handlerPath(action.handler),
+        (f) => f.events[0]?.httpApi?.path === handlerPath(action.handler),
       );
       const file = fn?.handler.replace(/\.handler$/, '');
       const module = (await import(join(ROOT, `${file}.ts`))) as Record<string, unknown>;
