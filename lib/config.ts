@@ -96,8 +96,6 @@ export interface ReconcileConfig {
   orphanGraceSeconds: number;
   /** Revoked refresh tokens are kept this long (to catch the reuse of a rotated one), then purged. */
   revokedTokenRetentionSeconds: number;
-  /** Failed sign-ins older than the sign-in window are purged. */
-  signinWindowSeconds: number;
 }
 
 export interface QoveryConfig extends Omit<QoverySettings, 'instance'> {
@@ -377,20 +375,16 @@ function readLimits(r: EnvReader): LimitsConfig {
     signupsPerHour: r.int('SIGNUPS_PER_HOUR', 200, 1, 1_000_000),
     signinMaxFailures: r.int('SIGNIN_MAX_FAILURES', 10, 1, 1000),
     signinMaxFailuresPerEmail: r.int('SIGNIN_MAX_FAILURES_PER_EMAIL', 100, 1, 100000),
-    signinWindowSeconds: signinWindowSeconds(r),
+    signinWindowSeconds: r.int('SIGNIN_WINDOW_SECONDS', 5 * 60, 10, 24 * 3600),
     clientAddressDepth: r.int('CLIENT_ADDRESS_DEPTH', 2, 1, 10),
   };
 }
-
-/** Read by the auth functions (to count failures) and the reconciler (to purge them). */
-const signinWindowSeconds = (r: EnvReader) => r.int('SIGNIN_WINDOW_SECONDS', 5 * 60, 10, 24 * 3600);
 
 function readReconcile(r: EnvReader): ReconcileConfig {
   return {
     // Longer than any CreateProject (25 s) by far: a create in flight is never taken for an orphan.
     orphanGraceSeconds: r.int('RECONCILE_ORPHAN_GRACE_SECONDS', 15 * 60, 120, 7 * 24 * 3600),
     revokedTokenRetentionSeconds: r.int('REVOKED_TOKEN_RETENTION_SECONDS', 24 * 3600, 0, 365 * 24 * 3600),
-    signinWindowSeconds: signinWindowSeconds(r),
   };
 }
 

@@ -14,7 +14,8 @@
  * 5. removes orphans: this deployment's environments (by name prefix) that no row references,
  *    older than the grace period (so a CreateProject in flight is never touched);
  * 6. runs the plugged-in steps (`steps`: e.g. finishing a background provisioning);
- * 7. purges expired and revoked refresh tokens and old sign-in failures;
+ * 7. purges expired and long-revoked refresh tokens, and rate-limit counters (sign-in failures
+ *    among them) whose window has passed;
  * and writes one summary log line.
  *
  * Rows are read before Qovery is, so an environment absent from the listing existed when its row
@@ -71,8 +72,6 @@ export interface ReconcilerDeps {
   orphanGraceMs?: number;
   /** Revoked refresh tokens are kept this long to catch the reuse of a rotated one. Default 1 day. */
   revokedTokenRetentionMs?: number;
-  /** Failed sign-ins are kept for the sign-in window. */
-  signinWindowMs: number;
   /** At most this many absences confirmed one by one per run (the rest next run). Default 50. */
   maxConfirmationsPerRun?: number;
   steps?: readonly ReconcileStep[];
@@ -94,7 +93,7 @@ export interface ReconcileSummary {
   deletionsAskedAgain: number;
   orphansRemoved: number;
   purgedRefreshRows: number;
-  purgedSigninFailures: number;
+  purgedRateLimits: number;
   failures: string[];
   hasuraCalls: number;
   qoveryCalls: number;
@@ -114,7 +113,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     log,
     orphanGraceMs = 15 * 60 * 1000,
     revokedTokenRetentionMs = 24 * 3600 * 1000,
-    signinWindowMs,
     maxConfirmationsPerRun = 50,
     steps = [],
     now = Date.now,
@@ -131,7 +129,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         deletionsAskedAgain: 0,
         orphansRemoved: 0,
         purgedRefreshRows: 0,
-        purgedSigninFailures: 0,
+        purgedRateLimits: 0,
         failures: [],
         hasuraCalls: 0,
         qoveryCalls: 0,
@@ -305,12 +303,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           {
             now: new Date(at).toISOString(),
             revokedBefore: new Date(at - revokedTokenRetentionMs).toISOString(),
-            failedBefore: new Date(at - signinWindowMs).toISOString(),
           },
           call,
         );
         summary.purgedRefreshRows = result.delete_refresh_token?.affected_rows ?? 0;
-        summary.purgedSigninFailures = result.delete_signin_failure?.affected_rows ?? 0;
+        summary.purgedRateLimits = result.delete_rate_limit?.affected_rows ?? 0;
       }
     },
   };

@@ -133,7 +133,6 @@ export const reconcileRuntime = defineRuntime(['core', 'qovery', 'reconcile'], (
     log,
     orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
     revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
-    signinWindowMs: reconcile.signinWindowSeconds * 1000,
   });
   return { log, reconciler };
 });

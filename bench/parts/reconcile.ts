@@ -75,7 +75,6 @@ export async function measureReconcile(
         log,
       }),
       log,
-      signinWindowMs: 300_000,
       orphanGraceMs: 0,
     });
     const run = () => reconciler.run({ deadline: Date.now() + 45_000 });

@@ -359,20 +359,20 @@ export function MoveProjects(moves: readonly ProjectMove[]): {
 
 /**
  * Forgets what no longer matters: expired refresh tokens, revoked ones once their reuse no longer
- * needs catching, and failed sign-ins older than the sign-in window.
+ * needs catching, and rate-limit counters (sign-in failures among them) whose window has passed.
  */
 export const PurgeExpired = document<
   {
     delete_refresh_token: { affected_rows: number } | null;
-    delete_signin_failure: { affected_rows: number } | null;
+    delete_rate_limit: { affected_rows: number } | null;
   },
-  { now: string; revokedBefore: string; failedBefore: string }
+  { now: string; revokedBefore: string }
 >(/* GraphQL */ `
-  mutation PurgeExpired($now: timestamptz!, $revokedBefore: timestamptz!, $failedBefore: timestamptz!) {
+  mutation PurgeExpired($now: timestamptz!, $revokedBefore: timestamptz!) {
     delete_refresh_token(where: { _or: [{ expires_at: { _lt: $now } }, { revoked_at: { _lt: $revokedBefore } }] }) {
       affected_rows
     }
-    delete_signin_failure(where: { attempted_at: { _lt: $failedBefore } }) {
+    delete_rate_limit(where: { expires_at: { _lt: $now } }) {
       affected_rows
     }
   }`);

@@ -31,7 +31,7 @@ beforeEach(async () => {
   qovery.faults.clear();
   qovery.state.environments.clear();
   qovery.calls.length = 0;
-  await hasura.db.exec(`TRUNCATE refresh_token, signin_failure, project, "user" RESTART IDENTITY CASCADE;
+  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
     INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x');`);
 });
 
@@ -56,7 +56,6 @@ function reconciler(options: Partial<ReconcilerDeps> & { timeoutMs?: number } = 
     hasura: hasura.client,
     instances: instances(options.timeoutMs),
     log: silent,
-    signinWindowMs: 5 * 60 * 1000,
     orphanGraceMs: 0,
     ...options,
   });
@@ -213,22 +212,25 @@ describe('orphans', () => {
 });
 
 describe('purge', () => {
-  it('forgets expired and long-revoked refresh tokens and old sign-in failures, and keeps the rest', async () => {
+  it('forgets expired and long-revoked refresh tokens and past rate-limit windows, and keeps the rest', async () => {
     await hasura.db.exec(`
       INSERT INTO refresh_token (user_id, family_id, token_hash, expires_at, revoked_at) VALUES
         (1, gen_random_uuid(), 'expired', now() - interval '1 minute', NULL),
         (1, gen_random_uuid(), 'revoked-long-ago', now() + interval '1 day', now() - interval '2 days'),
         (1, gen_random_uuid(), 'revoked-just-now', now() + interval '1 day', now()),
         (1, gen_random_uuid(), 'live', now() + interval '1 day', NULL);
-      INSERT INTO signin_failure (email, attempted_at) VALUES
-        ('a@example.com', now() - interval '1 hour'), ('a@example.com', now());`);
+      INSERT INTO rate_limit (key, window_start, hits, expires_at) VALUES
+        ('signin-email:old', now() - interval '1 hour', 3, now() - interval '55 minutes'),
+        ('signin-email:now', now(), 1, now() + interval '5 minutes');`);
     const summary = await run();
     const left = await hasura.db.query<{ token_hash: string }>(
       'SELECT token_hash FROM refresh_token ORDER BY token_hash',
     );
     expect(left.rows.map((r) => r.token_hash)).toEqual(['live', 'revoked-just-now']);
-    expect((await hasura.db.query('SELECT * FROM signin_failure')).rows).toHaveLength(1);
-    expect(summary).toMatchObject({ purgedRefreshRows: 2, purgedSigninFailures: 1 });
+    expect((await hasura.db.query<{ key: string }>('SELECT key FROM rate_limit')).rows).toEqual([
+      { key: 'signin-email:now' },
+    ]);
+    expect(summary).toMatchObject({ purgedRefreshRows: 2, purgedRateLimits: 1 });
   });
 });
 
