@@ -214,11 +214,11 @@ describe('orphans', () => {
 describe('purge', () => {
   it('forgets expired and long-revoked refresh tokens and past rate-limit windows, and keeps the rest', async () => {
     await hasura.db.exec(`
-      INSERT INTO refresh_token (user_id, family_id, token_hash, expires_at, revoked_at) VALUES
-        (1, gen_random_uuid(), 'expired', now() - interval '1 minute', NULL),
-        (1, gen_random_uuid(), 'revoked-long-ago', now() + interval '1 day', now() - interval '2 days'),
-        (1, gen_random_uuid(), 'revoked-just-now', now() + interval '1 day', now()),
-        (1, gen_random_uuid(), 'live', now() + interval '1 day', NULL);
+      INSERT INTO refresh_token (user_id, family_id, token_hash, expires_at, family_expires_at, revoked_at) VALUES
+        (1, gen_random_uuid(), 'expired', now() - interval '1 minute', now() - interval '1 minute', NULL),
+        (1, gen_random_uuid(), 'revoked-long-ago', now() + interval '1 day', now() + interval '1 day', now() - interval '2 days'),
+        (1, gen_random_uuid(), 'revoked-just-now', now() + interval '1 day', now() + interval '1 day', now()),
+        (1, gen_random_uuid(), 'live', now() + interval '1 day', now() + interval '1 day', NULL);
       INSERT INTO rate_limit (key, window_start, hits, expires_at) VALUES
         ('signin-email:old', now() - interval '1 hour', 3, now() - interval '55 minutes'),
         ('signin-email:now', now(), 1, now() + interval '5 minutes');`);
