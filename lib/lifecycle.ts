@@ -128,13 +128,9 @@ export const busy = {
     message: 'The instance is stopping. Start it again once it is stopped, usually within a few minutes.',
     retryAfterSeconds: 60,
   },
-  cancelling: {
-    message: 'The instance’s start is being cancelled. Stop it again in a minute to finish stopping it.',
-    retryAfterSeconds: 60,
-  },
-  deploying: {
-    message: 'The instance is being deployed. Try again once it is running, usually within a few minutes.',
-    retryAfterSeconds: 60,
+  moving: {
+    message: 'The instance changed state while we asked. Try again in a few seconds.',
+    retryAfterSeconds: 10,
   },
 } as const satisfies Record<string, { message: string; retryAfterSeconds: number }>;
 

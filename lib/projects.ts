@@ -65,12 +65,7 @@ export interface ProjectsDeps {
   maxProjectsPerUser: number;
   /** Budget of the clean-up after a failed CreateProject, independent of the action's. */
   cleanupTimeoutMs?: number;
-  /** Pause between two status reads while a cancelled deployment winds down. Default 1000. */
-  pollMs?: number;
 }
-
-/** Time kept, after waiting for a cancellation, for the stop call and the row's update. */
-const AFTER_WAIT_RESERVE_MS = 3000;
 
 const ok = { ok: true } as const;
 
@@ -97,7 +92,6 @@ export function createProjects({
   storage,
   maxProjectsPerUser,
   cleanupTimeoutMs = 4000,
-  pollMs = 1000,
 }: ProjectsDeps): Projects {
   /** The final removal of rows Qovery confirmed deleted: their buckets, then the rows. */
   const removeDeleted = (ids: number[], deadline: number) =>
@@ -149,17 +143,6 @@ export function createProjects({
     return observed;
   }
 
-  /** Polls while Qovery winds a cancelled deployment down; false if the wait outlasts the budget. */
-  async function settleCancel(environmentId: string, caller: Caller): Promise<boolean> {
-    const until = caller.deadline - AFTER_WAIT_RESERVE_MS;
-    for (;;) {
-      const observed = await instances.observe(environmentId, caller);
-      if (observed !== 'CANCELING' && phaseOfObserved(observed) !== 'starting') return true;
-      if (Date.now() + pollMs > until) return false;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-  }
-
   /** Removes what a failed CreateProject made: the Qovery environment and the bucket, then the row. */
   async function undoCreate(id: number, environmentId: string | undefined, log: Logger) {
     const deadline = Date.now() + cleanupTimeoutMs;
@@ -178,62 +161,55 @@ export function createProjects({
   async function start(id: number, caller: Caller) {
     const row = await find(id, caller);
     const environmentId = await actionable(row, caller.deadline);
-    // A second pass only after a 409: Qovery moved between our read and our call.
-    for (let pass = 0; pass < 2; pass++) {
-      const observed = await observeFor(row, environmentId, caller);
-      switch (phaseOfObserved(observed)) {
-        case 'starting':
-        case 'running':
-          await save(row, statusFor(observed, false), caller.deadline);
-          return ok;
-        case 'stopping':
-          await save(row, statusFor(observed, false), caller.deadline);
-          throw busyError('stopping', 'STOPPING');
-        default:
-          // stopped, or failed (a retry): deploy.
-          try {
-            await instances.deploy(environmentId, caller);
-          } catch (error) {
-            if (isQoveryError(error, 'conflict')) continue;
-            throw error;
-          }
-          await save(row, { status: 'STARTING', reason: null }, caller.deadline);
-          return ok;
-      }
+    const observed = await observeFor(row, environmentId, caller);
+    switch (phaseOfObserved(observed)) {
+      case 'starting':
+      case 'running':
+        await save(row, statusFor(observed, false), caller.deadline);
+        return ok;
+      case 'stopping':
+        await save(row, statusFor(observed, false), caller.deadline);
+        throw busyError('stopping', 'STOPPING');
+      default:
+        // stopped, or failed (a retry): deploy. A 409 means Qovery moved since we read it.
+        await moving(() => instances.deploy(environmentId, caller), row.status);
+        await save(row, { status: 'STARTING', reason: null }, caller.deadline);
+        return ok;
     }
-    throw busyError('deploying', row.status);
   }
 
   async function stop(id: number, caller: Caller) {
     const row = await find(id, caller);
     const environmentId = await actionable(row, caller.deadline);
-    let cancelled = false;
-    for (let pass = 0; pass < 3; pass++) {
-      const observed = await observeFor(row, environmentId, caller);
-      const phase = phaseOfObserved(observed);
-      if (phase === 'stopping' || (phase === 'stopped' && !(cancelled && observed === 'CANCELED'))) {
+    const observed = await observeFor(row, environmentId, caller);
+    switch (phaseOfObserved(observed)) {
+      case 'stopped':
+      case 'stopping':
         await save(row, statusFor(observed, false), caller.deadline);
         return ok;
-      }
-      if (phase === 'starting') {
-        // Cancel the deployment under way, wait for Qovery to wind it down, then stop.
-        if (!(await instances.cancelDeployment(environmentId, caller))) continue;
-        cancelled = true;
+      case 'starting':
+        // Cancel the deployment under way; the stop follows once Qovery has wound it down (the
+        // reconciler stops a STOPPING project whose deployment was cancelled, and a webhook
+        // DEPLOYMENT_CANCELLED makes it look at once). 409: nothing left to cancel any more.
+        if (!(await instances.cancelDeployment(environmentId, caller))) throw busyError('moving', row.status);
         await save(row, { status: 'STOPPING', reason: null }, caller.deadline);
-        if (!(await settleCancel(environmentId, caller))) throw busyError('cancelling', 'STOPPING');
-        continue;
-      }
-      // running, failed, or cancelled by us: stop what may still run.
-      try {
-        await instances.stop(environmentId, caller);
-      } catch (error) {
-        if (isQoveryError(error, 'conflict')) continue;
-        throw error;
-      }
-      await save(row, { status: 'STOPPING', reason: null }, caller.deadline);
-      return ok;
+        return ok;
+      default:
+        // running, or failed: stop what may still run.
+        await moving(() => instances.stop(environmentId, caller), row.status);
+        await save(row, { status: 'STOPPING', reason: null }, caller.deadline);
+        return ok;
     }
-    throw busyError('deploying', row.status);
+  }
+
+  /** A Qovery call right after our read; its 409 means Qovery moved meanwhile: busy, try again. */
+  async function moving(call: () => Promise<void>, status: ProjectStatus): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      if (isQoveryError(error, 'conflict')) throw busyError('moving', status);
+      throw error;
+    }
   }
 
   async function remove(id: number, caller: Caller) {
@@ -261,9 +237,8 @@ export function createProjects({
       // the reconciler, or ProjectStatus, sees it gone.
     } catch (error) {
       if (!isQoveryError(error, 'conflict')) throw error;
-      // An operation is in progress on Qovery: cancel a deployment if that is it; the reconciler
-      // asks again for the deletion of a DELETING row whose environment is not being deleted.
-      await instances.cancelDeployment(environmentId, caller);
+      // An operation is in progress on Qovery: the reconciler asks again for the deletion of a
+      // DELETING row whose environment is not being deleted (cancelling a deployment if need be).
     }
     return ok;
   }

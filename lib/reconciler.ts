@@ -10,7 +10,8 @@
  *    request, each write conditional on the status it read;
  * 4. finishes deletions: a DELETING row whose environment Qovery confirms gone is removed (its quota
  *    slot with it); DELETE_ERROR turns it into ERROR; a DELETING row whose environment is not being
- *    deleted gets its deletion asked again;
+ *    deleted gets its deletion asked again (a deployment in the way is cancelled first); and
+ *    finishes stops: a STOPPING row whose deployment StopProject cancelled gets its stop;
  * 5. removes orphans: this deployment's environments (by name prefix) that no row references,
  *    older than the grace period (so a CreateProject in flight is never touched);
  * 6. runs the plugged-in steps (`steps`: e.g. finishing a background provisioning);
@@ -43,10 +44,13 @@ import {
   statusFor,
 } from './lifecycle';
 import type { Logger } from './log';
-import type { CallOptions } from './qovery/client';
+import { type CallOptions, isQoveryError } from './qovery/client';
 import type { Instances } from './qovery/instances';
 
-export type ReconcilerInstances = Pick<Instances, 'observeAll' | 'observe' | 'listOwn' | 'destroy'>;
+export type ReconcilerInstances = Pick<
+  Instances,
+  'observeAll' | 'observe' | 'listOwn' | 'destroy' | 'stop' | 'cancelDeployment'
+>;
 
 /**
  * A step plugged into every run, after statuses are decided (e.g. the last stage of a provisioning
@@ -91,6 +95,8 @@ export interface ReconcileSummary {
   changed: number;
   deletionsFinished: number;
   deletionsAskedAgain: number;
+  /** Stops asked for projects whose StopProject cancelled a deployment (or lost a race to it). */
+  stopsAsked: number;
   orphansRemoved: number;
   purgedRefreshRows: number;
   purgedRateLimits: number;
@@ -127,6 +133,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         changed: 0,
         deletionsFinished: 0,
         deletionsAskedAgain: 0,
+        stopsAsked: 0,
         orphansRemoved: 0,
         purgedRefreshRows: 0,
         purgedRateLimits: 0,
@@ -153,7 +160,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         observe: counted((id: string, o: CallOptions) => deps.instances.observe(id, o)),
         listOwn: counted((o: CallOptions) => deps.instances.listOwn(o)),
         destroy: counted((id: string, o: CallOptions) => deps.instances.destroy(id, o)),
+        stop: counted((id: string, o: CallOptions) => deps.instances.stop(id, o)),
+        cancelDeployment: counted((id: string, o: CallOptions) => deps.instances.cancelDeployment(id, o)),
       };
+      const isConflict = (error: unknown) => isQoveryError(error, 'conflict');
       const call = { deadline };
       const timeLeft = () => deadline - now() > PHASE_RESERVE_MS;
       const attempt = async (what: string, work: () => Promise<void>) => {
@@ -218,6 +228,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         };
         const gone: number[] = [];
         const askAgain: string[] = [];
+        const stopAgain: string[] = [];
         const absent: ReconcileRow[] = [];
 
         for (const row of all) {
@@ -244,6 +255,18 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         }
 
         function decide(row: ReconcileRow, environmentId: string, observed: Observed) {
+          if (row.status === 'STOPPING') {
+            // A StopProject asked for this: it cancelled a deployment (or lost a race to one that
+            // finished). Stop once Qovery is done with the cancellation; keep STOPPING meanwhile.
+            const phase = phaseOfObserved(observed);
+            if (phase === 'starting') return;
+            if (
+              phase === 'running' ||
+              observed === 'CANCELED' ||
+              (phase === 'failed' && observed !== 'STOP_ERROR')
+            )
+              return void stopAgain.push(environmentId);
+          }
           if (row.status !== 'DELETING') return move(row, statusFor(observed, false));
           const phase = phaseOfObserved(observed);
           if (phase === 'gone') gone.push(row.id);
@@ -261,8 +284,23 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         }
         for (const environmentId of new Set(askAgain)) {
           if (!timeLeft()) break;
-          await qovery.destroy(environmentId, call);
+          try {
+            await qovery.destroy(environmentId, call);
+          } catch (error) {
+            if (!isConflict(error)) throw error;
+            // An operation in progress: cancel it if it is a deployment; delete on the next run.
+            await qovery.cancelDeployment(environmentId, call);
+          }
           summary.deletionsAskedAgain++;
+        }
+        for (const environmentId of new Set(stopAgain)) {
+          if (!timeLeft()) break;
+          try {
+            await qovery.stop(environmentId, call);
+          } catch (error) {
+            if (!isConflict(error)) throw error; // still winding down: next run
+          }
+          summary.stopsAsked++;
         }
       }
 

@@ -13,7 +13,7 @@
  * |                          |          |        |   vars ∥ proxy link                            |
  * | provision, failed        | +1       | +1     | delete env (own budget); when the create/clone |
  * |                          | (+2..3)  |        | had no answer: list, list again, delete        |
- * | deploy / stop            | 1        | 1      | +1 status read when Qovery answers 409         |
+ * | deploy / stop            | 1        | 1      | 409 is the caller's to decide (it read first)  |
  * | destroy                  | 1        | 1      | 404 counts as success                          |
  * | cancelDeployment         | 1        | 1      | 409 (nothing to cancel) answers false          |
  * | findByName               | 1        | 1      | list the project's environments                |
@@ -109,9 +109,12 @@ export interface Instances {
     inputs: ProvisionInputs,
     options?: CallOptions,
   ): Promise<ProvisionedInstance>;
-  /** Starts (or redeploys) the environment. Already starting or running counts as success. */
+  /**
+   * Starts (or redeploys) the environment. Qovery answers 409 (a `conflict` QoveryError) while an
+   * operation is in progress: the caller read the state first and decides (lib/projects.ts).
+   */
   deploy(environmentId: string, options?: CallOptions): Promise<void>;
-  /** Stops the environment. Already stopping or stopped counts as success. */
+  /** Stops the environment; 409 (`conflict`) when already stopped or an operation is in progress. */
   stop(environmentId: string, options?: CallOptions): Promise<void>;
   /**
    * Deletes the environment and everything in it: 'gone' when Qovery no longer has it (404),
@@ -380,33 +383,16 @@ export function createInstances({
     }
   }
 
-  /** Deploys or stops; a 409 is success when the environment is already where the call leads. */
-  async function startOrStop(
-    call: (environmentId: string, options: CallOptions) => Promise<unknown>,
-    environmentId: string,
-    options: CallOptions,
-    accepted: readonly ProjectStatus[],
-  ): Promise<void> {
-    try {
-      await call(environmentId, options);
-    } catch (error) {
-      if (!isQoveryError(error, 'conflict')) throw error;
-      const { state } = await client.getEnvironmentStatus(environmentId, options);
-      if (!accepted.includes(projectStatusOf[state])) throw error;
-    }
-  }
-
   return {
     provision,
 
-    deploy: (environmentId, options = {}) =>
-      startOrStop((id, o) => client.deployEnvironment(id, o), environmentId, options, [
-        'STARTING',
-        'RUNNING',
-      ]),
+    async deploy(environmentId, options = {}) {
+      await client.deployEnvironment(environmentId, options);
+    },
 
-    stop: (environmentId, options = {}) =>
-      startOrStop((id, o) => client.stopEnvironment(id, o), environmentId, options, ['STOPPING', 'STOPPED']),
+    async stop(environmentId, options = {}) {
+      await client.stopEnvironment(environmentId, options);
+    },
 
     destroy: deleteEnvironment,
 

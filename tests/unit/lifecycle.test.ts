@@ -1,11 +1,12 @@
 import type { StateEnum } from 'qovery-typescript-axios';
 import { AppError } from '../../lib/errors';
-import { phaseOf, reasons, statusFor } from '../../lib/lifecycle';
+import { busy, phaseOf, reasons, statusFor } from '../../lib/lifecycle';
 import { createLogger } from '../../lib/log';
 import type { ProjectStatus } from '../../lib/project-status';
 import { type Caller, createProjects } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances } from '../../lib/qovery/instances';
+import { createReconciler } from '../../lib/reconciler';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 import { instanceSettings, memoryStorage } from '../helpers/instance';
@@ -38,7 +39,7 @@ beforeEach(async () => {
     INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x');`);
 });
 
-function projects() {
+function instances() {
   const client = createQoveryClient({
     baseUrl: qovery.url,
     token: TOKEN,
@@ -46,7 +47,7 @@ function projects() {
     retries: 2,
     sleep: async () => {},
   });
-  const instances = createInstances({
+  return createInstances({
     client,
     settings: {
       apiUrl: qovery.url,
@@ -57,14 +58,15 @@ function projects() {
     },
     log,
   });
-  return createProjects({
+}
+const projects = () =>
+  createProjects({
     hasura: hasura.client,
-    instances,
+    instances: instances(),
     storage: memoryStorage(),
     maxProjectsPerUser: 3,
-    pollMs: 20,
   });
-}
+const reconciler = () => createReconciler({ hasura: hasura.client, instances: instances(), log });
 
 const ada = (budgetMs = 20_000): Caller => ({ userId: 1, deadline: Date.now() + budgetMs, log });
 const row = async () =>
@@ -221,38 +223,33 @@ describe('4. Qovery starting', () => {
     const s = instance(state, 'STARTING');
     it(`${state} · start: nothing to do`, () =>
       check(s, 'start', { outcome: 'ok', row: 'STARTING', calls: none }));
-    it(`${state} · stop: cancels the deployment, then stops: ok, STOPPING`, async () => {
-      await check(s, 'stop', { outcome: 'ok', row: 'STOPPING', calls: ['cancel', 'stop'] });
+    it(`${state} · stop: cancels the deployment: ok, STOPPING (the stop follows)`, async () => {
+      await check(s, 'stop', { outcome: 'ok', row: 'STOPPING', calls: ['cancel'] });
     });
     it(`${state} · remove: deletes`, () =>
       check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] }));
     it(`${state} · status: STARTING`, () => check(s, 'status', { outcome: 'ok', row: 'STARTING' }));
   }
-  it('stop ends in STOPPED on Qovery', async () => {
+  it('stop: cancel, then stop: the reconciler stops it once Qovery has cancelled, and it ends STOPPED', async () => {
     await check(instance('DEPLOYING', 'STARTING'), 'stop', { outcome: 'ok', row: 'STOPPING' });
     const environment = [...qovery.state.environments.values()][0];
+    await waitFor(() => environment?.state === 'CANCELED');
+    await reconciler().run({ deadline: Date.now() + 10_000 });
+    expect(qovery.calls.map((c) => callKind(c.method, c.path)).filter(Boolean)).toEqual(['cancel', 'stop']);
     await waitFor(() => environment?.state === 'STOPPED');
+    await reconciler().run({ deadline: Date.now() + 10_000 });
+    expect((await row())?.status).toBe('STOPPED');
   });
-  it('stop: a cancellation that outlasts the budget answers project-busy, saying what is happening', async () => {
-    const cancelled = () => qovery.calls.some((c) => c.path.endsWith('/cancelDeployment'));
-    await check(
+  it('stop: when the deployment finished before the cancel, project-busy asks to try again', () =>
+    check(
       instance('DEPLOYING', 'STARTING'),
       'stop',
-      { outcome: 'project-busy', row: 'STOPPING', calls: ['cancel'] },
+      { outcome: 'project-busy', row: 'STARTING', calls: ['cancel'] },
       {
-        budgetMs: 3300,
         before: () =>
-          qovery.faults.inject({
-            method: 'GET',
-            path: /\/status$/,
-            when: cancelled,
-            status: 200,
-            body: { id: 'x', state: 'CANCELING' },
-            times: Number.POSITIVE_INFINITY,
-          }),
+          qovery.faults.inject({ method: 'POST', path: /\/cancelDeployment$/, status: 409, times: 1 }),
       },
-    );
-  });
+    ));
 });
 
 describe('5. Qovery running', () => {
@@ -380,39 +377,46 @@ describe('12. Qovery unreachable', () => {
 });
 
 describe('13. Qovery moved between our read and our call (409)', () => {
-  const conflict = (path: RegExp, times: number) => () =>
-    qovery.faults.inject({ method: 'POST', path, status: 409, times });
-  it('start: reads again and deploys', () =>
+  const conflict = (path: RegExp) => () => qovery.faults.inject({ method: 'POST', path, status: 409 });
+  it('start: project-busy "try again in a few seconds", row unchanged', () =>
     check(
       instance('STOPPED', 'STOPPED'),
       'start',
-      { outcome: 'ok', row: 'STARTING', calls: ['deploy'] },
-      { before: conflict(/\/deploy$/, 1) },
+      { outcome: 'project-busy', row: 'STOPPED', calls: ['deploy'] },
+      { before: conflict(/\/deploy$/) },
     ));
-  it('start: project-busy when Qovery keeps refusing', () =>
-    check(
-      instance('STOPPED', 'STOPPED'),
-      'start',
-      { outcome: 'project-busy', row: 'STOPPED' },
-      { before: conflict(/\/deploy$/, Number.POSITIVE_INFINITY) },
-    ));
-  it('stop: project-busy when Qovery keeps refusing', () =>
+  it('stop: project-busy, row unchanged', () =>
     check(
       instance('DEPLOYED', 'RUNNING'),
       'stop',
-      { outcome: 'project-busy', row: 'RUNNING' },
-      { before: conflict(/\/stop$/, Number.POSITIVE_INFINITY) },
+      { outcome: 'project-busy', row: 'RUNNING', calls: ['stop'] },
+      { before: conflict(/\/stop$/) },
     ));
-  it('remove: cancels the deployment in progress; ok, DELETING', () =>
-    check(
+  it('remove: ok, DELETING; the reconciler asks again, cancelling the deployment in the way', async () => {
+    await check(
       instance('DEPLOYING', 'STARTING'),
       'remove',
-      { outcome: 'ok', row: 'DELETING', calls: ['delete', 'cancel'] },
+      { outcome: 'ok', row: 'DELETING', calls: ['delete'] },
       {
         before: () =>
-          qovery.faults.inject({ method: 'DELETE', path: /^\/environment\//, status: 409, times: 1 }),
+          qovery.faults.inject({ method: 'DELETE', path: /^\/environment\//, status: 409, times: 2 }),
       },
-    ));
+    );
+    await reconciler().run({ deadline: Date.now() + 10_000 });
+    expect(qovery.calls.map((c) => callKind(c.method, c.path)).filter(Boolean)).toEqual([
+      'delete',
+      'delete',
+      'cancel',
+    ]);
+    await waitFor(() => [...qovery.state.environments.values()][0]?.state === 'CANCELED');
+    await reconciler().run({ deadline: Date.now() + 10_000 });
+    await waitFor(() => qovery.state.environments.size === 0);
+    await reconciler().run({ deadline: Date.now() + 10_000 });
+    expect(await row()).toBeUndefined();
+  });
+  it('the busy answer says to try again soon', () => {
+    expect(busy.moving).toEqual({ message: expect.stringMatching(/try again/i), retryAfterSeconds: 10 });
+  });
 });
 
 describe('the mapping', () => {

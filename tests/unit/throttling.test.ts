@@ -31,8 +31,8 @@ const QOVERY_CALLS: Record<string, number> = {
   // A complete instance from the blueprint, and the clean-up delete of a failure.
   createProject: ROUND_TRIPS.provisionBlueprint + ROUND_TRIPS.cleanupAfterFailure,
   startProject: 2,
-  stopProject: 4,
-  deleteProject: 1,
+  stopProject: 2,
+  deleteProject: 2,
   projectStatus: 2,
 };
 

@@ -469,17 +469,17 @@ describe('lifecycle', () => {
 
   const stateIs = (state: string) => () => env.qovery.state.environments.get(environmentId)?.state === state;
 
-  test(`deploy starts the environment in ${ROUND_TRIPS.deploy} request, and a second deploy while starting is fine`, async () => {
+  test(`deploy starts the environment in ${ROUND_TRIPS.deploy} request; Qovery's 409 while starting is the caller's to decide`, async () => {
     await env.instances.deploy(environmentId);
     expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.deploy);
     expect(await env.instances.status(environmentId)).toBe('STARTING');
-    await env.instances.deploy(environmentId);
+    await expect(env.instances.deploy(environmentId)).rejects.toMatchObject({ kind: 'conflict' });
     await waitFor(stateIs('DEPLOYED'));
     expect(await env.instances.status(environmentId)).toBe('RUNNING');
   });
 
-  test('stop stops a running environment; stopping a stopped or never started one is fine', async () => {
-    await env.instances.stop(environmentId);
+  test('stop stops a running environment; stopping a stopped or never started one is a conflict', async () => {
+    await expect(env.instances.stop(environmentId)).rejects.toMatchObject({ kind: 'conflict' });
     await env.instances.deploy(environmentId);
     await waitFor(stateIs('DEPLOYED'));
     env.qovery.calls.length = 0;
@@ -487,7 +487,7 @@ describe('lifecycle', () => {
     expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.stop);
     expect(await env.instances.status(environmentId)).toBe('STOPPING');
     await waitFor(stateIs('STOPPED'));
-    await env.instances.stop(environmentId);
+    await expect(env.instances.stop(environmentId)).rejects.toMatchObject({ kind: 'conflict' });
     expect(await env.instances.status(environmentId)).toBe('STOPPED');
   });
 
