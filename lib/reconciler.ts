@@ -46,6 +46,7 @@ import {
 import type { Logger } from './log';
 import { type CallOptions, isQoveryError } from './qovery/client';
 import type { Instances } from './qovery/instances';
+import type { Storage } from './storage';
 
 export type ReconcilerInstances = Pick<
   Instances,
@@ -71,6 +72,8 @@ export interface StepContext {
 export interface ReconcilerDeps {
   hasura: HasuraClient;
   instances: ReconcilerInstances;
+  /** Each instance's bucket goes with its row, once Qovery confirmed the environment deleted. */
+  storage: Pick<Storage, 'remove'>;
   log: Logger;
   /** An environment of ours with no row is removed only once older than this. Default 15 min. */
   orphanGraceMs?: number;
@@ -278,10 +281,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           const result = await hasura.request(doc, variables, call);
           for (const field of Object.values(result)) summary.changed += field?.affected_rows ?? 0;
         }
-        if (gone.length > 0) {
-          const { delete_project } = await hasura.request(RemoveDeletedProjects, { ids: gone }, call);
-          summary.deletionsFinished += delete_project?.affected_rows ?? 0;
-        }
+        await finishDeletions(gone);
         for (const environmentId of new Set(askAgain)) {
           if (!timeLeft()) break;
           try {
@@ -328,10 +328,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         const finished = deletingWithoutEnvironment
           .filter((row) => !stillThere.has(row.id))
           .map((row) => row.id);
-        if (finished.length > 0) {
-          const { delete_project } = await hasura.request(RemoveDeletedProjects, { ids: finished }, call);
-          summary.deletionsFinished += delete_project?.affected_rows ?? 0;
-        }
+        await finishDeletions(finished);
+      }
+
+      /** Buckets first, then the rows (lib/projects.ts removeDeletedProjects, counted). */
+      async function finishDeletions(ids: number[]) {
+        if (ids.length === 0) return;
+        await Promise.all(ids.map((id) => deps.storage.remove(id, call)));
+        const { delete_project } = await hasura.request(RemoveDeletedProjects, { ids }, call);
+        summary.deletionsFinished += delete_project?.affected_rows ?? 0;
       }
 
       async function purge() {

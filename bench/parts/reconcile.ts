@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
 import { createHasuraClient } from '../../lib/hasura/client';
 import { createLogger } from '../../lib/log';
+import { DEFAULT_SIZES } from '../../lib/qovery/blueprint';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances } from '../../lib/qovery/instances';
 import { createReconciler, type ReconcileSummary } from '../../lib/reconciler';
@@ -70,10 +72,17 @@ export async function measureReconcile(
           projectId: PROJECT,
           environmentPrefix: PREFIX,
           registryId: LOCAL_REGISTRY_ID,
-          appwriteImageTag: '1.6.1',
+          instance: {
+            version: APPWRITE_VERSION,
+            sizes: DEFAULT_SIZES,
+            emailFrom: { name: 'Appwrite', address: 'noreply@bench.example' },
+            operatorEmail: 'ops@bench.example',
+          },
         },
         log,
       }),
+      // Buckets are another service's cost: a no-op here, so the figures are ours.
+      storage: { remove: async () => {} },
       log,
       orphanGraceMs: 0,
     });

@@ -66,7 +66,8 @@ const projects = () =>
     storage: memoryStorage(),
     maxProjectsPerUser: 3,
   });
-const reconciler = () => createReconciler({ hasura: hasura.client, instances: instances(), log });
+const reconciler = () =>
+  createReconciler({ hasura: hasura.client, instances: instances(), storage: memoryStorage(), log });
 
 const ada = (budgetMs = 20_000): Caller => ({ userId: 1, deadline: Date.now() + budgetMs, log });
 const row = async () =>

@@ -9,6 +9,7 @@ import { createInstances } from '../../lib/qovery/instances';
 import { createReconciler, type ReconcilerDeps, type ReconcileStep } from '../../lib/reconciler';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
+import { instanceSettings, memoryStorage } from '../helpers/instance';
 
 const TOKEN = 'qov-test-token';
 const PROJECT = '00000000-0000-4000-8000-0000000000aa';
@@ -31,6 +32,7 @@ beforeEach(async () => {
   qovery.faults.clear();
   qovery.state.environments.clear();
   qovery.calls.length = 0;
+  storage = memoryStorage();
   await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
     INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x');`);
 });
@@ -45,16 +47,18 @@ function instances(timeoutMs = 2000) {
       projectId: PROJECT,
       environmentPrefix: PREFIX,
       registryId: LOCAL_REGISTRY_ID,
-      appwriteImageTag: '1.6.1',
+      instance: instanceSettings,
     },
     log: silent,
   });
 }
 
+let storage = memoryStorage();
 function reconciler(options: Partial<ReconcilerDeps> & { timeoutMs?: number } = {}) {
   return createReconciler({
     hasura: hasura.client,
     instances: instances(options.timeoutMs),
+    storage,
     log: silent,
     orphanGraceMs: 0,
     ...options,
@@ -64,7 +68,12 @@ const run = (r = reconciler(), budgetMs = 20_000) => r.run({ deadline: Date.now(
 
 /** n projects of user 1, each with its environment set to `state` and its row to `status`. */
 async function projects(n: number, state: StateEnum, status: string) {
-  const p = createProjects({ hasura: hasura.client, instances: instances(), maxProjectsPerUser: 2000 });
+  const p = createProjects({
+    hasura: hasura.client,
+    instances: instances(),
+    storage,
+    maxProjectsPerUser: 2000,
+  });
   for (let i = 0; i < n; i++)
     await p.create(`p${i}`, { userId: 1, deadline: Date.now() + 20_000, log: silent });
   for (const environment of qovery.state.environments.values()) environment.state = state;
@@ -150,9 +159,11 @@ describe('deletions', () => {
     deleting.state = 'DELETING';
     await run();
     expect((await rows()).map((r) => r.status)).toEqual(['DELETING']);
+    expect(storage.buckets.has(1)).toBe(true);
     qovery.state.environments.delete(deleting.resource.id);
     const summary = await run();
     expect(await rows()).toEqual([]);
+    expect(storage.buckets.has(1)).toBe(false); // the bucket goes with the row
     expect(summary.deletionsFinished).toBe(1);
   });
 
@@ -160,7 +171,12 @@ describe('deletions', () => {
     await projects(1, 'DELETE_ERROR', 'DELETING');
     await run();
     expect(await rows()).toEqual([{ id: 1, status: 'ERROR', status_reason: reasons.deletionFailed }]);
-    const p = createProjects({ hasura: hasura.client, instances: instances(), maxProjectsPerUser: 3 });
+    const p = createProjects({
+      hasura: hasura.client,
+      instances: instances(),
+      storage,
+      maxProjectsPerUser: 3,
+    });
     await p.remove(1, { userId: 1, deadline: Date.now() + 10_000, log: silent });
     expect((await rows())[0]?.status).toBe('DELETING');
   });
