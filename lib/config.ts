@@ -412,7 +412,7 @@ function readQovery(r: EnvReader): QoveryConfig {
  * packaging (settingsOf reads with an empty environment); the ones that depend on another are
  * checked after.
  */
-function readInstance(r: EnvReader): InstanceSettings {
+function readInstance(r: EnvReader): InstanceSettings & { consoleClaimKey: string } {
   const version = r.oneOf('APPWRITE_VERSION', DEPLOYABLE, DEPLOYABLE[DEPLOYABLE.length - 1] ?? '1.9.6');
   const sizes = r.sizes('APPWRITE_SIZES');
   const smtp = {
@@ -433,7 +433,10 @@ function readInstance(r: EnvReader): InstanceSettings {
     r.problems.push(
       'APPWRITE_EXECUTOR_SECRET of at least 16 characters is required with APPWRITE_EXECUTOR_URL',
     );
+  // The first console account's password derives from it (lib/appwrite/console): keep it secret.
+  const consoleClaimKey = r.secret('CONSOLE_CLAIM_KEY', 32);
   return {
+    consoleClaimKey,
     version,
     sizes,
     ...(smtp.host ? { smtp: { ...smtp, host: smtp.host } } : {}),

@@ -21,6 +21,7 @@ import {
   statusFor,
 } from './lifecycle';
 import type { Logger } from './log';
+import type { OwnerConsole } from './owner-console';
 import type { ProjectStatus } from './project-status';
 import { isQoveryError, toAppError } from './qovery/client';
 import type { Instances } from './qovery/instances';
@@ -55,6 +56,8 @@ export interface Projects {
   stop(id: number, caller: Caller): Promise<{ ok: true }>;
   remove(id: number, caller: Caller): Promise<{ ok: true }>;
   status(id: number, caller: Caller): Promise<ProjectStatusAnswer>;
+  /** The owner's own password for the instance's console (lib/owner-console). */
+  claimConsole(id: number, password: string, caller: Caller): Promise<{ ok: true }>;
 }
 
 export interface ProjectsDeps {
@@ -62,6 +65,8 @@ export interface ProjectsDeps {
   instances: InstancePort;
   /** One bucket per instance (lib/storage): made at create, removed with the row. */
   storage: Pick<Storage, 'create' | 'remove'>;
+  /** The console seat of each instance: taken for its owner once it runs. */
+  ownerConsole?: OwnerConsole;
   maxProjectsPerUser: number;
   /** Budget of the clean-up after a failed CreateProject, independent of the action's. */
   cleanupTimeoutMs?: number;
@@ -90,6 +95,7 @@ export function createProjects({
   hasura,
   instances,
   storage,
+  ownerConsole,
   maxProjectsPerUser,
   cleanupTimeoutMs = 4000,
 }: ProjectsDeps): Projects {
@@ -268,6 +274,11 @@ export function createProjects({
       await hasura.request(UpdateProject, { id, set: { url } }, { deadline });
       row.url = url;
     }
+    // Running and answering: the owner's console account is made before anyone else can.
+    if (row.status === 'RUNNING' && !row.console_account_at && ownerConsole)
+      await ownerConsole.secure(row, { deadline, log: caller.log }).catch((error: unknown) => {
+        caller.log.warn('could not secure the instance console yet', { projectId: id, error });
+      });
     return answer();
   }
 
@@ -325,6 +336,14 @@ export function createProjects({
     stop: catalogued(stop),
     remove: catalogued(remove),
     status: catalogued(status),
+    claimConsole: catalogued(async (id: number, password: string, caller: Caller) => {
+      if (!ownerConsole) throw new AppError('internal-error');
+      // What Qovery says now (and the seat taken, if it was not yet), then the owner's password.
+      await status(id, caller);
+      const row = await find(id, caller);
+      await ownerConsole.claim(row, password, caller);
+      return ok;
+    }),
   };
 
   /**

@@ -6,6 +6,7 @@ import { type Config, type Env, loadConfig, type Section, secretsOf, settingsOf 
 import { createHasuraClient } from './hasura/client';
 import { createLogger } from './log';
 import { createMetrics } from './metrics';
+import { createOwnerConsole } from './owner-console';
 import { createProjects, type Projects } from './projects';
 import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
@@ -112,10 +113,16 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
       log: rest.log,
     });
     const storage = createStorage(config.storage);
+    const ownerConsole = createOwnerConsole({
+      hasura,
+      instances,
+      claimKey: config.instance.consoleClaimKey,
+    });
     const projects = createProjects({
       hasura,
       instances,
       storage,
+      ownerConsole,
       maxProjectsPerUser: qovery.maxProjectsPerUser,
     });
     return { ...rest, deps: { projects } };

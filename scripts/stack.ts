@@ -22,6 +22,7 @@ export interface DevSecrets {
   HASURA_GRAPHQL_JWT_SECRET: string;
   ACTIONS_SECRET: string;
   QOVERY_API_TOKEN: string;
+  CONSOLE_CLAIM_KEY: string;
 }
 
 export function generateSecrets(): DevSecrets {
@@ -31,13 +32,16 @@ export function generateSecrets(): DevSecrets {
     HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: randomBytes(32).toString('base64url') }),
     ACTIONS_SECRET: random(),
     QOVERY_API_TOKEN: `qov_dev_${random()}`,
+    CONSOLE_CLAIM_KEY: randomBytes(32).toString('base64url'),
   };
 }
 
 /** Development secrets, generated on first run and kept under .local/ (git-ignored). */
 export function loadOrCreateSecrets(dir: string): DevSecrets {
   const file = join(dir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  // A file from before a secret existed gets the new one, generated.
+  if (existsSync(file))
+    return { ...generateSecrets(), ...(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets) };
   mkdirSync(dir, { recursive: true });
   const secrets = generateSecrets();
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
@@ -139,6 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ACTIONS_SECRET: secrets.ACTIONS_SECRET,
     QOVERY_API_URL: qovery.url,
     QOVERY_API_TOKEN: secrets.QOVERY_API_TOKEN,
+    CONSOLE_CLAIM_KEY: secrets.CONSOLE_CLAIM_KEY,
     QOVERY_PROJECT_ID,
     QOVERY_ENVIRONMENT_PREFIX: 'local',
     QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,

@@ -179,7 +179,11 @@ export interface ProjectRow {
   url: string | null;
   qovery_environment_id: string | null;
   qovery_appwrite_id: string | null;
+  qovery_mariadb_id?: string | null;
   created_at: string;
+  /** When the owner's console account was made (lib/owner-console); null until then. */
+  console_account_at?: string | null;
+  owner?: { email: string };
 }
 
 /** The user's used quota slots, and their e-mail (the only one an instance's console admits). */
@@ -244,7 +248,23 @@ export const FindOwnProject = document<
       url
       qovery_environment_id
       qovery_appwrite_id
+      qovery_mariadb_id
       created_at
+      console_account_at
+      owner {
+        email
+      }
+    }
+  }`);
+
+/** The owner's console account exists (created by the control plane, or found there). */
+export const MarkConsoleAccount = document<
+  { update_project_by_pk: { id: number } | null },
+  { id: number; at: string }
+>(/* GraphQL */ `
+  mutation MarkConsoleAccount($id: Int!, $at: timestamptz!) {
+    update_project_by_pk(pk_columns: { id: $id }, _set: { console_account_at: $at }) {
+      id
     }
   }`);
 

@@ -41,6 +41,7 @@ import {
   type ServiceIds,
   type StorageGrant,
   services,
+  smtpVariables,
   variablesImport,
 } from './blueprint';
 import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from './client';
@@ -140,6 +141,12 @@ export interface Instances {
   listOwn(options?: CallOptions): Promise<{ id: string; rowId: number; createdAt: number }[]>;
   /** AppWrite's public URL, or null while Qovery has none. */
   url(appwriteId: string, options?: CallOptions): Promise<string | null>;
+  /**
+   * Gives an instance AppWrite's e-mail (the operator's SMTP settings, ENVIRONMENT-scoped) and
+   * redeploys it: only once the owner's console account exists. No SMTP configured: nothing.
+   * 2 calls (import through MariaDB's container, deploy).
+   */
+  enableEmail(environmentId: string, mariadbId: string, options?: CallOptions): Promise<void>;
 }
 
 /** Structurally compatible with lib/log's Logger. */
@@ -447,6 +454,31 @@ export function createInstances({
 
     async url(appwriteId, options = {}) {
       return publicUrl(await client.listContainerLinks(appwriteId, options));
+    },
+
+    async enableEmail(environmentId, mariadbId, options = {}) {
+      const smtp = settings.instance.smtp;
+      if (!smtp) return;
+      await client.importContainerEnvironmentVariable(
+        mariadbId,
+        variablesImport(
+          [
+            {
+              scope: 'ENVIRONMENT',
+              vars: {
+                ...smtpVariables(smtp),
+                _APP_CONSOLE_SESSION_ALERTS: { value: 'enabled', secret: false },
+              },
+            },
+          ],
+          {},
+        ),
+        options,
+      );
+      await startOrStop((id, o) => client.deployEnvironment(id, o), environmentId, options, [
+        'STARTING',
+        'RUNNING',
+      ]);
     },
   };
 }

@@ -229,6 +229,7 @@ describe('configuration', () => {
     expect(instance.filter((s) => s.secret).map((s) => s.name)).toEqual([
       'APPWRITE_SMTP_PASSWORD',
       'APPWRITE_EXECUTOR_SECRET',
+      'CONSOLE_CLAIM_KEY',
       'STORAGE_SECRET_ACCESS_KEY',
     ]);
     expect(instance.map((s) => s.name)).toEqual(
@@ -242,7 +243,8 @@ describe('configuration', () => {
   });
 
   it('reads the operator settings of every instance, with defaults sized for a small production', () => {
-    const { instance, storage } = loadConfig({}, ['instance', 'storage']);
+    const claim = { CONSOLE_CLAIM_KEY: 'c'.repeat(32) };
+    const { instance, storage } = loadConfig(claim, ['instance', 'storage']);
     expect(instance).toMatchObject({ version: '1.9.6', operatorEmail: 'noreply@appwrite.io' });
     expect(instance.smtp).toBeUndefined();
     expect(instance.executor).toBeUndefined();
@@ -250,6 +252,7 @@ describe('configuration', () => {
     expect(storage).toEqual({ provider: 'aws', region: 'us-east-1', bucketPrefix: 'appwrite-cloud' });
     const custom = loadConfig(
       {
+        ...claim,
         APPWRITE_SIZES: '{"appwrite":{"cpu":2000},"mariadb":{"storage":50}}',
         APPWRITE_SMTP_HOST: 'smtp.example',
         APPWRITE_SMTP_PASSWORD: 'mail-password',
@@ -287,6 +290,7 @@ describe('configuration', () => {
       'APPWRITE_VERSION must be one of 1.9.6',
       expect.stringMatching(/^APPWRITE_SIZES must be JSON/),
       'APPWRITE_EXECUTOR_SECRET of at least 16 characters is required with APPWRITE_EXECUTOR_URL',
+      'CONSOLE_CLAIM_KEY is required',
       'STORAGE_BUCKET_PREFIX must be 3 to 42 lower-case letters, digits and dashes',
       'STORAGE_ENDPOINT (an http(s) URL) is required with STORAGE_PROVIDER=s3-compatible',
       'STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY are required with STORAGE_PROVIDER=s3-compatible',

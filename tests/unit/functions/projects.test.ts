@@ -20,6 +20,7 @@ function setup() {
     start: jest.fn(async (_id: number, _caller: Caller) => ({ ok: true as const })),
     stop: jest.fn(async (_id: number, _caller: Caller) => ({ ok: true as const })),
     remove: jest.fn(async (_id: number, _caller: Caller) => ({ ok: true as const })),
+    claimConsole: jest.fn(async (_id: number, _password: string, _caller: Caller) => ({ ok: true as const })),
     status: jest.fn(async (id: number, _caller: Caller) => ({
       id,
       status: 'RUNNING' as const,

@@ -1,0 +1,1 @@
+ALTER TABLE public.project DROP COLUMN console_account_at;

@@ -1,0 +1,98 @@
+/**
+ * Who holds an instance's console (lib/appwrite/console): the control plane takes the one seat
+ * for the owner as soon as the instance answers, then turns the instance's e-mail on; the owner
+ * later chooses their own console password through the control plane.
+ *
+ * `secure` is for whatever first sees the instance RUNNING (ProjectStatus today, the reconciler);
+ * it is idempotent and cheap once done (the row's `console_account_at`).
+ */
+import { ensureOwnerAccount, ownerPassword, setOwnerPassword } from './appwrite/console';
+import { AppError } from './errors';
+import type { HasuraClient } from './hasura/client';
+import { MarkConsoleAccount, type ProjectRow } from './hasura/documents';
+import type { Logger } from './log';
+import type { Instances } from './qovery/instances';
+
+export interface OwnerConsoleDeps {
+  hasura: HasuraClient;
+  instances: Pick<Instances, 'enableEmail'>;
+  /** The operator's secret (CONSOLE_CLAIM_KEY): the first account's password derives from it. */
+  claimKey: string;
+  fetch?: typeof fetch;
+}
+
+export interface OwnerConsole {
+  /** Takes the console seat for the owner if the instance answers; true once it is done. */
+  secure(row: ProjectRow, options: { deadline: number; log: Logger }): Promise<boolean>;
+  /** The owner's own console password replaces the derived one (or creates the account with it). */
+  claim(row: ProjectRow, password: string, options: { deadline: number; log: Logger }): Promise<void>;
+}
+
+export function createOwnerConsole({ hasura, instances, claimKey, fetch }: OwnerConsoleDeps): OwnerConsole {
+  function target(row: ProjectRow) {
+    const email = row.owner?.email;
+    if (!row.url || !row.qovery_environment_id || !email) return undefined;
+    return { url: row.url, email, environmentId: row.qovery_environment_id };
+  }
+
+  async function accountMade(row: ProjectRow, deadline: number) {
+    await hasura.request(MarkConsoleAccount, { id: row.id, at: new Date().toISOString() }, { deadline });
+    row.console_account_at = new Date().toISOString();
+    // The sign-up paths that skip the whitelist may open now: the seat is taken.
+    if (row.qovery_environment_id && row.qovery_mariadb_id)
+      await instances.enableEmail(row.qovery_environment_id, row.qovery_mariadb_id, { deadline });
+  }
+
+  return {
+    async secure(row, { deadline, log }) {
+      if (row.console_account_at) return true;
+      const to = target(row);
+      if (!to) return false;
+      const answer = await ensureOwnerAccount(
+        to.url,
+        { email: to.email, password: ownerPassword(claimKey, to.environmentId) },
+        { deadline, ...(fetch ? { fetch } : {}) },
+      );
+      if (answer === 'refused') log.error('the instance console refuses its owner', { projectId: row.id });
+      if (answer !== 'created' && answer !== 'exists') return false;
+      await accountMade(row, deadline);
+      return true;
+    },
+
+    async claim(row, password, { deadline, log }) {
+      const to = target(row);
+      // Whether it answers is what counts (a redeployment keeps the running pods serving).
+      if (!to || row.status === 'DELETING' || row.status === 'CREATING')
+        throw new AppError('project-busy', {
+          message: 'The instance must be running to set its console password.',
+        });
+      const options = { deadline, ...(fetch ? { fetch } : {}) };
+      const answer = await ensureOwnerAccount(to.url, { email: to.email, password }, options);
+      if (answer === 'not-ready')
+        throw new AppError('project-busy', {
+          message: 'The instance does not answer yet. Try again in a minute.',
+        });
+      if (answer === 'refused') {
+        log.error('the instance console refuses its owner', { projectId: row.id });
+        throw new AppError('internal-error');
+      }
+      if (answer === 'exists') {
+        const changed = await setOwnerPassword(
+          to.url,
+          {
+            email: to.email,
+            currentPassword: ownerPassword(claimKey, to.environmentId),
+            newPassword: password,
+          },
+          options,
+        );
+        if (changed === 'wrong-password')
+          throw new AppError('project-busy', {
+            message: 'The console already has your password: sign in with it, or reset it from the console.',
+          });
+        if (changed === 'refused') throw new AppError('internal-error');
+      }
+      if (!row.console_account_at) await accountMade(row, deadline);
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { ownerPassword } from '../../lib/appwrite/console';
+import { AppError } from '../../lib/errors';
+import { createLogger } from '../../lib/log';
+import { createOwnerConsole } from '../../lib/owner-console';
+import { type Caller, createProjects } from '../../lib/projects';
+import { createQoveryClient } from '../../lib/qovery/client';
+import { createInstances } from '../../lib/qovery/instances';
+import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
+import { startFakeAppwrite } from '../helpers/fake-appwrite';
+import { startTestHasura, type TestHasura } from '../helpers/hasura';
+import { instanceSettings, memoryStorage } from '../helpers/instance';
+
+const TOKEN = 'qov-test-token';
+const PROJECT = '00000000-0000-4000-8000-0000000000aa';
+const KEY = 'console-claim-key-for-tests-0123456789';
+const log = createLogger({ level: 'silent' });
+const smtp = { host: 'smtp.example', port: 587, secure: '' as const, password: 'smtp-password-value' };
+
+let hasura: TestHasura;
+let qovery: QoveryStandIn;
+let appwrite: Awaited<ReturnType<typeof startFakeAppwrite>>;
+
+beforeAll(async () => {
+  [hasura, qovery, appwrite] = await Promise.all([
+    startTestHasura(),
+    startQoveryStandIn({ token: TOKEN, stepMs: 10, projectIds: [PROJECT] }),
+    startFakeAppwrite({ whitelist: ['ada@example.com'] }),
+  ]);
+});
+afterAll(() => Promise.all([hasura.close(), qovery.close(), appwrite.close()]));
+beforeEach(async () => {
+  appwrite.state.users.length = 0;
+  qovery.state.environments.clear();
+  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
+    INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x'), ('bob@example.com', 'x');`);
+});
+
+function projects() {
+  const settings = {
+    apiUrl: qovery.url,
+    token: TOKEN,
+    projectId: PROJECT,
+    registryId: LOCAL_REGISTRY_ID,
+    instance: { ...instanceSettings, smtp },
+  };
+  const instances = createInstances({
+    client: createQoveryClient({ baseUrl: qovery.url, token: TOKEN }),
+    settings,
+    log,
+  });
+  const ownerConsole = createOwnerConsole({ hasura: hasura.client, instances, claimKey: KEY });
+  return createProjects({
+    hasura: hasura.client,
+    instances,
+    storage: memoryStorage(),
+    ownerConsole,
+    maxProjectsPerUser: 3,
+  });
+}
+const ada = (): Caller => ({ userId: 1, deadline: Date.now() + 20_000, log });
+const bob = (): Caller => ({ userId: 2, deadline: Date.now() + 20_000, log });
+
+/** A created, started instance whose public URL is the fake AppWrite. */
+async function runningInstance() {
+  const p = projects();
+  const { id } = await p.create('myproject', ada());
+  await p.start(id, ada());
+  const environmentId = String(
+    (await hasura.db.query<{ e: string }>('SELECT qovery_environment_id AS e FROM project')).rows[0]?.e,
+  );
+  const until = Date.now() + 5000;
+  while (qovery.stateHistory(environmentId).at(-1) !== 'DEPLOYED') {
+    if (Date.now() > until) throw new Error('not deployed');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await hasura.db.query('UPDATE project SET url = $1', [appwrite.url]);
+  return { p, id, environmentId };
+}
+
+describe('the owner’s console seat', () => {
+  it('is taken for the owner as soon as the instance runs, before e-mail is turned on', async () => {
+    const { p, id, environmentId } = await runningInstance();
+    const variables = qovery.state.environments.get(environmentId)?.variables;
+    expect(variables?.has('_APP_SMTP_HOST')).toBe(false);
+
+    expect(await p.status(id, ada())).toMatchObject({ status: 'RUNNING' });
+    expect(appwrite.state.users).toEqual([
+      { email: 'ada@example.com', password: ownerPassword(KEY, environmentId) },
+    ]);
+    const [row] = (
+      await hasura.db.query<{ at: string | null }>('SELECT console_account_at AS at FROM project')
+    ).rows;
+    expect(row?.at).not.toBeNull();
+    // The seat is taken: the instance's e-mail may go on (magic URL, OTP now meet a full console).
+    expect(variables?.get('_APP_SMTP_HOST')?.value).toBe('smtp.example');
+    expect(variables?.get('_APP_SMTP_PASSWORD')).toMatchObject({ isSecret: true });
+
+    // Done once: later status calls do not ask the instance again.
+    const before = appwrite.state.requests.length;
+    await p.status(id, ada());
+    expect(appwrite.state.requests.length).toBe(before);
+  });
+
+  it('lets the owner set their own console password, and nobody else', async () => {
+    const { p, id } = await runningInstance();
+    await p.status(id, ada());
+    const other = await p.claimConsole(id, 'bob wants it too', bob()).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(AppError);
+    expect((other as AppError).code).toBe('not-found');
+
+    await expect(p.claimConsole(id, 'ada’s own console password', ada())).resolves.toEqual({ ok: true });
+    expect(appwrite.state.users[0]?.password).toBe('ada’s own console password');
+    // A second claim cannot replace it: the derived password opens nothing any more.
+    const again = await p.claimConsole(id, 'another password', ada()).catch((e: unknown) => e);
+    expect((again as AppError).code).toBe('project-busy');
+    expect(appwrite.state.users[0]?.password).toBe('ada’s own console password');
+  });
+
+  it('lets the owner claim right after the start, before anything asked for the status', async () => {
+    const { p, id } = await runningInstance();
+    await p.claimConsole(id, 'ada chose this one', ada());
+    expect(appwrite.state.users).toEqual([{ email: 'ada@example.com', password: 'ada chose this one' }]);
+  });
+
+  it('waits for an instance that does not answer yet, and says so', async () => {
+    const { p, id } = await runningInstance();
+    appwrite.state.ready = false;
+    try {
+      expect(await p.status(id, ada())).toMatchObject({ status: 'RUNNING' });
+      expect(appwrite.state.users).toEqual([]);
+      const error = await p.claimConsole(id, 'too early, sorry', ada()).catch((e: unknown) => e);
+      expect((error as AppError).code).toBe('project-busy');
+    } finally {
+      appwrite.state.ready = true;
+    }
+  });
+});
