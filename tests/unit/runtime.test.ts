@@ -162,7 +162,12 @@ describe('a function on AWS', () => {
     let answer: Awaited<ReturnType<typeof invoke>> | undefined;
     try {
       const env = {
-        ...Object.fromEntries(Object.entries(awsEnv).filter(([name]) => name !== 'QOVERY_API_TOKEN')),
+        // The project functions' own secrets come from SSM too (the mock serves none of them).
+        ...Object.fromEntries(
+          Object.entries(awsEnv).filter(
+            ([name]) => name !== 'QOVERY_API_TOKEN' && name !== 'CONSOLE_CLAIM_KEY',
+          ),
+        ),
         SECRETS_SSM_PATH: PATH,
         AWS_REGION: 'eu-west-3',
         QOVERY_PROJECT_ID: 'my-project',
