@@ -30,7 +30,7 @@ export interface OwnerConsole {
 
 export function createOwnerConsole({ hasura, instances, claimKey, fetch }: OwnerConsoleDeps): OwnerConsole {
   function target(row: ProjectRow) {
-    const email = row.owner?.email;
+    const email = row.user?.email;
     if (!row.url || !row.qovery_environment_id || !email) return undefined;
     return { url: row.url, email, environmentId: row.qovery_environment_id };
   }

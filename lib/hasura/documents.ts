@@ -183,7 +183,8 @@ export interface ProjectRow {
   created_at: string;
   /** When the owner's console account was made (lib/owner-console); null until then. */
   console_account_at?: string | null;
-  owner?: { email: string };
+  /** The owner (the `user` relationship). */
+  user?: { email: string };
 }
 
 /** The user's used quota slots, and their e-mail (the only one an instance's console admits). */
@@ -251,7 +252,7 @@ export const FindOwnProject = document<
       qovery_mariadb_id
       created_at
       console_account_at
-      owner {
+      user {
         email
       }
     }
