@@ -48,7 +48,7 @@ import type {
   VariableImportRequest,
   VariableRequest,
 } from 'qovery-typescript-axios';
-import { APPWRITE_VERSION, type Release, releases } from '../appwrite/versions';
+import { type Release, releases } from '../appwrite/versions';
 
 /** What the lead wires from configuration (environment variables). */
 export interface QoverySettings {

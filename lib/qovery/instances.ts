@@ -475,10 +475,12 @@ export function createInstances({
         ),
         options,
       );
-      await startOrStop((id, o) => client.deployEnvironment(id, o), environmentId, options, [
-        'STARTING',
-        'RUNNING',
-      ]);
+      try {
+        await client.deployEnvironment(environmentId, options);
+      } catch (error) {
+        // A deployment under way: the reconciler's or the owner's next one picks the e-mail up.
+        if (!isQoveryError(error, 'conflict')) throw error;
+      }
     },
   };
 }
