@@ -65,9 +65,11 @@ Sign up:
     -d '${signup}'
 
 Then send the accessToken as "Authorization: Bearer <token>" for CreateProject, StartProject, ...
-The reconciler runs every ${Number(process.env.RECONCILE_EVERY_MS ?? 2000) / 1000} s (RECONCILE_EVERY_MS), so statuses move by themselves:
+The reconciler runs every ${Number(process.env.RECONCILE_EVERY_MS ?? 2000) / 1000} s (RECONCILE_EVERY_MS), so statuses move by themselves.
+Follow them live, with the same Bearer token, over WebSocket (protocol graphql-transport-ws,
+or the older graphql-ws) at ${stack.graphqlUrl.replace(/^http/, 'ws')}:
 
-  { project { id name status status_reason status_changed_at url } }
+  subscription { project { id name status status_reason status_changed_at url } }
 
 Press Ctrl+C to stop.`);
   await waitForSignal();

@@ -60,6 +60,8 @@ export interface GraphQLRequest {
   operationName?: string | null;
   /** Request headers; names are matched case-insensitively. */
   headers?: Record<string, string | string[] | undefined>;
+  /** Subscriptions are served over WebSocket only (sandbox/hasura/subscriptions.ts). */
+  transport?: 'http' | 'websocket';
 }
 
 /** What every root field of one request shares. */
@@ -277,11 +279,17 @@ class Engine implements HasuraEngine {
     const fragments: Record<string, FragmentDefinitionNode> = {};
     for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
 
-    if (op.operation === 'subscription') {
-      throw validationFailed('subscriptions are not supported by the local Hasura stand-in');
+    if (op.operation === 'subscription' && request.transport !== 'websocket') {
+      throw validationFailed('subscriptions are not supported over HTTP, use websockets instead');
     }
-    const root = op.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
-    if (!root) throw validationFailed('no mutations exist');
+    const root =
+      op.operation === 'mutation'
+        ? schema.getMutationType()
+        : op.operation === 'subscription'
+          ? schema.getSubscriptionType()
+          : schema.getQueryType();
+    if (!root)
+      throw validationFailed(op.operation === 'mutation' ? 'no mutations exist' : 'no subscriptions exist');
     checkFieldsExist(schema, root, op.selectionSet, fragments);
     const errors = validate(schema, doc);
     if (errors.length > 0) throw validationFailed(graphqlJsMessage((errors[0] as Error).message));
@@ -304,6 +312,12 @@ class Engine implements HasuraEngine {
     };
     const fields = collectFields(ctx, root, op.selectionSet);
     const call: Call = { ctx, root, request, headers };
+    if (op.operation === 'subscription') {
+      // A live query: the same root fields and permissions as a query, re-run by the caller.
+      const data: JsonObject = {};
+      for (const [key, nodes] of fields) data[key] = await this.queryField(call, key, nodes, {});
+      return data;
+    }
     if (op.operation === 'query') {
       const introspected = this.introspect(session, doc, op, fields, coerced.coerced);
       const data: JsonObject = {};

@@ -43,6 +43,8 @@ export interface StartOptions {
    * Hasura does (Hasura forwards the header to actions with `forward_client_headers`).
    */
   appendForwardedFor?: boolean;
+  /** Live queries' re-run period in ms (default 1000, as Hasura's). */
+  refetchMs?: number;
 }
 
 export interface HasuraStandIn {
@@ -65,6 +67,7 @@ export async function startHasuraStandIn(options: StartOptions): Promise<HasuraS
     const engine = await createHasuraEngine({ projectDir: options.projectDir, db, env: options.env });
     const running = await serve(engine, options.port ?? 0, '127.0.0.1', {
       appendForwardedFor: options.appendForwardedFor ?? false,
+      ...(options.refetchMs === undefined ? {} : { refetchMs: options.refetchMs }),
     });
     return {
       url: running.url,

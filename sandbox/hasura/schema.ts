@@ -792,8 +792,22 @@ class SchemaBuilder {
       };
       this.queryFields.set('no_queries_available', { kind: 'no_queries' });
     }
+    // Subscriptions are live queries over the same table root fields (Hasura's subscription_root).
+    const subscription: GraphQLFieldConfigMap<unknown, unknown> = {};
+    for (const [name, info] of this.queryFields)
+      if (info.kind === 'select' || info.kind === 'select_aggregate' || info.kind === 'select_by_pk')
+        subscription[name] = query[name] as GraphQLFieldConfigMap<unknown, unknown>[string];
     const schema = new GraphQLSchema({
       query: new GraphQLObjectType({ name: 'query_root', description: 'query root', fields: query }),
+      ...(Object.keys(subscription).length > 0
+        ? {
+            subscription: new GraphQLObjectType({
+              name: 'subscription_root',
+              description: 'subscription root',
+              fields: subscription,
+            }),
+          }
+        : {}),
       ...(Object.keys(mutation).length > 0
         ? {
             mutation: new GraphQLObjectType({

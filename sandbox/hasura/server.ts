@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { GraphQLRequest, HasuraEngine } from './engine';
 import type { JsonObject, JsonValue } from './errors';
+import { createSubscriptionServer } from './subscriptions';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -121,6 +122,8 @@ export interface RunningServer {
 export interface ServeOptions {
   /** Behave as if behind a load balancer that appends the client's address to X-Forwarded-For. */
   appendForwardedFor?: boolean;
+  /** Live queries' re-run period in ms (Hasura's default: 1000). */
+  refetchMs?: number;
 }
 
 export function serve(
@@ -151,6 +154,14 @@ export function serve(
       send(res, 404, { path: '$', error: 'resource does not exist', code: 'not-found' });
     }
   });
+  // Subscriptions: WebSocket upgrades of /v1/graphql (sandbox/hasura/subscriptions.ts).
+  const subscriptions = createSubscriptionServer(engine, {
+    ...(options.refetchMs === undefined ? {} : { refetchMs: options.refetchMs }),
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '/').split('?')[0] === '/v1/graphql') subscriptions.upgrade(req, socket, head);
+    else socket.destroy();
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -161,6 +172,7 @@ export function serve(
         url: `http://${host}:${bound}`,
         close: () =>
           new Promise<void>((done, fail) => {
+            subscriptions.close();
             server.close((error) => (error ? fail(error) : done()));
             server.closeAllConnections();
           }),

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createClient } from 'graphql-ws';
 import { jwtVerify } from 'jose';
+import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
 import { SECRET_HEADER } from '../../lib/action';
 import { freePort, generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
@@ -140,6 +142,45 @@ describe('the tutorial, end to end', () => {
       data: { project: [{ id: projectId, name: 'myproject', url: expect.stringMatching(/^https:/) }] },
     });
   });
+
+  it('after StartProject, a subscription sees RUNNING with no ProjectStatus call (the reconciler moves it)', async () => {
+    const perEnvironmentReads = () =>
+      stack.qovery.calls.filter((c) => c.method === 'GET' && /^\/environment\/[^/]+\/status$/.test(c.path))
+        .length;
+    const before = perEnvironmentReads();
+    const client = createClient({
+      url: stack.graphqlUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { headers: { Authorization: `Bearer ${token}` } },
+    });
+    const seen: string[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no RUNNING within 30 s, saw ${seen}`)), 30_000);
+        client.subscribe<{ project: { id: number; status: string }[] }>(
+          { query: `subscription { project(where: {id: {_eq: ${projectId}}}) { id status } }` },
+          {
+            next: ({ data }) => {
+              const status = data?.project[0]?.status ?? '';
+              seen.push(status);
+              if (status === 'RUNNING') {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+            error: reject,
+            complete: () => {},
+          },
+        );
+      });
+    } finally {
+      await client.dispose();
+    }
+    expect(seen.at(-1)).toBe('RUNNING');
+    // ProjectStatus reads one environment's status; nobody did: the status moved by itself.
+    expect(perEnvironmentReads()).toBe(before);
+  }, 40_000);
 
   it('ProjectStatus follows the instance to RUNNING', async () => {
     const until = Date.now() + 10_000;
