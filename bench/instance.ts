@@ -1,0 +1,85 @@
+/**
+ * `npx tsx bench/instance.ts`: what one instance costs, from the blueprint. Qovery calls and
+ * stages of CreateProject per strategy (counted against the Qovery stand-in, next to the figure
+ * lib/qovery/instances states), and the resources one instance takes with the default sizes.
+ */
+import { APPWRITE_VERSION } from '../lib/appwrite/versions';
+import {
+  DEFAULT_SIZES,
+  type InstanceSettings,
+  type QoverySettings,
+  totalResources,
+} from '../lib/qovery/blueprint';
+import { createQoveryClient } from '../lib/qovery/client';
+import { createInstances, provisionCalls } from '../lib/qovery/instances';
+import { LOCAL_REGISTRY_ID, startQoveryStandIn } from '../sandbox/qovery';
+
+const instance: InstanceSettings = {
+  version: APPWRITE_VERSION,
+  sizes: DEFAULT_SIZES,
+  emailFrom: { name: 'Appwrite', address: 'noreply@example.com' },
+  operatorEmail: 'ops@example.com',
+};
+const grant = { bucket: 'b', region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's' };
+
+async function measure(strategy: 'blueprint' | 'clone', settings: InstanceSettings) {
+  const project = '00000000-0000-4000-8000-0000000000b1';
+  const qovery = await startQoveryStandIn({ token: 't', stepMs: 5, projectIds: [project] });
+  try {
+    const base: QoverySettings = {
+      apiUrl: qovery.url,
+      token: 't',
+      projectId: project,
+      registryId: LOCAL_REGISTRY_ID,
+      instance: settings,
+    };
+    const make = (s: QoverySettings) =>
+      createInstances({ client: createQoveryClient({ baseUrl: qovery.url, token: 't' }), settings: s });
+    let qoverySettings = base;
+    if (strategy === 'clone') {
+      const template = await make(base).provision('template', {
+        ownerEmail: 'o@x.io',
+        storage: Promise.resolve(grant),
+      });
+      qoverySettings = { ...base, templateEnvironmentId: template.environmentId };
+    }
+    qovery.calls.length = 0;
+    const started = performance.now();
+    await make(qoverySettings).provision(1, { ownerEmail: 'o@x.io', storage: Promise.resolve(grant) });
+    const ms = performance.now() - started;
+    return { calls: qovery.calls.length, stated: provisionCalls(qoverySettings), ms };
+  } finally {
+    await qovery.close();
+  }
+}
+
+async function main() {
+  const withExecutor = { ...instance, executor: { url: 'http://executor/v1', secret: 'x'.repeat(20) } };
+  console.log(
+    '| CreateProject strategy | Qovery calls (counted) | stated calls / stages | local stand-in time |',
+  );
+  console.log('| --- | --- | --- | --- |');
+  console.log('| before issue 8 (API + MariaDB + Redis) | 7 | 7 / 3 | — |');
+  for (const [name, strategy, settings] of [
+    ['blueprint, default (no executor)', 'blueprint', instance],
+    ['blueprint, with an operator executor', 'blueprint', withExecutor],
+    ['template clone', 'clone', instance],
+  ] as const) {
+    const m = await measure(strategy, settings);
+    console.log(`| ${name} | ${m.calls} | ${m.stated.calls} / ${m.stated.stages} | ${m.ms.toFixed(0)} ms |`);
+  }
+  for (const [name, settings] of [
+    ['default', instance],
+    ['with an operator executor', withExecutor],
+  ] as const) {
+    const t = totalResources(settings);
+    console.log(
+      `Resources of one instance (${name}): ${t.services} containers, ${t.cpu} mCPU (${(t.cpu / 1000).toFixed(2)} vCPU), ${t.memory} MB (${(t.memory / 1024).toFixed(2)} GiB) memory, ${t.storage} GB storage`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
