@@ -98,6 +98,11 @@ export interface ReconcileConfig {
   revokedTokenRetentionSeconds: number;
 }
 
+/** The Qovery webhook function: the secret given to Qovery when registering the webhook. */
+export interface WebhookConfig {
+  secret: string;
+}
+
 export interface QoveryConfig extends Omit<QoverySettings, 'instance'> {
   maxProjectsPerUser: number;
 }
@@ -380,6 +385,10 @@ function readLimits(r: EnvReader): LimitsConfig {
   };
 }
 
+function readWebhook(r: EnvReader): WebhookConfig {
+  return { secret: r.secret('QOVERY_WEBHOOK_SECRET', 16) };
+}
+
 function readReconcile(r: EnvReader): ReconcileConfig {
   return {
     // Longer than any CreateProject (25 s) by far: a create in flight is never taken for an orphan.
@@ -480,6 +489,7 @@ const sections = {
   instance: readInstance,
   storage: readStorage,
   reconcile: readReconcile,
+  webhook: readWebhook,
 };
 type Sections = typeof sections;
 export type Section = keyof Sections;

@@ -133,20 +133,28 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
  * The scheduled reconciler: Hasura, Qovery and the instances' storage (a confirmed deletion takes
  * its bucket); neither the actions' secret nor the JWT key.
  */
+function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storage' | 'reconcile'>) {
+  const { core, qovery, reconcile } = config;
+  const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
+  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const reconciler = createReconciler({
+    hasura: createHasuraClient(core.hasura),
+    instances: createInstances({ client, settings: { ...qovery, instance: config.instance }, log }),
+    storage: createStorage(config.storage),
+    log,
+    orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
+    revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
+  });
+  return { log, reconciler };
+}
+
 export const reconcileRuntime = defineRuntime(
   ['core', 'qovery', 'instance', 'storage', 'reconcile'],
-  (config) => {
-    const { core, qovery, reconcile } = config;
-    const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
-    const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
-    const reconciler = createReconciler({
-      hasura: createHasuraClient(core.hasura),
-      instances: createInstances({ client, settings: { ...qovery, instance: config.instance }, log }),
-      storage: createStorage(config.storage),
-      log,
-      orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
-      revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
-    });
-    return { log, reconciler };
-  },
+  buildReconciler,
+);
+
+/** The Qovery webhook: what the reconciler reads, and the webhook's secret. */
+export const webhookRuntime = defineRuntime(
+  ['core', 'qovery', 'instance', 'storage', 'reconcile', 'webhook'],
+  (config) => ({ ...buildReconciler(config), secret: config.webhook.secret }),
 );

@@ -146,6 +146,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     CONSOLE_CLAIM_KEY: secrets.CONSOLE_CLAIM_KEY,
     QOVERY_PROJECT_ID,
     QOVERY_ENVIRONMENT_PREFIX: 'local',
+    // The secret a Qovery webhook would carry (Qovery-Signature); locally nothing calls it.
+    QOVERY_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
     QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,
     CLIENT_ADDRESS_DEPTH: '1',
     // Every local caller is 127.0.0.1: limits for a crowd of users, not for one.

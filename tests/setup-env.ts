@@ -25,5 +25,6 @@ Object.assign(process.env, {
   // Qovery ids are UUIDs (lib/config.ts refuses anything else).
   QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
   QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
+  QOVERY_WEBHOOK_SECRET: 'test-qovery-webhook-secret-0123',
 });
 delete process.env.SECRETS_SSM_PATH;

@@ -64,7 +64,7 @@ describe('serverless package', () => {
       const functions = Object.keys(
         (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { functions: object }).functions,
       );
-      expect(functions).toHaveLength(10);
+      expect(functions).toHaveLength(11);
       for (const name of functions) expect(existsSync(join(out, `${name}.zip`))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
