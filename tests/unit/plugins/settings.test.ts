@@ -1,3 +1,4 @@
+import { settingsOf } from '../../../lib/config';
 import { type ServerlessLike, SettingsPlugin } from '../../../plugins/settings-plugin';
 
 /** The plugin's deploy-time checks, with a fake Serverless and a fake SSM behind `provider.request`. */
@@ -136,5 +137,29 @@ describe('deploy', () => {
       'HASURA_GRAPHQL_JWT_SECRET',
     );
     expect(JSON.stringify(statements('SignupSettingsRole'))).not.toContain('QOVERY_API_TOKEN');
+  });
+
+  it('does not require the parameter of an optional secret (r.optionalSecret), but lets the role read it', async () => {
+    const wanted = ['core', 'actions', 'qovery', 'instance'] as const;
+    // Every required secret of these sections is there (whatever they are today); optional ones are not.
+    const required = settingsOf(wanted).filter((s) => s.secret && !s.optional);
+    expect(settingsOf(wanted)).toContainEqual({
+      name: 'APPWRITE_SMTP_PASSWORD',
+      secret: true,
+      optional: true,
+    });
+    const { serverless } = fakeServerless(
+      Object.fromEntries(required.map((s) => [`${P}${s.name}`, 'v'.repeat(48)])),
+    );
+    delete serverless.service.functions.signup;
+    const optionalSections = async () => wanted;
+    const plugin = new SettingsPlugin(serverless, {}, {}, optionalSections as never, plain);
+    const error = await Promise.resolve(plugin.hooks['before:package:initialize']?.()).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toBeUndefined();
+    const role = JSON.stringify(serverless.service.resources?.Resources?.CreateProjectSettingsRole);
+    expect(role).toContain(`parameter${P}APPWRITE_SMTP_PASSWORD`);
   });
 });
