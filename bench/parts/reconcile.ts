@@ -53,6 +53,9 @@ export async function measureReconcile(
     projectDir: join(ROOT, 'hasura-metadata'),
     env: {
       HASURA_GRAPHQL_ADMIN_SECRET: ADMIN,
+      // The actions' handlers are never called here, but Hasura needs them resolvable.
+      ACTIONS_BASE_URL: 'http://127.0.0.1:9',
+      ACTIONS_SECRET: 'bench-actions-secret-0123456789',
       HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({
         type: 'HS256',
         key: 'bench-jwt-key-at-least-32-characters!!',
