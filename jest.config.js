@@ -6,8 +6,8 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // middy, jose's ESM build and friends ship ESM only: let swc turn them into CommonJS too.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|graphql-request|valibot|jose)/)'],
+  // middy, jose's ESM build, emailjs and friends ship ESM only: let swc turn them into CommonJS too.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|graphql-request|valibot|jose|emailjs)/)'],
   // middy 7 publishes ESM-only `exports` (an `import` condition and no `require`), which Jest's
   // CommonJS resolver cannot match: point it at the files, which swc then transforms.
   moduleNameMapper: {
