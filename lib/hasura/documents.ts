@@ -397,3 +397,4 @@ export const PurgeExpired = document<
       affected_rows
     }
   }`);
+export * from './account-documents';

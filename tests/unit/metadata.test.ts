@@ -29,12 +29,22 @@ const serverless = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'))
   functions: Record<string, { handler: string; events: { httpApi?: { method: string; path: string } }[] }>;
 };
 
-const PUBLIC_ACTIONS = ['Signup', 'Signin', 'RefreshToken', 'Signout'];
+const PUBLIC_ACTIONS = [
+  'Signup',
+  'Signin',
+  'RefreshToken',
+  'Signout',
+  'VerifyEmail',
+  'ResendVerificationEmail',
+  'RequestPasswordReset',
+  'ResetPassword',
+];
 const PRIVATE_COLUMNS: Record<string, string[]> = {
   user: ['password_hash'],
   refresh_token: ['*'],
   rate_limit: ['*'],
   rate_limit_hit: ['*'],
+  account_ticket: ['*'],
 };
 
 function rootFields(typeName: 'Mutation' | 'Query') {
@@ -151,7 +161,7 @@ describe('Hasura metadata', () => {
     },
   );
 
-  it('lets anonymous callers reach only Signup, Signin, RefreshToken and Signout', () => {
+  it('lets anonymous callers reach only the sign-up, sign-in, verification and reset actions', () => {
     for (const action of project.actions) {
       if (PUBLIC_ACTIONS.includes(action.name))
         expect(action.roles).toEqual(expect.arrayContaining(['anonymous', 'user']));
@@ -165,7 +175,7 @@ describe('Hasura metadata', () => {
     }
   });
 
-  it('never lets a non-admin role read password hashes, refresh tokens or sign-in failures', () => {
+  it('never lets a non-admin role read password hashes, refresh tokens, sign-in failures or mailed tickets', () => {
     for (const table of project.tables) {
       const hidden = PRIVATE_COLUMNS[table.table.name] ?? [];
       for (const [role, permission] of table.select) {
