@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
 import { limitKey } from '../lib/rate-limit';
-import { usersRuntime } from '../lib/runtime';
+import { mailingUsersRuntime } from '../lib/runtime';
 import { Email, NewPassword } from '../lib/schemas';
-import type { Users } from '../lib/users';
+import { type Users, verificationMailLimit } from '../lib/users';
 
 export const SignupInput = v.object({ email: Email, password: NewPassword });
 
@@ -11,16 +11,18 @@ export const Signup = defineAction({
   name: 'Signup',
   access: 'public',
   input: SignupInput,
-  // Per address first, so one address cannot use up the global ceiling on its own.
-  limits: ({ address }, settings) => [
+  // Per address first, so one address cannot use up the global ceiling on its own; then the
+  // emails one address may be sent (shared with ResendVerificationEmail).
+  limits: ({ address, input }, settings) => [
     {
       key: limitKey('signup', address ?? 'unknown'),
       max: settings.signupsPerAddressPerHour,
       windowSeconds: 3600,
     },
     { key: limitKey('signups'), max: settings.signupsPerHour, windowSeconds: 3600 },
+    verificationMailLimit(input.email, settings),
   ],
-  run: ({ input, deadline }, { users }: { users: Users }) => users.signup(input, { deadline }),
+  run: ({ input, deadline, log }, { users }: { users: Users }) => users.signup(input, { deadline, log }),
 });
 
-export const handler = actionHandler(Signup, usersRuntime);
+export const handler = actionHandler(Signup, mailingUsersRuntime);

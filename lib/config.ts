@@ -88,6 +88,35 @@ export interface LimitsConfig {
   signinWindowSeconds: number;
   /** Which X-Forwarded-For entry, from the right, holds the client's address (lib/rate-limit.ts). */
   clientAddressDepth: number;
+  /** Emails of one kind (verification, password reset) one address may be sent per hour. */
+  mailsPerEmailPerHour: number;
+}
+
+/** Email verification, mailed tickets and their rate limit. */
+export interface AccountsConfig {
+  /** Off only for a private deployment: then CreateProject and StartProject need no verified email. */
+  requireEmailVerification: boolean;
+  verificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+}
+
+/** Who sends the emails, and what they say about the product. */
+export interface MailConfig {
+  productName: string;
+  /** Base of the links in emails: <appUrl>/verify-email?token=…, <appUrl>/reset-password?token=… */
+  appUrl: string;
+  from: string;
+  transport:
+    | { kind: 'ses'; region?: string; configurationSet?: string }
+    | {
+        kind: 'smtp';
+        host: string;
+        port: number;
+        security: 'tls' | 'starttls' | 'none';
+        user?: string;
+        password?: string;
+      };
+  timeoutMs: number;
 }
 
 /** The scheduled reconciler (lib/reconciler.ts). */
@@ -227,6 +256,15 @@ class EnvReader {
     const value = this.raw(name) ?? fallback;
     if (value !== fallback && !regex.test(value)) this.problems.push(`${name} must be ${what}`);
     return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const text = this.raw(name)?.toLowerCase();
+    if (text === undefined) return fallback;
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+    this.problems.push(`${name} must be true or false`);
+    return fallback;
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
@@ -382,6 +420,43 @@ function readLimits(r: EnvReader): LimitsConfig {
     signinMaxFailuresPerEmail: r.int('SIGNIN_MAX_FAILURES_PER_EMAIL', 100, 1, 100000),
     signinWindowSeconds: r.int('SIGNIN_WINDOW_SECONDS', 5 * 60, 10, 24 * 3600),
     clientAddressDepth: r.int('CLIENT_ADDRESS_DEPTH', 2, 1, 10),
+    mailsPerEmailPerHour: r.int('MAILS_PER_EMAIL_PER_HOUR', 5, 1, 1000),
+  };
+}
+
+function readAccounts(r: EnvReader): AccountsConfig {
+  return {
+    requireEmailVerification: r.bool('REQUIRE_EMAIL_VERIFICATION', true),
+    verificationTtlSeconds: r.int('EMAIL_VERIFICATION_TTL_SECONDS', 24 * 3600, 300, 7 * 24 * 3600),
+    passwordResetTtlSeconds: r.int('PASSWORD_RESET_TTL_SECONDS', 3600, 300, 24 * 3600),
+  };
+}
+
+function readMail(r: EnvReader): MailConfig {
+  // Every setting is read whatever the transport, so that each is declared to packaging.
+  const kind = r.oneOf('MAIL_TRANSPORT', ['ses', 'smtp'] as const, 'ses');
+  const from = r.string('MAIL_FROM');
+  if (from !== '' && !/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/.test(from))
+    r.problems.push(
+      'MAIL_FROM must be an address, or a name and an address: AppWrite Cloud <no-reply@example.com>',
+    );
+  // SES_REGION only when SES is used in another region than the function's (AWS_REGION, Lambda's own).
+  const ses = { region: r.optional('SES_REGION'), configurationSet: r.optional('SES_CONFIGURATION_SET') };
+  const smtp = {
+    host: r.optional('SMTP_HOST'),
+    port: r.int('SMTP_PORT', 587, 1, 65535),
+    security: r.oneOf('SMTP_SECURITY', ['tls', 'starttls', 'none'] as const, 'starttls'),
+    user: r.optional('SMTP_USER'),
+    password: r.optionalSecret('SMTP_PASSWORD'),
+  };
+  if (kind === 'smtp' && smtp.host === undefined)
+    r.problems.push('SMTP_HOST is required when MAIL_TRANSPORT=smtp');
+  return {
+    productName: r.string('PRODUCT_NAME', 'AppWrite Cloud'),
+    appUrl: r.url('APP_URL'),
+    from,
+    transport: kind === 'ses' ? { kind, ...ses } : { kind, ...smtp, host: smtp.host ?? '' },
+    timeoutMs: r.int('MAIL_TIMEOUT_MS', 5000, 500, 20000),
   };
 }
 
@@ -485,6 +560,8 @@ const sections = {
   jwt: readJwt,
   auth: readAuth,
   limits: readLimits,
+  accounts: readAccounts,
+  mail: readMail,
   qovery: readQovery,
   instance: readInstance,
   storage: readStorage,

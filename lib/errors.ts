@@ -15,6 +15,20 @@ export const catalogue = {
   'role-not-allowed': { status: 403, message: 'This action is not available to your role.' },
   'email-already-in-use': { status: 409, message: 'An account with this email already exists.' },
   'invalid-credentials': { status: 401, message: 'Wrong email or password.' },
+  'email-not-verified': {
+    status: 403,
+    message:
+      'Verify your email address first: open the link we emailed you, or ask for a new one with ResendVerificationEmail.',
+  },
+  'invalid-ticket': {
+    status: 400,
+    message: 'This link is invalid, has expired or was already used. Ask for a new one.',
+  },
+  'too-many-emails': {
+    status: 429,
+    message: 'Too many emails were asked for this address. Try again later.',
+  },
+  'account-not-found': { status: 401, message: 'This account no longer exists. Sign up again.' },
   'too-many-attempts': {
     status: 429,
     message: 'Too many failed sign-in attempts for this email. Try again later.',

@@ -1,6 +1,7 @@
 import { AppError } from './errors';
 import type { HasuraClient } from './hasura/client';
 import {
+  AccountStanding,
   ClaimProjectSlot,
   FindOwnProject,
   MoveProject,
@@ -68,6 +69,8 @@ export interface ProjectsDeps {
   /** The console seat of each instance: taken for its owner once it runs. */
   ownerConsole?: OwnerConsole;
   maxProjectsPerUser: number;
+  /** CreateProject and StartProject refuse `email-not-verified` until the owner verified their email. */
+  requireEmailVerification: boolean;
   /** Budget of the clean-up after a failed CreateProject, independent of the action's. */
   cleanupTimeoutMs?: number;
 }
@@ -97,11 +100,22 @@ export function createProjects({
   storage,
   ownerConsole,
   maxProjectsPerUser,
+  requireEmailVerification,
   cleanupTimeoutMs = 4000,
 }: ProjectsDeps): Projects {
   /** The final removal of rows Qovery confirmed deleted: their buckets, then the rows. */
   const removeDeleted = (ids: number[], deadline: number) =>
     removeDeletedProjects({ hasura, storage }, ids, deadline);
+
+  /**
+   * What costs the operator money (a new instance, a running one) needs an account that still
+   * exists (an access token outlives a deleted account by up to its TTL) with a verified email.
+   */
+  async function requireStanding({ userId, deadline }: Caller) {
+    const { user_by_pk: account } = await hasura.request(AccountStanding, { id: userId }, { deadline });
+    if (!account) throw new AppError('account-not-found');
+    if (requireEmailVerification && !account.email_verified) throw new AppError('email-not-verified');
+  }
 
   async function find(id: number, { userId, deadline }: Caller): Promise<ProjectRow> {
     const { project } = await hasura.request(FindOwnProject, { id, ownerId: userId }, { deadline });
@@ -293,6 +307,7 @@ export function createProjects({
   return {
     create: catalogued(async (name: string, caller: Caller) => {
       const { deadline, log } = caller;
+      await requireStanding(caller);
       const { id, email } = await claimSlot(name, caller);
       let environmentId: string | undefined;
       // Keep the clean-up's time inside the action's budget. The bucket is made while Qovery
@@ -332,7 +347,10 @@ export function createProjects({
         throw error;
       }
     }),
-    start: catalogued(start),
+    start: catalogued(async (id: number, caller: Caller) => {
+      await requireStanding(caller);
+      return start(id, caller);
+    }),
     stop: catalogued(stop),
     remove: catalogued(remove),
     status: catalogued(status),

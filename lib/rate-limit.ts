@@ -27,7 +27,7 @@ export interface Limit {
   max: number;
   windowSeconds: number;
   /** What a refusal answers; `rate-limited` when absent. */
-  code?: 'rate-limited' | 'too-many-attempts';
+  code?: 'rate-limited' | 'too-many-attempts' | 'too-many-emails';
 }
 
 /** A call counted by `hit`: the instant it was counted at and the limits it was counted against. */

@@ -3,8 +3,9 @@ import type { Runtime } from './action';
 import { createPasswords } from './auth/passwords';
 import { createAccessTokens } from './auth/tokens';
 import { type Config, type Env, loadConfig, type Section, secretsOf, settingsOf } from './config';
-import { createHasuraClient } from './hasura/client';
-import { createLogger } from './log';
+import { createHasuraClient, type HasuraClient } from './hasura/client';
+import { createLogger, type Logger } from './log';
+import { createMailer, createSender } from './mail';
 import { createMetrics } from './metrics';
 import { createOwnerConsole } from './owner-console';
 import { createProjects, type Projects } from './projects';
@@ -84,48 +85,74 @@ function base(config: Config<'core' | 'actions' | 'limits'>) {
   };
 }
 
-/** Sign-up, sign-in, tokens: Hasura and the JWT key; never the Qovery token. */
+function userDeps(config: Config<'jwt' | 'auth' | 'limits' | 'accounts'>) {
+  return {
+    passwords: createPasswords(config.auth.bcryptCost),
+    accessTokens: createAccessTokens(config.jwt, config.auth.accessTokenTtlSeconds),
+    config: { ...config.auth, ...config.limits },
+    accounts: config.accounts,
+  };
+}
+
+/** Sign-in, tokens, verification and password changes: Hasura and the JWT key; no email, no Qovery. */
 export const usersRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'jwt', 'auth'],
+  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts'],
   (config): Runtime<{ users: Users }> => {
     const { hasura, limiter, ...rest } = base(config);
-    const users = createUsers({
-      hasura,
-      limiter,
-      passwords: createPasswords(config.auth.bcryptCost),
-      accessTokens: createAccessTokens(config.jwt, config.auth.accessTokenTtlSeconds),
-      config: { ...config.auth, ...config.limits },
-    });
+    const users = createUsers({ hasura, limiter, ...userDeps(config) });
     return { ...rest, deps: { users } };
   },
 );
 
+/** The actions that send email (Signup, ResendVerificationEmail, RequestPasswordReset). */
+export const mailingUsersRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts', 'mail'],
+  (config): Runtime<{ users: Users }> => {
+    const { hasura, limiter, ...rest } = base(config);
+    const { mail } = config;
+    const branding = { productName: mail.productName, appUrl: mail.appUrl };
+    const mailer = createMailer(createSender(mail), branding, rest.log);
+    const users = createUsers({ hasura, limiter, ...userDeps(config), mailer });
+    return { ...rest, deps: { users } };
+  },
+);
+
+function buildProjects(
+  config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
+  hasura: HasuraClient,
+  log: Logger,
+) {
+  const { qovery } = config;
+  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
+  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
+  return createProjects({
+    hasura,
+    instances,
+    storage: createStorage(config.storage),
+    ownerConsole,
+    maxProjectsPerUser: qovery.maxProjectsPerUser,
+    requireEmailVerification: config.accounts.requireEmailVerification,
+  });
+}
+
 /** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
 export const projectsRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'qovery', 'instance', 'storage'],
+  ['core', 'actions', 'limits', 'qovery', 'instance', 'storage', 'accounts'],
   (config): Runtime<{ projects: Projects }> => {
-    const { qovery } = config;
     const { hasura, limiter: _limiter, ...rest } = base(config);
-    const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
-    const instances = createInstances({
-      client,
-      settings: { ...qovery, instance: config.instance },
-      log: rest.log,
-    });
-    const storage = createStorage(config.storage);
-    const ownerConsole = createOwnerConsole({
-      hasura,
-      instances,
-      claimKey: config.instance.consoleClaimKey,
-    });
-    const projects = createProjects({
-      hasura,
-      instances,
-      storage,
-      ownerConsole,
-      maxProjectsPerUser: qovery.maxProjectsPerUser,
-    });
-    return { ...rest, deps: { projects } };
+    return { ...rest, deps: { projects: buildProjects(config, hasura, rest.log) } };
+  },
+);
+
+/** DeleteAccount: the account's projects go through DeleteProject's path first. */
+export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts', 'qovery', 'instance', 'storage'],
+  (config): Runtime<{ users: Users }> => {
+    const { hasura, limiter, ...rest } = base(config);
+    const projects = buildProjects(config, hasura, rest.log);
+    const users = createUsers({ hasura, limiter, ...userDeps(config), projects });
+    return { ...rest, deps: { users } };
   },
 );
 

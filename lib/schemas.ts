@@ -52,3 +52,11 @@ export const ProjectId = v.pipe(
   v.minValue(1, 'id must be positive'),
   v.maxValue(2147483647, 'id is too large'),
 );
+
+/** The token of an emailed link (VerifyEmail, ResetPassword): 43 base64url characters when genuine. */
+export const TicketToken = v.pipe(
+  v.string('token must be a string'),
+  v.trim(),
+  v.nonEmpty('token is required'),
+  v.maxLength(128, 'token is too long'),
+);

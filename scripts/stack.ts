@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ReconcileSummary } from '../lib/reconciler';
 import { reconcileRuntime } from '../lib/runtime';
@@ -48,6 +49,80 @@ export function loadOrCreateSecrets(dir: string): DevSecrets {
   return secrets;
 }
 
+/** An email as the mail catcher's API lists it. */
+export interface CaughtEmail {
+  id: string;
+  subject: string;
+  text: string;
+  html: string;
+  to: { address: string }[];
+  from: { address: string; name?: string }[];
+  time: string;
+}
+
+export interface MailCatcher {
+  smtpPort: number;
+  /** The web inbox, to open in a browser. */
+  webUrl: string;
+  /** Every email received so far, oldest first. */
+  emails(): Promise<CaughtEmail[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * MailDev (an SMTP server and a web inbox, npm package `maildev`) in a child process: it is an ES
+ * module and a server of its own, so it runs beside us rather than inside. Emails are kept in
+ * `mailDir` (a fresh temporary directory when absent).
+ */
+export async function startMailCatcher(
+  options: { smtpPort?: number; webPort?: number; mailDir?: string } = {},
+): Promise<MailCatcher> {
+  const smtpPort = options.smtpPort || (await freePort());
+  const webPort = options.webPort || (await freePort());
+  const mailDir = options.mailDir ?? mkdtempSync(join(tmpdir(), 'maildev-'));
+  const bin = join(ROOT, 'node_modules', 'maildev', 'dist', 'bin', 'maildev.js');
+  const args = ['--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1'];
+  args.push('--web-ip', '127.0.0.1', '--mail-directory', mailDir);
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+  });
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  await new Promise<void>((ready, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error('MailDev did not start within 30 s')), 30_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      void stopProcess(child);
+      reject(new Error(`${error.message}\n${output.slice(-2000)}`));
+    };
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Press Ctrl\+C to stop/.test(output)) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`MailDev exited with code ${code}`)));
+  });
+  return {
+    smtpPort,
+    webUrl,
+    async emails() {
+      const response = await fetch(`${webUrl}/api/email`);
+      if (!response.ok) throw new Error(`MailDev answered HTTP ${response.status}`);
+      return ((await response.json()) as CaughtEmail[]).sort((a, b) => a.time.localeCompare(b.time));
+    },
+    async close() {
+      await stopProcess(child);
+      if (options.mailDir === undefined) rmSync(mailDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface StackOptions {
   secrets: DevSecrets;
   /** PGlite data directory; in memory when absent. */
@@ -61,6 +136,10 @@ export interface StackOptions {
   lambdaPort: number;
   /** Time per Qovery state transition in the stand-in. */
   qoveryStepMs?: number;
+  /** The mail catcher's ports (free ones when absent) and where it keeps emails (a temporary directory). */
+  mailSmtpPort?: number;
+  mailWebPort?: number;
+  mailDir?: string;
   extraEnv?: Record<string, string>;
   onOutput?: (chunk: string) => void;
   /**
@@ -85,6 +164,7 @@ export interface Stack {
   s3: Awaited<ReturnType<typeof startS3StandIn>>;
   /** Runs the reconciler once now (it also runs every `reconcileEveryMs`). */
   reconcile(): Promise<ReconcileSummary>;
+  mail: MailCatcher;
   close(): Promise<void>;
 }
 
@@ -116,6 +196,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       throw error;
     },
   );
+  const mail = await startMailCatcher({
+    smtpPort: options.mailSmtpPort,
+    webPort: options.mailWebPort,
+    mailDir: options.mailDir,
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled([qovery.close(), s3.close()]);
+    throw error;
+  });
   const hasuraEnv = {
     HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
     HASURA_GRAPHQL_JWT_SECRET: secrets.HASURA_GRAPHQL_JWT_SECRET,
@@ -132,7 +220,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // the address it appends (CLIENT_ADDRESS_DEPTH 1: no API Gateway appends after it here).
     appendForwardedFor: true,
   }).catch(async (error: unknown) => {
-    await Promise.allSettled([qovery.close(), s3.close()]);
+    await Promise.allSettled([qovery.close(), s3.close(), mail.close()]);
     throw error;
   });
 
@@ -157,13 +245,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     STORAGE_REGION: s3.region,
     STORAGE_ACCESS_KEY_ID: s3.accessKeyId,
     STORAGE_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    // Emails go to the mail catcher; their links point at the web app's would-be address.
+    MAIL_TRANSPORT: 'smtp',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(mail.smtpPort),
+    SMTP_SECURITY: 'none',
+    MAIL_FROM: 'AppWrite Cloud <no-reply@localhost>',
+    APP_URL: 'http://localhost:5173',
     ...options.extraEnv,
   };
   let offline: ChildProcess | undefined;
   try {
     offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
   } catch (error) {
-    await Promise.allSettled([hasura.close(), qovery.close(), s3.close()]);
+    await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
     throw error;
   }
   // The reconciler, built exactly as its Lambda builds it, from the same settings; quiet unless it
@@ -196,12 +291,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     qovery,
     s3,
     reconcile,
+    mail,
     async close() {
       stopped = true;
       clearTimeout(timer);
       await running;
       await stopProcess(offline);
-      await Promise.allSettled([hasura.close(), qovery.close(), s3.close()]);
+      await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
     },
   };
 }

@@ -31,6 +31,9 @@ async function main() {
     qoveryPort: port('QOVERY_STANDIN_PORT', 4001),
     s3Port: port('S3_STANDIN_PORT', 4569),
     s3Dir: join(ROOT, '.local', 's3'),
+    mailSmtpPort: port('MAIL_CATCHER_SMTP_PORT', 1025),
+    mailWebPort: port('MAIL_CATCHER_WEB_PORT', 1080),
+    mailDir: join(ROOT, '.local', 'maildev'),
     actionsPort,
     lambdaPort,
     onOutput: (chunk) => process.stdout.write(chunk),
@@ -48,7 +51,10 @@ async function main() {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const signup = JSON.stringify({
     query:
-      'mutation { Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) { accessToken } }',
+      'mutation { Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) { emailVerificationRequired } }',
+  });
+  const verify = JSON.stringify({
+    query: 'mutation { VerifyEmail(input: {token: "<token>"}) { accessToken refreshToken } }',
   });
   console.log(`
 AppWrite Cloud is running locally (ready in ${seconds} s) — stand-ins for Hasura and Qovery, no account needed.
@@ -57,14 +63,23 @@ AppWrite Cloud is running locally (ready in ${seconds} s) — stand-ins for Hasu
   Action handlers             ${stack.actionsUrl}/<action>
   Qovery stand-in             ${stack.qoveryUrl}
   S3 stand-in (s3rver)        ${stack.s3Url}  (one bucket per instance, in .local/s3)
+  Mail catcher (web inbox)    ${stack.mail.webUrl}   (SMTP on 127.0.0.1:${stack.mail.smtpPort})
   Admin secret                in .local/dev-secrets.json (HASURA_GRAPHQL_ADMIN_SECRET)
 
-Sign up:
+1. Sign up:
 
   curl -s ${stack.graphqlUrl} -H 'content-type: application/json' \\
     -d '${signup}'
 
+2. Open ${stack.mail.webUrl} and copy the code from the "Confirm your email address" email.
+3. Verify the address; the answer is your session:
+
+  curl -s ${stack.graphqlUrl} -H 'content-type: application/json' \\
+    -d '${verify}'
+
 Then send the accessToken as "Authorization: Bearer <token>" for CreateProject, StartProject, ...
+(REQUIRE_EMAIL_VERIFICATION=false in .env lifts the verification step.)
+
 The reconciler runs every ${Number(process.env.RECONCILE_EVERY_MS ?? 2000) / 1000} s (RECONCILE_EVERY_MS), so statuses move by themselves.
 Follow them live, with the same Bearer token, over WebSocket (protocol graphql-transport-ws,
 or the older graphql-ws) at ${stack.graphqlUrl.replace(/^http/, 'ws')}:

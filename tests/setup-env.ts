@@ -27,4 +27,12 @@ Object.assign(process.env, {
   QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
   QOVERY_WEBHOOK_SECRET: 'test-qovery-webhook-secret-0123',
 });
+Object.assign(process.env, {
+  APP_URL: 'https://app.test',
+  MAIL_FROM: 'Test Cloud <no-reply@app.test>',
+  MAIL_TRANSPORT: 'smtp',
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: '1',
+  SMTP_SECURITY: 'none',
+});
 delete process.env.SECRETS_SSM_PATH;

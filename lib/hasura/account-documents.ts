@@ -16,28 +16,15 @@ export interface NewTicket {
   created_at: string;
 }
 
-/**
- * What an address has and how many emails of a purpose it was sent lately. Read the same way
- * whether or not the address has an account, before anything is written or sent.
- */
-export const MailTicketLookup = document<
-  {
-    user: { id: number; email_verified: boolean }[];
-    account_ticket_aggregate: { aggregate: { count: number } | null };
-  },
-  { email: string; purpose: string; since: string }
+/** The address's account, if any: read the same way whether or not there is one. */
+export const MailAccountLookup = document<
+  { user: { id: number; email_verified: boolean }[] },
+  { email: string }
 >(/* GraphQL */ `
-  query MailTicketLookup($email: String!, $purpose: String!, $since: timestamptz!) {
+  query MailAccountLookup($email: String!) {
     user(where: { email: { _eq: $email } }, limit: 1) {
       id
       email_verified
-    }
-    account_ticket_aggregate(
-      where: { email: { _eq: $email }, purpose: { _eq: $purpose }, created_at: { _gt: $since } }
-    ) {
-      aggregate {
-        count
-      }
     }
   }`);
 
@@ -48,13 +35,13 @@ export const MailTicketLookup = document<
  */
 export const SignupAccount = document<
   { insert_user_one: { id: number } | null; insert_account_ticket_one: { id: string } | null },
-  { email: string; passwordHash: string; ticket: NewTicket; expiredBefore: string }
+  { email: string; passwordHash: string; ticket: NewTicket; now: string }
 >(/* GraphQL */ `
   mutation SignupAccount(
     $email: String!
     $passwordHash: String!
     $ticket: account_ticket_insert_input!
-    $expiredBefore: timestamptz!
+    $now: timestamptz!
   ) {
     insert_user_one(
       object: { email: $email, password_hash: $passwordHash }
@@ -65,21 +52,21 @@ export const SignupAccount = document<
     insert_account_ticket_one(object: $ticket) {
       id
     }
-    delete_account_ticket(where: { expires_at: { _lt: $expiredBefore } }) {
+    delete_account_ticket(where: { expires_at: { _lt: $now } }) {
       affected_rows
     }
   }`);
 
-/** Stores a ticket, and drops the tickets that expired before the rate-limit window. */
+/** Stores a ticket, and drops every expired one (of any address: the table stays small). */
 export const InsertTicket = document<
   { insert_account_ticket_one: { id: string } | null },
-  { ticket: NewTicket; expiredBefore: string }
+  { ticket: NewTicket; now: string }
 >(/* GraphQL */ `
-  mutation InsertTicket($ticket: account_ticket_insert_input!, $expiredBefore: timestamptz!) {
+  mutation InsertTicket($ticket: account_ticket_insert_input!, $now: timestamptz!) {
     insert_account_ticket_one(object: $ticket) {
       id
     }
-    delete_account_ticket(where: { expires_at: { _lt: $expiredBefore } }) {
+    delete_account_ticket(where: { expires_at: { _lt: $now } }) {
       affected_rows
     }
   }`);
@@ -222,8 +209,7 @@ export const OwnedProjects = document<{ project: { id: number }[] }, { ownerId: 
   }`);
 
 /**
- * Deletes an account: its refresh tokens go with it (ON DELETE CASCADE), its tickets and failed
- * sign-ins are forgotten, and a project still being deleted on Qovery stays, without owner
+ * Deletes an account: its refresh tokens go with it (ON DELETE CASCADE), its tickets are forgotten, and a project still being deleted on Qovery stays, without owner
  * (ON DELETE SET NULL), until its deletion is confirmed.
  */
 export const DeleteAccountRows = document<
@@ -232,9 +218,6 @@ export const DeleteAccountRows = document<
 >(/* GraphQL */ `
   mutation DeleteAccountRows($id: Int!, $email: String!) {
     delete_account_ticket(where: { email: { _eq: $email } }) {
-      affected_rows
-    }
-    delete_signin_failure(where: { email: { _eq: $email } }) {
       affected_rows
     }
     delete_user_by_pk(id: $id) {

@@ -37,12 +37,32 @@ async function graphql(query: string, token?: string): Promise<GraphQLAnswer> {
   return (await response.json()) as GraphQLAnswer;
 }
 
-async function signup(email: string): Promise<string> {
+/** The code of the newest email sent to `email`, read from the mail catcher's inbox. */
+async function codeFromInbox(email: string, subject: RegExp): Promise<string> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const found = (await stack.mail.emails()).filter(
+      (m) => m.to.some((t) => t.address === email) && subject.test(m.subject),
+    );
+    const code = /\?token=([\w-]+)/.exec(found.at(-1)?.text ?? '')?.[1];
+    if (code) return code;
+    if (Date.now() > until) throw new Error(`no email "${subject}" for ${email} in the catcher`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Signs up, opens the verification email in the catcher and verifies: answers the session. */
+async function signup(email: string): Promise<{ accessToken: string; refreshToken: string }> {
   const answer = await graphql(
-    `mutation { Signup(input: {email: "${email}", password: "mysecret"}) { accessToken } }`,
+    `mutation { Signup(input: {email: "${email}", password: "mysecret"}) { emailVerificationRequired } }`,
   );
   expect(answer.errors).toBeUndefined();
-  return answer.data?.Signup.accessToken as string;
+  const code = await codeFromInbox(email, /^Confirm/);
+  const verified = await graphql(
+    `mutation { VerifyEmail(input: {token: "${code}"}) { accessToken refreshToken } }`,
+  );
+  expect(verified.errors).toBeUndefined();
+  return verified.data?.VerifyEmail;
 }
 
 const count = async (table: string) =>
@@ -64,7 +84,7 @@ describe('serverless package', () => {
       const functions = Object.keys(
         (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { functions: object }).functions,
       );
-      expect(functions).toHaveLength(11);
+      expect(functions).toHaveLength(17);
       for (const name of functions) expect(existsSync(join(out, `${name}.zip`))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -89,14 +109,45 @@ describe('the tutorial, end to end', () => {
   let token: string;
   let projectId: number;
 
-  it('Signup answers an access token Hasura accepts, with role user and the new user id', async () => {
+  it('Signup asks for a verified email: no session yet, and the verification email is in the catcher', async () => {
     const answer = await graphql(`mutation {
 	Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) {
 		accessToken
+		emailVerificationRequired
 	}
 }`);
+    expect(answer).toEqual({ data: { Signup: { accessToken: null, emailVerificationRequired: true } } });
+    const [email] = await stack.mail.emails();
+    expect(email).toMatchObject({
+      to: [{ address: 'pjeziorowski@qovery.com' }],
+      subject: 'Confirm your email address for AppWrite Cloud',
+    });
+    expect(email?.html).toContain('href="http://localhost:5173/verify-email?token=');
+  });
+
+  it('an unverified account can sign in, but CreateProject answers email-not-verified', async () => {
+    const signin = await graphql(
+      'mutation { Signin(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) { accessToken } }',
+    );
+    const refused = await graphql(
+      'mutation { CreateProject(input: {name: "myproject"}) { id } }',
+      signin.data?.Signin.accessToken,
+    );
+    expect(refused.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/^Verify your email address first/),
+      extensions: { code: 'email-not-verified' },
+    });
+    expect(await count('project')).toBe(0);
+  });
+
+  it('VerifyEmail with the code from the email answers a session Hasura accepts, with role user and the user id', async () => {
+    const code = await codeFromInbox('pjeziorowski@qovery.com', /^Confirm/);
+    const answer = await graphql(`mutation { VerifyEmail(input: {token: "${code}"}) { accessToken } }`);
     expect(answer.errors).toBeUndefined();
-    token = answer.data?.Signup.accessToken;
+    token = answer.data?.VerifyEmail.accessToken;
+    expect(await graphql('{ user { email email_verified } }', token)).toEqual({
+      data: { user: [{ email: 'pjeziorowski@qovery.com', email_verified: true }] },
+    });
     const { payload } = await jwtVerify(token, jwtKey);
     expect(payload['https://hasura.io/jwt/claims']).toMatchObject({
       'x-hasura-default-role': 'user',
@@ -200,7 +251,7 @@ describe('the tutorial, end to end', () => {
   describe('a second user', () => {
     let other: string;
     beforeAll(async () => {
-      other = await signup('someone@else.com');
+      other = (await signup('someone@else.com')).accessToken;
     });
 
     it('does not see the first user’s project in the listing', async () => {
@@ -280,7 +331,12 @@ describe('the tutorial, end to end', () => {
       }),
     });
     expect(response.status).toBe(200);
-    const { accessToken } = (await response.json()) as { accessToken: string };
+    expect(await response.json()).toEqual({
+      accessToken: null,
+      refreshToken: null,
+      emailVerificationRequired: true,
+    });
+    const { accessToken } = await signup('direct@example.com');
     const { payload } = await jwtVerify(accessToken, jwtKey);
     const id = (
       await stack.hasura.db.query<{ id: number }>(`SELECT id FROM "user" WHERE email = 'direct@example.com'`)
@@ -289,6 +345,49 @@ describe('the tutorial, end to end', () => {
       'x-hasura-user-id': String(id),
       'x-hasura-default-role': 'user',
     });
+  });
+
+  it('Signup answers a taken address exactly as a new one; the owner is told by email', async () => {
+    const query = (email: string) =>
+      `mutation { Signup(input: {email: "${email}", password: "another1"}) { accessToken refreshToken emailVerificationRequired } }`;
+    const taken = await graphql(query('pjeziorowski@qovery.com'));
+    const fresh = await graphql(query('fresh@example.com'));
+    expect(taken).toEqual(fresh);
+    expect(await codeFromInbox('pjeziorowski@qovery.com', /already have/)).toEqual(expect.any(String));
+  });
+
+  it('a password reset through the emailed link kills every old session', async () => {
+    const email = 'reset@example.com';
+    const first = await signup(email);
+    const second = await graphql(
+      `mutation { Signin(input: {email: "${email}", password: "mysecret"}) { refreshToken } }`,
+    );
+    const asked = await graphql(`mutation { RequestPasswordReset(input: {email: "${email}"}) { ok } }`);
+    const unknown = await graphql(
+      'mutation { RequestPasswordReset(input: {email: "nobody@example.com"}) { ok } }',
+    );
+    expect(asked).toEqual({ data: { RequestPasswordReset: { ok: true } } });
+    expect(unknown).toEqual(asked);
+    const code = await codeFromInbox(email, /^Reset/);
+    expect(
+      await graphql(
+        `mutation { ResetPassword(input: {token: "${code}", newPassword: "brand-new-1"}) { ok } }`,
+      ),
+    ).toEqual({ data: { ResetPassword: { ok: true } } });
+    for (const refreshToken of [first.refreshToken, second.data?.Signin.refreshToken]) {
+      const refreshed = await graphql(
+        `mutation { RefreshToken(input: {refreshToken: "${refreshToken}"}) { accessToken } }`,
+      );
+      expect(refreshed.errors?.[0]?.extensions?.code).toBe('invalid-refresh-token');
+    }
+    const again = await graphql(
+      `mutation { ResetPassword(input: {token: "${code}", newPassword: "brand-new-2"}) { ok } }`,
+    );
+    expect(again.errors?.[0]?.extensions?.code).toBe('invalid-ticket');
+    const signin = await graphql(
+      `mutation { Signin(input: {email: "${email}", password: "brand-new-1"}) { accessToken } }`,
+    );
+    expect(signin.errors).toBeUndefined();
   });
 
   it('Signin and RefreshToken work through Hasura too', async () => {
@@ -329,5 +428,37 @@ describe('the tutorial, end to end', () => {
       if (left.length > 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(left).toEqual([]);
+  });
+
+  it('DeleteAccount deletes the instances on Qovery, then the account; its sessions stop working', async () => {
+    const email = 'leaving@example.com';
+    const session = await signup(email);
+    const created = await graphql(
+      'mutation { CreateProject(input: {name: "doomed"}) { id } }',
+      session.accessToken,
+    );
+    expect(created.errors).toBeUndefined();
+    const deletesBefore = stack.qovery.calls.filter((c) => c.method === 'DELETE').length;
+    const wrong = await graphql(
+      'mutation { DeleteAccount(input: {password: "not-mine"}) { ok } }',
+      session.accessToken,
+    );
+    expect(wrong.errors?.[0]?.extensions?.code).toBe('invalid-credentials');
+    expect(
+      await graphql('mutation { DeleteAccount(input: {password: "mysecret"}) { ok } }', session.accessToken),
+    ).toEqual({ data: { DeleteAccount: { ok: true } } });
+    expect(stack.qovery.calls.filter((c) => c.method === 'DELETE').length).toBeGreaterThan(deletesBefore);
+    expect(await graphql('{ user { id } project { id } }', session.accessToken)).toEqual({
+      data: { user: [], project: [] },
+    });
+    const refreshed = await graphql(
+      `mutation { RefreshToken(input: {refreshToken: "${session.refreshToken}"}) { accessToken } }`,
+    );
+    expect(refreshed.errors?.[0]?.extensions?.code).toBe('invalid-refresh-token');
+    const create = await graphql(
+      'mutation { CreateProject(input: {name: "ghost"}) { id } }',
+      session.accessToken,
+    );
+    expect(create.errors?.[0]?.extensions?.code).toBe('account-not-found');
   });
 });

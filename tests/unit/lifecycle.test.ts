@@ -35,8 +35,8 @@ afterAll(async () => {
 beforeEach(async () => {
   qovery.faults.clear();
   qovery.state.environments.clear();
-  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x');`);
+  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE;
+    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true);`);
 });
 
 function instances() {
@@ -65,6 +65,7 @@ const projects = () =>
     instances: instances(),
     storage: memoryStorage(),
     maxProjectsPerUser: 3,
+    requireEmailVerification: true,
   });
 const reconciler = () =>
   createReconciler({ hasura: hasura.client, instances: instances(), storage: memoryStorage(), log });

@@ -54,11 +54,18 @@ beforeEach(async () => {
   qovery.faults.clear();
   for (const id of [...qovery.state.environments.keys()]) qovery.state.environments.delete(id);
   qovery.calls.length = 0;
-  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x'), ('bob@example.com', 'x');`);
+  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE;
+    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true), ('bob@example.com', 'x', true);`);
 });
 
-function projects(options: { maxProjectsPerUser?: number; hasura?: HasuraClient; timeoutMs?: number } = {}) {
+function projects(
+  options: {
+    maxProjectsPerUser?: number;
+    hasura?: HasuraClient;
+    timeoutMs?: number;
+    requireEmailVerification?: boolean;
+  } = {},
+) {
   const client = createQoveryClient({
     baseUrl: qovery.url,
     token: TOKEN,
@@ -84,6 +91,7 @@ function projects(options: { maxProjectsPerUser?: number; hasura?: HasuraClient;
     instances,
     storage,
     maxProjectsPerUser: options.maxProjectsPerUser ?? 3,
+    requireEmailVerification: options.requireEmailVerification ?? true,
     cleanupTimeoutMs: 2000,
   });
 }
@@ -297,6 +305,49 @@ describe('StartProject, StopProject, ProjectStatus', () => {
     qovery.faults.inject({ method: 'POST', path: /\/deploy$/, status: 503, times: Number.POSITIVE_INFINITY });
     expect(await code(projects().start(id, ada()))).toBe('infrastructure-unavailable');
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STOPPED' }]);
+  });
+});
+
+describe('an unverified email or a deleted account', () => {
+  const unverify = () => hasura.db.exec(`UPDATE "user" SET email_verified = false WHERE id = 1`);
+
+  it('refuses CreateProject with email-not-verified, and creates nothing anywhere', async () => {
+    await unverify();
+    expect(await code(projects().create('myproject', ada()))).toBe('email-not-verified');
+    expect(await rows('SELECT * FROM project')).toEqual([]);
+    expect(qovery.calls).toEqual([]);
+  });
+
+  it('refuses StartProject with email-not-verified, and deploys nothing', async () => {
+    const { id } = await projects().create('myproject', ada());
+    await unverify();
+    qovery.calls.length = 0;
+    expect(await code(projects().start(id, ada()))).toBe('email-not-verified');
+    expect(qovery.calls).toEqual([]);
+  });
+
+  it('still lets an unverified owner stop, look at and delete what they have', async () => {
+    const { id } = await projects().create('myproject', ada());
+    await unverify();
+    expect(await code(projects().stop(id, ada()))).toBe('ok');
+    expect(await code(projects().status(id, ada()))).toBe('ok');
+    expect(await code(projects().remove(id, ada()))).toBe('ok');
+  });
+
+  it('creates and starts for an unverified owner when the operator lifted the requirement', async () => {
+    await unverify();
+    const lifted = projects({ requireEmailVerification: false });
+    const { id } = await lifted.create('myproject', ada());
+    expect(await code(lifted.start(id, ada()))).toBe('ok');
+  });
+
+  it('refuses CreateProject and StartProject to an access token whose account was deleted', async () => {
+    const { id } = await projects().create('myproject', ada());
+    await hasura.db.exec(`DELETE FROM "user" WHERE id = 1`);
+    expect(await code(projects().create('other', ada()))).toBe('account-not-found');
+    expect(await code(projects({ requireEmailVerification: false }).start(id, ada()))).toBe(
+      'account-not-found',
+    );
   });
 });
 

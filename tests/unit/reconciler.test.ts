@@ -34,7 +34,7 @@ beforeEach(async () => {
   qovery.calls.length = 0;
   storage = memoryStorage();
   await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x');`);
+    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true);`);
 });
 
 function instances(timeoutMs = 2000) {
@@ -73,6 +73,7 @@ async function projects(n: number, state: StateEnum, status: string) {
     instances: instances(),
     storage,
     maxProjectsPerUser: 2000,
+    requireEmailVerification: true,
   });
   for (let i = 0; i < n; i++)
     await p.create(`p${i}`, { userId: 1, deadline: Date.now() + 20_000, log: silent });
@@ -176,6 +177,7 @@ describe('deletions', () => {
       instances: instances(),
       storage,
       maxProjectsPerUser: 3,
+      requireEmailVerification: true,
     });
     await p.remove(1, { userId: 1, deadline: Date.now() + 10_000, log: silent });
     expect((await rows())[0]?.status).toBe('DELETING');

@@ -3,8 +3,9 @@ import { createPasswords } from '../../lib/auth/passwords';
 import { createAccessTokens, hashRefreshToken } from '../../lib/auth/tokens';
 import { AppError } from '../../lib/errors';
 import { createRateLimiter } from '../../lib/rate-limit';
-import { createUsers } from '../../lib/users';
+import { createUsers, type Session } from '../../lib/users';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
+import { memoryMail } from '../helpers/mail';
 
 const key = new TextEncoder().encode('test-jwt-key-that-is-at-least-32-characters');
 const jwt = { key, claimsNamespace: 'https://hasura.io/jwt/claims', claimsFormat: 'json' as const };
@@ -18,14 +19,19 @@ beforeAll(async () => {
 afterAll(() => hasura.close());
 beforeEach(async () => {
   clock = Date.now();
-  await hasura.db.exec('TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE');
+  await hasura.db.exec(
+    'TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE',
+  );
   hasura.calls.length = 0;
   checked.count = 0;
 });
 
 const checked = { count: 0 };
 
-/** One service instance: what one Lambda builds. Several share the one database. */
+/**
+ * One service instance: what one Lambda builds. Several share the one database. These tests run
+ * with email verification lifted, so that Signup answers sessions as in the tutorial.
+ */
 function users(overrides: { signinMaxFailures?: number; signinMaxFailuresPerEmail?: number } = {}) {
   const passwords = createPasswords(10);
   const verify = passwords.verify.bind(passwords);
@@ -47,8 +53,20 @@ function users(overrides: { signinMaxFailures?: number; signinMaxFailuresPerEmai
       signinWindowSeconds: 300,
       ...overrides,
     },
+    accounts: {
+      requireEmailVerification: false,
+      verificationTtlSeconds: 86400,
+      passwordResetTtlSeconds: 3600,
+    },
+    mailer: memoryMail().mailer,
     now: () => clock,
   });
+}
+
+async function signup(credentials: { email: string; password: string }): Promise<Session> {
+  const { accessToken, refreshToken } = await users().signup(credentials);
+  if (accessToken === null || refreshToken === null) throw new Error('Signup answered no session');
+  return { accessToken, refreshToken };
 }
 
 const rows = async (sql: string) => (await hasura.db.query<Record<string, unknown>>(sql)).rows;
@@ -58,9 +76,9 @@ const code = (promise: Promise<unknown>) =>
     (error: unknown) => (error instanceof AppError ? error.code : error),
   );
 
-describe('Signup', () => {
+describe('Signup with email verification lifted (REQUIRE_EMAIL_VERIFICATION=false)', () => {
   it('stores the user with a bcrypt hash and answers an access token for that user', async () => {
-    const { accessToken, refreshToken } = await users().signup({
+    const { accessToken, refreshToken } = await signup({
       email: 'ada@example.com',
       password: 'correct horse',
     });
@@ -76,14 +94,14 @@ describe('Signup', () => {
   });
 
   it('stores only the hash of the refresh token', async () => {
-    const { refreshToken } = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const { refreshToken } = await signup({ email: 'ada@example.com', password: 'correct horse' });
     const stored = await rows('SELECT token_hash FROM refresh_token');
     expect(stored).toEqual([{ token_hash: hashRefreshToken(refreshToken) }]);
     expect(JSON.stringify(await rows('SELECT * FROM refresh_token'))).not.toContain(refreshToken);
   });
 
   it('refuses an email that is taken, whatever its case, and writes nothing', async () => {
-    await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    await signup({ email: 'ada@example.com', password: 'correct horse' });
     // The input schema lower-cases; the database refuses anything else as well.
     expect(await code(users().signup({ email: 'ada@example.com', password: 'another one' }))).toBe(
       'email-already-in-use',
@@ -96,7 +114,7 @@ describe('Signup', () => {
 });
 
 describe('Signin', () => {
-  beforeEach(() => users().signup({ email: 'ada@example.com', password: 'correct horse' }));
+  beforeEach(() => signup({ email: 'ada@example.com', password: 'correct horse' }));
 
   it('answers tokens for the right password', async () => {
     const { accessToken } = await users().signin({ email: 'ada@example.com', password: 'correct horse' });
@@ -131,7 +149,7 @@ describe('Signin', () => {
     });
     expect((limited as AppError).details?.retryAfterSeconds).toBeLessThanOrEqual(300);
     // Another email is not affected.
-    await users().signup({ email: 'bob@example.com', password: 'correct horse' });
+    await signup({ email: 'bob@example.com', password: 'correct horse' });
     expect(await code(users().signin({ email: 'bob@example.com', password: 'correct horse' }))).toBe('ok');
     clock += 301_000;
     expect(await code(ada('correct horse'))).toBe('ok');
@@ -187,7 +205,7 @@ describe('Signin', () => {
 
 describe('RefreshToken and Signout', () => {
   it('rotates: the new token works, the old one stops working', async () => {
-    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     const second = await users().refresh(first.refreshToken);
     expect(second.refreshToken).not.toBe(first.refreshToken);
     const { payload } = await jwtVerify(second.accessToken, key);
@@ -197,7 +215,7 @@ describe('RefreshToken and Signout', () => {
   });
 
   it('revokes the whole family when a rotated token is presented again', async () => {
-    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     const second = await users().refresh(first.refreshToken);
     expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
     // The thief's replay also kills the legitimate successor.
@@ -208,7 +226,7 @@ describe('RefreshToken and Signout', () => {
   });
 
   it('lets only one of two simultaneous rotations of the same token through', async () => {
-    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     const outcomes = await Promise.all([
       code(users().refresh(first.refreshToken)),
       code(users().refresh(first.refreshToken)),
@@ -219,13 +237,13 @@ describe('RefreshToken and Signout', () => {
 
   it('refuses unknown and expired tokens', async () => {
     expect(await code(users().refresh('made-up-token'))).toBe('invalid-refresh-token');
-    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     clock += 3601_000;
     expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
   });
 
   it('drops a user’s expired refresh tokens when a new session starts, and keeps the others', async () => {
-    const old = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const old = await signup({ email: 'ada@example.com', password: 'correct horse' });
     await users().refresh(old.refreshToken);
     clock += 3601_000;
     await users().signin({ email: 'ada@example.com', password: 'correct horse' });
@@ -237,7 +255,7 @@ describe('RefreshToken and Signout', () => {
   });
 
   it('signs out: the token is revoked, and signing out twice is fine', async () => {
-    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
     expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
     await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
@@ -247,15 +265,14 @@ describe('RefreshToken and Signout', () => {
   const rowsOf = async () => (await rows('SELECT count(*)::int AS n FROM refresh_token'))[0]?.n;
 
   it('keeps one row per live session, however many rotations', async () => {
-    let token = (await users().signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
+    let token = (await signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
     for (let i = 0; i < 50; i++) token = (await users().refresh(token)).refreshToken;
     expect(await rowsOf()).toBe(1);
     expect(await code(users().refresh(token))).toBe('ok');
   });
 
   it('recognises a stolen, rotated token after its row is gone, and ends the session', async () => {
-    const stolen = (await users().signup({ email: 'ada@example.com', password: 'correct horse' }))
-      .refreshToken;
+    const stolen = (await signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
     let token = stolen;
     for (let i = 0; i < 3; i++) token = (await users().refresh(token)).refreshToken;
     expect(await code(users().refresh(stolen))).toBe('invalid-refresh-token');
@@ -265,7 +282,7 @@ describe('RefreshToken and Signout', () => {
 
   it('ends a session at its absolute lifetime from sign-in: rotations do not extend it', async () => {
     const started = clock;
-    let token = (await users().signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
+    let token = (await signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
     for (const at of [3000, 6000, 7100]) {
       clock = started + at * 1000;
       token = (await users().refresh(token)).refreshToken;
@@ -277,7 +294,7 @@ describe('RefreshToken and Signout', () => {
   });
 
   it('caps live sessions per user: a new sign-in ends the least recently used beyond the cap', async () => {
-    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     const sessions = [first.refreshToken];
     for (let i = 0; i < 3; i++) {
       clock += 1000;
@@ -291,7 +308,7 @@ describe('RefreshToken and Signout', () => {
   });
 
   it('signs out the whole session with a rotated token', async () => {
-    const first = await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     const second = await users().refresh(first.refreshToken);
     await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
     expect(await code(users().refresh(second.refreshToken))).toBe('invalid-refresh-token');
@@ -299,7 +316,7 @@ describe('RefreshToken and Signout', () => {
   });
 
   it('still refreshes and signs out a token issued before tokens carried their family', async () => {
-    await users().signup({ email: 'ada@example.com', password: 'correct horse' });
+    await signup({ email: 'ada@example.com', password: 'correct horse' });
     // Rewrite the stored hash to that of a legacy token (no family part), as rows from before.
     const legacy = 'L'.repeat(43);
     await hasura.db.query('UPDATE refresh_token SET token_hash = $1', [hashRefreshToken(legacy)]);

@@ -4,18 +4,8 @@ import { Signout } from '../../../functions/signout';
 import { Signup } from '../../../functions/signup';
 import { actionHandler } from '../../../lib/action';
 import { AppError } from '../../../lib/errors';
-import type { CallOptions, Credentials, Users } from '../../../lib/users';
 import { actionEvent, invoke, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
-
-function fakeUsers(): jest.Mocked<Users> {
-  const session = { accessToken: 'access', refreshToken: 'refresh' };
-  return {
-    signup: jest.fn(async (_credentials: Credentials, _options?: CallOptions) => session),
-    signin: jest.fn(async (_credentials: Credentials, _options?: CallOptions) => session),
-    refresh: jest.fn(async (_token: string, _options?: CallOptions) => session),
-    signout: jest.fn(async (_token: string, _options?: CallOptions) => ({ ok: true as const })),
-  };
-}
+import { fakeUsers } from '../../helpers/users';
 
 function handlers() {
   const users = fakeUsers();
@@ -38,7 +28,10 @@ describe('Signup handler', () => {
       signup,
       actionEvent('Signup', { email: '  PJeziorowski@Qovery.COM ', password: 'mysecret' }),
     );
-    expect(answer).toEqual({ status: 200, body: { accessToken: 'access', refreshToken: 'refresh' } });
+    expect(answer).toEqual({
+      status: 200,
+      body: { accessToken: 'access', refreshToken: 'refresh', emailVerificationRequired: false },
+    });
     expect(users.signup).toHaveBeenCalledWith(
       { email: 'pjeziorowski@qovery.com', password: 'mysecret' },
       expect.anything(),

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ProjectStatus } from '../../../functions/project-status';
+import { RequestPasswordReset } from '../../../functions/request-password-reset';
+import { ResendVerificationEmail } from '../../../functions/resend-verification-email';
 import { Signin } from '../../../functions/signin';
 import { Signup } from '../../../functions/signup';
 import { type ActionHandler, actionHandler } from '../../../lib/action';
@@ -14,6 +16,7 @@ import { createUsers } from '../../../lib/users';
 import { freePort } from '../../../scripts/stack';
 import { startTestHasura, type TestHasura } from '../../helpers/hasura';
 import { actionEvent, invoke, lambdaContext, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
+import { memoryMail } from '../../helpers/mail';
 
 /**
  * The rate limits through the real handlers and the Hasura stand-in, with tight settings: per
@@ -31,11 +34,13 @@ const settings: LimitsConfig = {
   signinMaxFailuresPerEmail: 10,
   signinWindowSeconds: 300,
   clientAddressDepth: 1,
+  mailsPerEmailPerHour: 2,
 };
 
 let hasura: TestHasura;
 let server: Server;
 let handlers: Record<string, ActionHandler>;
+const mail = memoryMail();
 const checked = { count: 0 };
 
 function runtimeWith<D>(deps: D) {
@@ -75,6 +80,12 @@ beforeAll(async () => {
     ),
     limiter: createRateLimiter({ hasura: hasura.client }),
     config: { ...settings, refreshTokenTtlSeconds: 3600, sessionMaxSeconds: 7200, maxSessionsPerUser: 5 },
+    accounts: {
+      requireEmailVerification: true,
+      verificationTtlSeconds: 86400,
+      passwordResetTtlSeconds: 3600,
+    },
+    mailer: mail.mailer,
   });
   const projects = {
     status: async (id: number) => ({ id, status: 'RUNNING' as const, url: 'https://x.oom.sh' }),
@@ -82,6 +93,8 @@ beforeAll(async () => {
   handlers = {
     '/signup': actionHandler(Signup, runtimeWith({ users })),
     '/signin': actionHandler(Signin, runtimeWith({ users })),
+    '/resend-verification-email': actionHandler(ResendVerificationEmail, runtimeWith({ users })),
+    '/request-password-reset': actionHandler(RequestPasswordReset, runtimeWith({ users })),
     '/project-status': actionHandler(ProjectStatus, runtimeWith({ projects })),
   };
   // The handlers over HTTP, as API Gateway would pass them Hasura's calls.
@@ -113,7 +126,10 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await hasura.db.exec('TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE');
+  await hasura.db.exec(
+    'TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE',
+  );
+  mail.sent.length = 0;
   checked.count = 0;
 });
 
@@ -190,6 +206,26 @@ describe('rate limits through Hasura and the handlers', () => {
     const codes = answers.map((a) => a.errors?.[0]?.extensions?.code);
     expect(codes.filter((c) => c === 'invalid-credentials')).toHaveLength(3);
     expect(codes.filter((c) => c === 'too-many-attempts' || c === 'rate-limited')).toHaveLength(47);
+  });
+
+  it('limits the emails one address is sent, whether or not it has an account, from any caller', async () => {
+    await graphql(signupMutation(['ada@example.com']), { from: '192.0.2.1' });
+    for (const email of ['ada@example.com', 'nobody@example.com']) {
+      const reset = (from: string) =>
+        graphql(`mutation { RequestPasswordReset(input: {email: "${email}"}) { ok } }`, { from });
+      expect((await reset('198.51.100.1')).errors).toBeUndefined();
+      expect((await reset('198.51.100.2')).errors).toBeUndefined();
+      expect((await reset('198.51.100.3')).errors?.[0]).toEqual({
+        message: 'Too many emails were asked for this address. Try again later.',
+        extensions: { code: 'too-many-emails', retryAfterSeconds: expect.any(Number) },
+      });
+    }
+    // Signup and ResendVerificationEmail share the verification emails' count (Signup sent one).
+    const resend = (from: string) =>
+      graphql('mutation { ResendVerificationEmail(input: {email: "ada@example.com"}) { ok } }', { from });
+    expect((await resend('198.51.100.4')).errors).toBeUndefined();
+    expect((await resend('198.51.100.5')).errors?.[0]?.extensions?.code).toBe('too-many-emails');
+    expect(mail.sent).toHaveLength(6);
   });
 
   it('limits a user per action, not other users', async () => {

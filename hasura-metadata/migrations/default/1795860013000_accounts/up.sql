@@ -6,8 +6,7 @@ ALTER TABLE public."user" ADD COLUMN email_verified boolean NOT NULL DEFAULT fal
 
 -- Single-use, expiring tickets sent by email. Only the SHA-256 of a ticket's token is stored.
 -- A ticket is keyed by email, not by user, and written whether or not the address has an account:
--- known and unknown addresses cost the same work, and the tickets of an address also count its
--- requests for the per-address rate limit.
+-- known and unknown addresses cost the same work.
 CREATE TABLE public.account_ticket (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   email text NOT NULL,
@@ -23,8 +22,7 @@ CREATE TABLE public.account_ticket (
   CONSTRAINT account_ticket_token_hash_key UNIQUE (token_hash),
   CONSTRAINT account_ticket_purpose_known CHECK (purpose IN ('verify-email', 'reset-password'))
 );
-CREATE INDEX account_ticket_email_purpose_created_at_idx
-  ON public.account_ticket (email, purpose, created_at);
+CREATE INDEX account_ticket_email_purpose_idx ON public.account_ticket (email, purpose);
 CREATE INDEX account_ticket_expires_at_idx ON public.account_ticket (expires_at);
 
 -- A project whose instance is still being deleted on Qovery outlives its owner's account: the row

@@ -1,0 +1,17 @@
+import * as v from 'valibot';
+import { actionHandler, defineAction } from '../lib/action';
+import { usersRuntime } from '../lib/runtime';
+import { NewPassword, TicketToken } from '../lib/schemas';
+import type { Users } from '../lib/users';
+
+export const ResetPasswordInput = v.object({ token: TicketToken, newPassword: NewPassword });
+
+export const ResetPassword = defineAction({
+  name: 'ResetPassword',
+  access: 'public',
+  input: ResetPasswordInput,
+  run: ({ input, deadline }, { users }: { users: Users }) =>
+    users.resetPassword(input.token, input.newPassword, { deadline }),
+});
+
+export const handler = actionHandler(ResetPassword, usersRuntime);

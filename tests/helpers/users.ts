@@ -1,0 +1,31 @@
+import type { Caller } from '../../lib/projects';
+import type { CallOptions, Credentials, SignupResult, Users } from '../../lib/users';
+
+/** A Users service whose every method answers success; tests override what they need. */
+export function fakeUsers(): jest.Mocked<Users> {
+  const session = { accessToken: 'access', refreshToken: 'refresh' };
+  const ok = { ok: true as const };
+  return {
+    signup: jest.fn(
+      async (_credentials: Credentials, _options?: CallOptions): Promise<SignupResult> => ({
+        ...session,
+        emailVerificationRequired: false,
+      }),
+    ),
+    signin: jest.fn(async (_credentials: Credentials, _options?: CallOptions) => session),
+    refresh: jest.fn(async (_token: string, _options?: CallOptions) => session),
+    signout: jest.fn(async (_token: string, _options?: CallOptions) => ok),
+    verifyEmail: jest.fn(async (_token: string, _options?: CallOptions) => session),
+    resendVerificationEmail: jest.fn(async (_email: string, _options?: CallOptions) => ok),
+    requestPasswordReset: jest.fn(async (_email: string, _options?: CallOptions) => ok),
+    resetPassword: jest.fn(async (_token: string, _password: string, _options?: CallOptions) => ok),
+    changePassword: jest.fn(
+      async (
+        _userId: number,
+        _passwords: { oldPassword: string; newPassword: string },
+        _options?: CallOptions,
+      ) => session,
+    ),
+    deleteAccount: jest.fn(async (_password: string, _caller: Caller) => ok),
+  };
+}
