@@ -21,7 +21,7 @@ describe('SES sender (v2 SendEmail)', () => {
     await createSesSender({ from: 'Cloud <no-reply@example.com>', timeoutMs: 2000, client }).send(email);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.command).toBeInstanceOf(SendEmailCommand);
-    expect((sent[0]?.command as SendEmailCommand).input).toEqual({
+    expect((sent[0]?.command as SendEmailCommand | undefined)?.input).toEqual({
       FromEmailAddress: 'Cloud <no-reply@example.com>',
       Destination: { ToAddresses: ['ada@example.com'] },
       Content: {
@@ -42,7 +42,7 @@ describe('SES sender (v2 SendEmail)', () => {
     await createSesSender({ from: 'a@example.com', configurationSet: 'cloud', timeoutMs: 2000, client }).send(
       email,
     );
-    expect((sent[0]?.command as SendEmailCommand).input.ConfigurationSetName).toBe('cloud');
+    expect((sent[0]?.command as SendEmailCommand | undefined)?.input.ConfigurationSetName).toBe('cloud');
   });
 
   it('rejects when SES refuses (the mailer decides what the user sees)', async () => {
