@@ -207,7 +207,10 @@ class EnvReader {
     return this.raw(name);
   }
 
-  /** A secret the operator may leave out (e.g. an SMTP password): a secret when given. */
+  /**
+   * A secret the operator may leave out (e.g. an SMTP password): a secret when given; on AWS its
+   * SSM parameter is read when it exists and its absence is no problem (lib/secrets.ts).
+   */
   optionalSecret(name: string): string | undefined {
     const value = this.raw(name, true, true);
     if (this.skipSecrets) return undefined;
