@@ -23,6 +23,8 @@ const deployerEnv = {
   QOVERY_PROJECT_ID: '2d1c4b9e-6f0a-4c3e-9b7d-1a2b3c4d5e6f',
   QOVERY_REGISTRY_ID: '7e2c1a90-0000-4000-8000-0000000d0c4e',
   LOG_LEVEL: 'info',
+  APP_URL: 'https://cloud.example.com',
+  MAIL_FROM: 'AppWrite Cloud <no-reply@example.com>',
   // A careless deployer with every secret in their shell: none of it may reach AWS.
   HASURA_GRAPHQL_ADMIN_SECRET: `${SENTINEL}-admin`,
   HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({ type: 'HS256', key: `${SENTINEL}-jwt-key-0123456789` }),

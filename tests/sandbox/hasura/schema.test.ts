@@ -85,7 +85,9 @@ describe('root fields generated for tracked tables', () => {
 
   it('types relationships: non-null over NOT NULL foreign keys, lists for array relationships', () => {
     const schema = repo.engine.schemaFor('admin');
-    expect(fieldType(schema, 'project', 'user')).toBe('user!');
+    expect(fieldType(schema, 'refresh_token', 'user')).toBe('user!');
+    // owner_id is nullable: a project being deleted outlives its owner's account.
+    expect(fieldType(schema, 'project', 'user')).toBe('user');
     const blogSchema = blog.engine.schemaFor('admin');
     expect(fieldType(blogSchema, 'author', 'articles')).toBe('[article!]!');
     expect(fieldType(blogSchema, 'author', 'articles_aggregate')).toBe('article_aggregate!');
@@ -128,19 +130,26 @@ describe('what a role sees', () => {
       'user_by_pk',
     ]);
     expect(rootFields(schema.getMutationType())).toEqual([
+      'ChangePassword',
       'CreateProject',
+      'DeleteAccount',
       'DeleteProject',
       'RefreshToken',
+      'RequestPasswordReset',
+      'ResendVerificationEmail',
+      'ResetPassword',
       'Signin',
       'Signout',
       'Signup',
       'StartProject',
       'StopProject',
+      'VerifyEmail',
     ]);
     expect(Object.keys((schema.getType('user') as GraphQLObjectType).getFields())).toEqual([
       'id',
       'email',
       'created_at',
+      'email_verified',
     ]);
     expect(Object.keys((schema.getType('project') as GraphQLObjectType).getFields())).not.toContain(
       'qovery_environment_id',
@@ -150,7 +159,16 @@ describe('what a role sees', () => {
   it('gives the anonymous role only no_queries_available and its actions', () => {
     const schema = repo.engine.schemaFor('anonymous');
     expect(rootFields(schema.getQueryType())).toEqual(['no_queries_available']);
-    expect(rootFields(schema.getMutationType())).toEqual(['RefreshToken', 'Signin', 'Signout', 'Signup']);
+    expect(rootFields(schema.getMutationType())).toEqual([
+      'RefreshToken',
+      'RequestPasswordReset',
+      'ResendVerificationEmail',
+      'ResetPassword',
+      'Signin',
+      'Signout',
+      'Signup',
+      'VerifyEmail',
+    ]);
   });
 
   it('derives mutation root fields and inputs from insert/update/delete permissions', () => {

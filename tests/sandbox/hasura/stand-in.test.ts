@@ -14,6 +14,7 @@ describe('the project loader', () => {
   it('reads tables, relationships, permissions and actions through !include', () => {
     const project = loadProject(REPO_PROJECT);
     expect(project.tables.map((t) => t.table.name)).toEqual([
+      'account_ticket',
       'project',
       'rate_limit',
       'rate_limit_hit',
@@ -38,7 +39,7 @@ describe('the project loader', () => {
       },
     ]);
     const user = project.tables.find((t) => t.table.name === 'user');
-    expect(user?.select.get('user')?.columns).toEqual(['created_at', 'email', 'id']);
+    expect(user?.select.get('user')?.columns).toEqual(['created_at', 'email', 'email_verified', 'id']);
     const createProject = project.actions.find((a) => a.name === 'CreateProject');
     expect(createProject).toMatchObject({
       type: 'mutation',
