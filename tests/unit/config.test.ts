@@ -56,6 +56,7 @@ describe('configuration', () => {
       signinMaxFailuresPerEmail: 100,
       signinWindowSeconds: 300,
       clientAddressDepth: 2,
+      mailsPerEmailPerHour: 5,
     });
     expect(config.qovery).toMatchObject({ apiUrl: 'https://api.qovery.com', maxProjectsPerUser: 3 });
     expect(config.actions.budgetMs).toBe(25000);
