@@ -34,6 +34,8 @@ const QOVERY_CALLS: Record<string, number> = {
   stopProject: 2,
   deleteProject: 2,
   projectStatus: 2,
+  // DeleteProject's path for each of at most MAX_PROJECTS_PER_USER (3) projects.
+  deleteAccount: 3 * 2,
 };
 
 const stage = serverless.resources.extensions.HttpApiStage.Properties;
