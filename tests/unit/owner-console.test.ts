@@ -32,7 +32,7 @@ beforeEach(async () => {
   appwrite.state.users.length = 0;
   qovery.state.environments.clear();
   await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash) VALUES ('ada@example.com', 'x'), ('bob@example.com', 'x');`);
+    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true), ('bob@example.com', 'x', true);`);
 });
 
 function projects() {
@@ -55,6 +55,7 @@ function projects() {
     storage: memoryStorage(),
     ownerConsole,
     maxProjectsPerUser: 3,
+    requireEmailVerification: true,
   });
 }
 const ada = (): Caller => ({ userId: 1, deadline: Date.now() + 20_000, log });
