@@ -3,15 +3,18 @@
  * for the owner as soon as the instance answers, then turns the instance's e-mail on; the owner
  * later chooses their own console password through the control plane.
  *
- * `secure` is for whatever first sees the instance RUNNING (ProjectStatus today, the reconciler);
- * it is idempotent and cheap once done (the row's `console_account_at`).
+ * `secure` is for whatever first sees the instance RUNNING: ProjectStatus, and the reconciler on
+ * every run (`secureConsolesStep`), so the seat is taken within a run of the instance answering
+ * even if nobody asks for its status. It is idempotent and cheap once done (`console_account_at`).
  */
 import { ensureOwnerAccount, ownerPassword, setOwnerPassword } from './appwrite/console';
 import { AppError } from './errors';
 import type { HasuraClient } from './hasura/client';
-import { MarkConsoleAccount, type ProjectRow } from './hasura/documents';
+import { ConsoleCandidates, MarkConsoleAccount, type ProjectRow } from './hasura/documents';
+import { phaseOfObserved } from './lifecycle';
 import type { Logger } from './log';
 import type { Instances } from './qovery/instances';
+import type { ReconcileStep } from './reconciler';
 
 export interface OwnerConsoleDeps {
   hasura: HasuraClient;
@@ -93,6 +96,57 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
         if (changed === 'refused') throw new AppError('internal-error');
       }
       if (!row.console_account_at) await accountMade(row, deadline);
+    },
+  };
+}
+
+/** A seat taken is at most two console calls of ≤ 8 s each: none starts with less than this left. */
+const SEAT_RESERVE_MS = 4000;
+
+/**
+ * The reconciler's step that takes the console seat of RUNNING instances (Qovery agrees) whose
+ * owner has none yet: at most `maxPerRun` a run, each only while time is left. A failure (the
+ * instance not answering, a network error) is logged with the project's id only and retried on the
+ * next run; a seat taken is recorded, so later runs skip it without asking the instance.
+ */
+export function secureConsolesStep(
+  ownerConsole: Pick<OwnerConsole, 'secure'>,
+  {
+    hasura,
+    log,
+    maxPerRun = 10,
+    now = Date.now,
+  }: { hasura: HasuraClient; log: Logger; maxPerRun?: number; now?: () => number },
+): ReconcileStep {
+  return {
+    name: 'console-seats',
+    async run({ rows, states, deadline }) {
+      const ids = rows
+        .filter(
+          (row) =>
+            row.status === 'RUNNING' &&
+            !row.console_account_at &&
+            row.qovery_environment_id !== null &&
+            phaseOfObserved(states.get(row.qovery_environment_id) ?? 'GONE') === 'running',
+        )
+        .slice(0, maxPerRun)
+        .map((row) => row.id);
+      if (ids.length === 0 || deadline - now() < SEAT_RESERVE_MS) return { changed: 0 };
+      const { project } = await hasura.request(ConsoleCandidates, { ids }, { deadline });
+      let changed = 0;
+      for (const row of project) {
+        if (deadline - now() < SEAT_RESERVE_MS) break;
+        try {
+          if (await ownerConsole.secure(row, { deadline, log })) changed++;
+        } catch (error) {
+          // The error's name only: nothing the instance or the request carried reaches the log.
+          log.warn('reconcile.console-seat-failed', {
+            projectId: row.id,
+            error: error instanceof Error ? error.name : 'unknown',
+          });
+        }
+      }
+      return { changed };
     },
   };
 }

@@ -7,7 +7,7 @@ import { createHasuraClient, type HasuraClient } from './hasura/client';
 import { createLogger, type Logger } from './log';
 import { createMailer, createSender } from './mail';
 import { createMetrics } from './metrics';
-import { createOwnerConsole } from './owner-console';
+import { createOwnerConsole, secureConsolesStep } from './owner-console';
 import { createProjects, type Projects } from './projects';
 import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
@@ -158,17 +158,22 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
 
 /**
  * The scheduled reconciler: Hasura, Qovery and the instances' storage (a confirmed deletion takes
- * its bucket); neither the actions' secret nor the JWT key.
+ * its bucket), the console claim key (it takes the owner's console seat); neither the actions' secret nor the JWT key.
  */
 function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storage' | 'reconcile'>) {
   const { core, qovery, reconcile } = config;
   const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
   const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const hasura = createHasuraClient(core.hasura);
+  const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
+  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
   const reconciler = createReconciler({
-    hasura: createHasuraClient(core.hasura),
-    instances: createInstances({ client, settings: { ...qovery, instance: config.instance }, log }),
+    hasura,
+    instances,
     storage: createStorage(config.storage),
     log,
+    // The owner's console seat, taken as soon as the instance runs (lib/owner-console).
+    steps: [secureConsolesStep(ownerConsole, { hasura, log })],
     orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
     revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
   });

@@ -326,6 +326,8 @@ export interface ReconcileRow {
   status_reason: string | null;
   qovery_environment_id: string | null;
   created_at: string;
+  /** Null until the owner's console seat is taken (the reconciler takes it: lib/owner-console). */
+  console_account_at: string | null;
 }
 
 /** One page of every project, in id order (the reconciler reads them all, page by page). */
@@ -340,6 +342,27 @@ export const ReconcileRows = document<
       status_reason
       qovery_environment_id
       created_at
+      console_account_at
+    }
+  }`);
+
+/** Projects whose owner's console seat is still free, with what taking it needs (at most `ids`). */
+export const ConsoleCandidates = document<{ project: ProjectRow[] }, { ids: number[] }>(/* GraphQL */ `
+  query ConsoleCandidates($ids: [Int!]!) {
+    project(where: { id: { _in: $ids }, status: { _eq: "RUNNING" }, console_account_at: { _is_null: true } }) {
+      id
+      name
+      status
+      status_reason
+      url
+      qovery_environment_id
+      qovery_appwrite_id
+      qovery_mariadb_id
+      created_at
+      console_account_at
+      user {
+        email
+      }
     }
   }`);
 

@@ -1,10 +1,11 @@
 import { ownerPassword } from '../../lib/appwrite/console';
 import { AppError } from '../../lib/errors';
 import { createLogger } from '../../lib/log';
-import { createOwnerConsole } from '../../lib/owner-console';
+import { createOwnerConsole, secureConsolesStep } from '../../lib/owner-console';
 import { type Caller, createProjects } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances } from '../../lib/qovery/instances';
+import { createReconciler } from '../../lib/reconciler';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startFakeAppwrite } from '../helpers/fake-appwrite';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
@@ -35,17 +36,20 @@ beforeEach(async () => {
     INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true), ('bob@example.com', 'x', true);`);
 });
 
-function projects() {
-  const settings = {
+function settings() {
+  return {
     apiUrl: qovery.url,
     token: TOKEN,
     projectId: PROJECT,
     registryId: LOCAL_REGISTRY_ID,
     instance: { ...instanceSettings, smtp },
   };
+}
+
+function projects() {
   const instances = createInstances({
     client: createQoveryClient({ baseUrl: qovery.url, token: TOKEN }),
-    settings,
+    settings: settings(),
     log,
   });
   const ownerConsole = createOwnerConsole({ hasura: hasura.client, instances, claimKey: KEY });
@@ -134,5 +138,120 @@ describe('the owner’s console seat', () => {
     } finally {
       appwrite.state.ready = true;
     }
+  });
+});
+
+describe('the reconciler takes the console seat', () => {
+  function reconciler(logged: { message: string; fields: unknown }[] = []) {
+    const instances = createInstances({
+      client: createQoveryClient({ baseUrl: qovery.url, token: TOKEN }),
+      settings: settings(),
+      log,
+    });
+    const ownerConsole = createOwnerConsole({ hasura: hasura.client, instances, claimKey: KEY });
+    const recording = {
+      ...log,
+      warn: (message: string, fields?: unknown) => void logged.push({ message, fields }),
+    } as typeof log;
+    return createReconciler({
+      hasura: hasura.client,
+      instances,
+      storage: memoryStorage(),
+      log,
+      steps: [secureConsolesStep(ownerConsole, { hasura: hasura.client, log: recording })],
+    });
+  }
+  const run = (r: ReturnType<typeof reconciler>) => r.run({ deadline: Date.now() + 20_000 });
+  const seatTakenAt = async () =>
+    (await hasura.db.query<{ at: string | null }>('SELECT console_account_at AS at FROM project')).rows[0]
+      ?.at;
+
+  it('of a running instance nobody asked about, once, and turns its e-mail on', async () => {
+    const { environmentId } = await runningInstance();
+    const r = reconciler();
+    await run(r); // STARTING becomes RUNNING
+    await run(r);
+    expect(appwrite.state.users).toEqual([
+      { email: 'ada@example.com', password: ownerPassword(KEY, environmentId) },
+    ]);
+    expect(await seatTakenAt()).not.toBeNull();
+    const variables = qovery.state.environments.get(environmentId)?.variables;
+    expect(variables?.get('_APP_SMTP_HOST')?.value).toBe('smtp.example');
+
+    // Done: the next runs do not ask the instance again.
+    const before = appwrite.state.requests.length;
+    await run(r);
+    expect(appwrite.state.requests.length).toBe(before);
+  });
+
+  it('retries on the next run an instance that does not answer yet, logging no secret', async () => {
+    const { environmentId } = await runningInstance();
+    await hasura.db.query("UPDATE project SET status = 'RUNNING'");
+    const logged: { message: string; fields: unknown }[] = [];
+    const r = reconciler(logged);
+    appwrite.state.ready = false;
+    try {
+      const summary = await run(r);
+      expect(summary.failures).toEqual([]);
+      expect(appwrite.state.users).toEqual([]);
+      expect(await seatTakenAt()).toBeNull();
+    } finally {
+      appwrite.state.ready = true;
+    }
+    await run(r);
+    expect(appwrite.state.users).toHaveLength(1);
+    expect(await seatTakenAt()).not.toBeNull();
+    expect(JSON.stringify(logged)).not.toContain(ownerPassword(KEY, environmentId));
+  });
+
+  it('is bounded per run, logs a failure by project id and error name only, and carries on', async () => {
+    const row = (id: number) => ({
+      id,
+      status: 'RUNNING' as const,
+      status_reason: null,
+      qovery_environment_id: `env-${id}`,
+      created_at: new Date().toISOString(),
+      console_account_at: null as string | null,
+    });
+    const asked: number[][] = [];
+    const fakeHasura = {
+      request: async (_doc: unknown, variables: unknown) => {
+        const { ids } = variables as { ids: number[] };
+        asked.push(ids);
+        return {
+          project: ids.map((id) => ({ ...row(id), name: 'p', url: 'http://x', qovery_appwrite_id: null })),
+        };
+      },
+    } as unknown as typeof hasura.client;
+    const secured: number[] = [];
+    const ownerConsole = {
+      secure: async (r: { id: number }) => {
+        if (r.id === 1) throw new TypeError('fetch failed: password=derived-secret');
+        secured.push(r.id);
+        return true;
+      },
+    };
+    const logged: { message: string; fields: unknown }[] = [];
+    const recording = {
+      ...log,
+      warn: (message: string, fields?: unknown) => void logged.push({ message, fields }),
+    };
+    const step = secureConsolesStep(ownerConsole, {
+      hasura: fakeHasura,
+      log: recording as typeof log,
+      maxPerRun: 3,
+    });
+    const rows = [1, 2, 3, 4, 5].map(row);
+    rows.push({ ...row(6), console_account_at: new Date().toISOString() });
+    const states = new Map(rows.map((r) => [r.qovery_environment_id, 'DEPLOYED' as const]));
+    states.set('env-2', 'STOPPED' as never);
+
+    const { changed } = await step.run({ rows, states, deadline: Date.now() + 20_000 });
+    expect(asked).toEqual([[1, 3, 4]]); // 2 is not running at Qovery, 6 is done; at most 3
+    expect(secured).toEqual([3, 4]);
+    expect(changed).toBe(2);
+    expect(logged).toEqual([
+      { message: 'reconcile.console-seat-failed', fields: { projectId: 1, error: 'TypeError' } },
+    ]);
   });
 });
