@@ -139,7 +139,7 @@ export interface QoveryConfig extends Omit<QoverySettings, 'instance'> {
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
-/** Powertools Metrics' own variable: the settings plugin sets it on AWS (AppWriteCloud/<stage>). */
+/** The metrics namespace (the variable Powertools Metrics reads, kept): the settings plugin sets it on AWS (AppWriteCloud/<stage>). */
 export const METRICS_NAMESPACE_VARIABLE = 'POWERTOOLS_METRICS_NAMESPACE';
 
 export const DEFAULT_CLAIMS_NAMESPACE = 'https://hasura.io/jwt/claims';

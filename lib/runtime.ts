@@ -180,13 +180,13 @@ function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storag
   return { log, reconciler };
 }
 
-export const reconcileRuntime = defineRuntime(
+export const reconcileRuntime = /* @__PURE__ */ defineRuntime(
   ['core', 'qovery', 'instance', 'storage', 'reconcile'],
   buildReconciler,
 );
 
 /** The Qovery webhook: what the reconciler reads, and the webhook's secret. */
-export const webhookRuntime = defineRuntime(
+export const webhookRuntime = /* @__PURE__ */ defineRuntime(
   ['core', 'qovery', 'instance', 'storage', 'reconcile', 'webhook'],
   (config) => ({ ...buildReconciler(config), secret: config.webhook.secret }),
 );

@@ -70,7 +70,7 @@ export type { ProjectStatus };
  * no RUNNING state: DEPLOYED is running. READY (created, never deployed) is STOPPED, as Qovery's own
  * CLI shows it. CREATING is ours: the row exists while provision runs.
  */
-export const projectStatusOf = Object.fromEntries(
+export const projectStatusOf = /* @__PURE__ */ Object.fromEntries(
   (Object.keys(phaseOf) as StateEnum[]).map((state) => [
     state,
     phaseOf[state] === 'deleting' ? 'DELETING' : statusFor(state, false).status,
