@@ -1,4 +1,4 @@
-// Synchronous actions, dispatched the way `Hasura.GraphQL.Execute.Action.callWebhook` does:
+// Actions, dispatched the way `Hasura.GraphQL.Execute.Action.callWebhook` does:
 // POST the JSON payload `{action:{name}, input, session_variables, request_query}` to the
 // handler (with `{{ENV}}` templates resolved), with `Content-Type: application/json`, the
 // configured headers (`value` / `value_from_env`) and, only with `forward_client_headers`, the
@@ -9,6 +9,7 @@
 //   not JSON   -> `not a valid json response from webhook`;
 //   no answer  -> `http exception when calling webhook` (network error or timeout).
 
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import {
@@ -233,20 +234,29 @@ export interface ActionCall {
 
 export async function runAction(call: ActionCall): Promise<JsonValue> {
   const { action, field, nodes, session } = call;
-  if (action.kind === 'asynchronous') {
-    throw new HasuraError(
-      'not-supported',
-      'asynchronous actions are not supported by the local Hasura stand-in',
-    );
-  }
-  const node = nodes[0] as FieldNode;
-  const input = argumentsOf(call.selection, field, node, `$.selectionSet.${call.key}.args`) as JsonObject;
   const payload: JsonObject = {
     action: { name: action.name },
-    input,
+    input: actionInput(call),
     session_variables: session.variables,
     request_query: call.queryText,
   };
+  const parsed = await callWebhook(action, field.type, payload, call.requestHeaders, call.env);
+  return shape(call.selection, parsed, field.type, nodes);
+}
+
+function actionInput(call: ActionCall): JsonObject {
+  const node = call.nodes[0] as FieldNode;
+  return argumentsOf(call.selection, call.field, node, `$.selectionSet.${call.key}.args`) as JsonObject;
+}
+
+/** `callWebhook`: POSTs the payload, answers the 2xx body checked against the output type. */
+async function callWebhook(
+  action: ActionMetadata,
+  outputType: GraphQLOutputType,
+  payload: JsonObject,
+  requestHeaders: Record<string, string>,
+  env: Env,
+): Promise<JsonValue> {
   const body = JSON.stringify(payload);
 
   const headers = new Map<string, [string, string]>();
@@ -254,7 +264,7 @@ export async function runAction(call: ActionCall): Promise<JsonValue> {
   for (const header of action.headers) {
     if (header.value !== undefined) set(header.name, header.value);
     else if (header.valueFromEnv !== undefined) {
-      const value = call.env[header.valueFromEnv];
+      const value = env[header.valueFromEnv];
       if (value === undefined)
         throw new HasuraError('not-found', `environment variable '${header.valueFromEnv}' not set`);
       set(header.name, value);
@@ -263,7 +273,7 @@ export async function runAction(call: ActionCall): Promise<JsonValue> {
   set('Content-Type', 'application/json');
   set('User-Agent', USER_AGENT);
   if (action.forwardClientHeaders)
-    for (const [name, value] of forwardedClientHeaders(call.requestHeaders)) set(name, value);
+    for (const [name, value] of forwardedClientHeaders(requestHeaders)) set(name, value);
 
   const requestInfo: JsonObject = {
     url: action.handler,
@@ -313,8 +323,8 @@ export async function runAction(call: ActionCall): Promise<JsonValue> {
   };
 
   if (response.status >= 200 && response.status < 300) {
-    validateResponse(parsed, field.type, internal);
-    return shape(call.selection, parsed, field.type, nodes);
+    validateResponse(parsed, outputType, internal);
+    return parsed;
   }
   if (response.status >= 400 && response.status < 500) {
     const obj = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined;
@@ -352,4 +362,108 @@ export async function runAction(call: ActionCall): Promise<JsonValue> {
     request: requestInfo,
     response: responseInfo(parsed),
   });
+}
+
+// ---- asynchronous actions ----------------------------------------------------------------
+// As Hasura v2 does (`Hasura.GraphQL.Schema.Action.actionAsyncMutation` / `actionAsyncQuery`,
+// `Hasura.GraphQL.Execute.Action.resolveActionMutationAsync` / `asyncActionsProcessor` /
+// `resolveAsyncActionQuery`): the mutation logs the call and answers its id at once; the handler
+// is called in the background with the same payload minus `request_query`; the outcome (the 2xx
+// body, or the error as `{path, error, code}` JSON) is read back by the query/subscription field of
+// the action's name, and only by the session that made the call (or an admin). Hasura keeps the
+// log in `hdb_catalog.hdb_action_log`; the stand-in keeps it in memory.
+
+interface AsyncLogEntry {
+  id: string;
+  action: string;
+  createdAt: string;
+  sessionVariables: Record<string, string>;
+  response: JsonValue | undefined;
+  errors: JsonValue | undefined;
+}
+
+export class AsyncActionLog {
+  private entries = new Map<string, AsyncLogEntry>();
+  private pending = new Set<Promise<void>>();
+
+  /** Logs the call and starts the handler in the background; answers the action id. */
+  start(call: ActionCall, outputType: GraphQLOutputType): string {
+    const id = randomUUID();
+    const entry: AsyncLogEntry = {
+      id,
+      action: call.action.name,
+      createdAt: new Date().toISOString(),
+      sessionVariables: { ...call.session.variables },
+      response: undefined,
+      errors: undefined,
+    };
+    this.entries.set(id, entry);
+    const payload: JsonObject = {
+      action: { name: call.action.name },
+      input: actionInput(call),
+      session_variables: call.session.variables,
+    };
+    const work = callWebhook(call.action, outputType, payload, call.requestHeaders, call.env).then(
+      (response) => {
+        entry.response = response;
+      },
+      (error: unknown) => {
+        const e = error instanceof HasuraError ? error : new HasuraError('unexpected', String(error));
+        entry.errors = {
+          path: e.path,
+          error: e.message,
+          code: e.code,
+          ...(e.extensions ? { extensions: e.extensions } : {}),
+        };
+      },
+    );
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+    return id;
+  }
+
+  /** The `{id, created_at, errors, output}` of a call, or null for another session (Hasura's row filter). */
+  read(
+    actionName: string,
+    id: string,
+    session: Session,
+    ctx: SelectionContext,
+    field: GraphQLField<unknown, unknown>,
+    nodes: readonly FieldNode[],
+  ): JsonValue {
+    const entry = this.entries.get(id);
+    if (!entry || entry.action !== actionName) return null;
+    if (session.role !== 'admin' && !sameVariables(entry.sessionVariables, session.variables)) return null;
+    const type = (field.type instanceof GraphQLNonNull ? field.type.ofType : field.type) as GraphQLObjectType;
+    const out: JsonObject = {};
+    for (const [key, group] of subFields(ctx, type, nodes)) {
+      const name = (group[0] as FieldNode).name.value;
+      if (name === '__typename') out[key] = type.name;
+      else if (name === 'id') out[key] = entry.id;
+      else if (name === 'created_at') out[key] = entry.createdAt;
+      else if (name === 'errors') out[key] = entry.errors ?? null;
+      else if (name === 'output') {
+        const output = type.getFields().output as GraphQLField<unknown, unknown>;
+        out[key] = entry.response === undefined ? null : shape(ctx, entry.response, output.type, group);
+      }
+    }
+    return out;
+  }
+
+  /** Waits for the handlers still running (the stand-in's close). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+}
+
+function sameVariables(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = (o: Record<string, string>) =>
+    Object.keys(o)
+      .map((k) => k.toLowerCase())
+      .sort();
+  const lower = (o: Record<string, string>) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]));
+  const la = lower(a);
+  const lb = lower(b);
+  return JSON.stringify(keys(a)) === JSON.stringify(keys(b)) && keys(a).every((k) => la[k] === lb[k]);
 }

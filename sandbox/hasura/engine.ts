@@ -26,7 +26,7 @@ import {
   type ValueNode,
   validate,
 } from 'graphql';
-import { resolveHandlers, runAction } from './actions';
+import { AsyncActionLog, resolveHandlers, runAction } from './actions';
 import { type AuthConfig, authConfigFromEnv, type Env, resolveSession, type Session } from './auth';
 import { applyMigrations } from './database';
 import {
@@ -84,6 +84,8 @@ export interface HasuraEngine {
   schemaFor(role: string): GraphQLSchema;
   /** Re-reads the metadata directory and the database catalog (after DDL in a test, say). */
   reload(): Promise<void>;
+  /** Waits for the asynchronous actions' handlers still running in the background. */
+  settle(): Promise<void>;
   readonly model: Model;
 }
 
@@ -203,6 +205,8 @@ class Engine implements HasuraEngine {
   private auth: AuthConfig;
   model!: Model;
   private metadata!: ProjectMetadata;
+  /** Hasura's `hdb_action_log`: asynchronous action calls and their outcomes. */
+  readonly asyncActions = new AsyncActionLog();
 
   constructor(private readonly options: CreateEngineOptions) {
     this.auth = authConfigFromEnv(options.env);
@@ -219,6 +223,10 @@ class Engine implements HasuraEngine {
 
   reload(): Promise<void> {
     return this.load();
+  }
+
+  settle(): Promise<void> {
+    return this.asyncActions.settle();
   }
 
   private roleSchema(role: string, backendOnly: boolean): RoleSchema {
@@ -402,7 +410,7 @@ class Engine implements HasuraEngine {
     const infos = root.name === 'mutation_root' ? ctx.roleSchema.mutationFields : ctx.roleSchema.queryFields;
     const info = infos.get(node.name.value);
     if (info?.kind !== 'action') throw new HasuraError('unexpected', `not an action: ${node.name.value}`);
-    return runAction({
+    const actionCall = {
       action: info.action,
       field: root.getFields()[node.name.value] as GraphQLField<unknown, unknown>,
       nodes,
@@ -412,7 +420,11 @@ class Engine implements HasuraEngine {
       requestHeaders: call.headers,
       queryText: call.request.query,
       env: this.options.env,
-    });
+    };
+    const asyncOutput = ctx.roleSchema.asyncOutputTypes.get(info.action.name);
+    if (info.action.kind === 'asynchronous' && asyncOutput)
+      return Promise.resolve(this.asyncActions.start(actionCall, asyncOutput));
+    return runAction(actionCall);
   }
 
   private async queryField(
@@ -434,6 +446,11 @@ class Engine implements HasuraEngine {
       );
     if (info.kind === 'action') return this.actionField(call, key, nodes);
     if (info.kind === 'no_queries') return null;
+    if (info.kind === 'async_action') {
+      const field = root.getFields()[name] as GraphQLField<unknown, unknown>;
+      const args = argumentsOf(ctx, field, node, jsonPath(['selectionSet', key, 'args'])) as JsonObject;
+      return this.asyncActions.read(info.action.name, String(args.id), ctx.session, ctx, field, nodes);
+    }
 
     const path = ['selectionSet', key];
     const args = argumentsOf(

@@ -39,6 +39,8 @@ export type RootFieldInfo =
   | { kind: 'select' | 'select_by_pk' | 'select_aggregate'; table: Table }
   | { kind: 'insert' | 'insert_one' | 'update' | 'update_by_pk' | 'delete' | 'delete_by_pk'; table: Table }
   | { kind: 'action'; action: ActionMetadata }
+  /** The query/subscription field that reads an asynchronous action's result by id. */
+  | { kind: 'async_action'; action: ActionMetadata }
   | { kind: 'no_queries' };
 
 export type TypeInfo =
@@ -54,6 +56,7 @@ export interface RoleSchema {
   types: Map<string, TypeInfo>;
   queryFields: Map<string, RootFieldInfo>;
   mutationFields: Map<string, RootFieldInfo>;
+  asyncOutputTypes: Map<string, GraphQLOutputType>;
 }
 
 const BUILT_IN: Record<string, GraphQLScalarType> = {
@@ -658,6 +661,8 @@ class SchemaBuilder {
   // ---- actions ---------------------------------------------------------------------------
 
   private actionTypeNodes = new Map<string, DocumentNode['definitions'][number]>();
+  /** Asynchronous actions' declared output types (their mutation field answers only the id). */
+  private asyncOutputTypes = new Map<string, GraphQLOutputType>();
 
   private actionNamedType(name: string, input: boolean): GraphQLNamedType {
     const builtIn = BUILT_IN[name];
@@ -764,11 +769,38 @@ class SchemaBuilder {
           description: arg.description?.value,
         };
       }
-      const config = {
-        type: this.actionType(entry.field.type, false) as GraphQLOutputType,
-        args,
-        description: entry.field.description?.value,
-      };
+      const outputType = this.actionType(entry.field.type, false) as GraphQLOutputType;
+      const config = { type: outputType, args, description: entry.field.description?.value };
+      if (action.kind === 'asynchronous') {
+        // `actionAsyncMutation`: the arguments, no selection set, the action id (`uuid!`) back;
+        // `actionAsyncQuery`: `name(id: uuid!) { id created_at errors output }` over the action log.
+        mutation[action.name] = { ...config, type: nonNull(this.scalar('uuid')) };
+        this.mutationFields.set(action.name, { kind: 'action', action });
+        this.asyncOutputTypes.set(action.name, outputType);
+        query[action.name] = {
+          type: this.once(
+            action.name,
+            () =>
+              new GraphQLObjectType({
+                name: action.name,
+                description: `fields of action: "${action.name}"`,
+                fields: {
+                  id: { type: nonNull(this.scalar('uuid')), description: 'the unique id of an action' },
+                  created_at: {
+                    type: nonNull(this.scalar('timestamptz')),
+                    description: 'the time at which this action was created',
+                  },
+                  errors: { type: this.scalar('json'), description: 'errors related to the invocation' },
+                  output: { type: outputType, description: 'the output fields of this action' },
+                },
+              }),
+          ),
+          args: { id: { type: nonNull(this.scalar('uuid')), description: 'the unique id of an action' } },
+          description: entry.field.description?.value,
+        };
+        this.queryFields.set(action.name, { kind: 'async_action', action });
+        continue;
+      }
       if (action.type === 'query') {
         query[action.name] = config;
         this.queryFields.set(action.name, { kind: 'action', action });
@@ -795,7 +827,12 @@ class SchemaBuilder {
     // Subscriptions are live queries over the same table root fields (Hasura's subscription_root).
     const subscription: GraphQLFieldConfigMap<unknown, unknown> = {};
     for (const [name, info] of this.queryFields)
-      if (info.kind === 'select' || info.kind === 'select_aggregate' || info.kind === 'select_by_pk')
+      if (
+        info.kind === 'select' ||
+        info.kind === 'select_aggregate' ||
+        info.kind === 'select_by_pk' ||
+        info.kind === 'async_action'
+      )
         subscription[name] = query[name] as GraphQLFieldConfigMap<unknown, unknown>[string];
     const schema = new GraphQLSchema({
       query: new GraphQLObjectType({ name: 'query_root', description: 'query root', fields: query }),
@@ -824,6 +861,7 @@ class SchemaBuilder {
       types: this.types,
       queryFields: this.queryFields,
       mutationFields: this.mutationFields,
+      asyncOutputTypes: this.asyncOutputTypes,
     };
   }
 }
