@@ -24,6 +24,16 @@ export const NewPassword = v.pipe(
   v.check((p) => byteLength(p) <= PASSWORD_MAX_BYTES, `password must be at most ${PASSWORD_MAX_BYTES} bytes`),
 );
 
+/**
+ * A console password for an AppWrite instance, by AppWrite's own rule (its Password validator: 8 to
+ * 256 characters; AppWrite hashes with Argon2, so there is no 72-byte cut as with our bcrypt).
+ */
+export const ConsolePassword = v.pipe(
+  v.string('password must be a string'),
+  v.minLength(8, 'password must be at least 8 characters'),
+  v.maxLength(256, 'password must be at most 256 characters'),
+);
+
 /** A password to check: any non-empty string of sane size (a wrong one is `invalid-credentials`). */
 export const GivenPassword = v.pipe(
   v.string('password must be a string'),

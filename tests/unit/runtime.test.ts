@@ -69,7 +69,7 @@ describe('least privilege between functions', () => {
     expect(settings[name]).not.toContain('QOVERY_API_TOKEN');
   });
 
-  it.each(['createProject', 'startProject', 'stopProject', 'deleteProject', 'projectStatus'])(
+  it.each(['createProject', 'startProject', 'stopProject', 'deleteProject', 'projectStatus', 'claimConsole'])(
     '%s never sees the JWT signing key',
     (name) => {
       expect(settings[name]).toContain('QOVERY_API_TOKEN');

@@ -34,6 +34,8 @@ const QOVERY_CALLS: Record<string, number> = {
   stopProject: 2,
   deleteProject: 2,
   projectStatus: 2,
+  // ProjectStatus's two, then e-mail turned on once the seat is taken (a variable, a deploy).
+  claimConsole: 4,
   // DeleteProject's path for each of at most MAX_PROJECTS_PER_USER (3) projects.
   deleteAccount: 3 * 2,
 };

@@ -131,6 +131,7 @@ describe('what a role sees', () => {
     ]);
     expect(rootFields(schema.getMutationType())).toEqual([
       'ChangePassword',
+      'ClaimConsole',
       'CreateProject',
       'DeleteAccount',
       'DeleteProject',

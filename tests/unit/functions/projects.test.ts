@@ -1,3 +1,4 @@
+import { ClaimConsole } from '../../../functions/claim-console';
 import { CreateProject } from '../../../functions/create-project';
 import { DeleteProject } from '../../../functions/delete-project';
 import { ProjectStatus } from '../../../functions/project-status';
@@ -42,6 +43,8 @@ function setup() {
     StopProject: actionHandler(StopProject, runtime),
     DeleteProject: actionHandler(DeleteProject, runtime),
     ProjectStatus: actionHandler(ProjectStatus, runtime),
+    ClaimConsole: actionHandler(ClaimConsole, runtime),
+    memory,
   };
 }
 
@@ -173,3 +176,71 @@ describe.each(['StartProject', 'StopProject', 'DeleteProject', 'ProjectStatus'] 
     });
   },
 );
+
+describe('ClaimConsole handler', () => {
+  const PASSWORD = 'ada-console-password-42';
+
+  it('sets the owner’s console password, and never logs it', async () => {
+    const { ClaimConsole, projects, memory } = setup();
+    const answer = await invoke(
+      ClaimConsole,
+      actionEvent('ClaimConsole', { id: 10, password: PASSWORD }, { session: USER }),
+    );
+    expect(answer).toEqual({ status: 200, body: { ok: true } });
+    expect(projects.claimConsole).toHaveBeenCalledWith(10, PASSWORD, expect.objectContaining({ userId: 7 }));
+    expect(memory.lines.length).toBeGreaterThan(0);
+    expect(memory.text()).not.toContain(PASSWORD);
+  });
+
+  it('answers not-found for a project that is not the caller’s', async () => {
+    const { ClaimConsole, projects } = setup();
+    projects.claimConsole.mockRejectedValueOnce(new AppError('not-found'));
+    const answer = await invoke(
+      ClaimConsole,
+      actionEvent('ClaimConsole', { id: 11, password: PASSWORD }, { session: USER }),
+    );
+    expect(answer).toEqual({
+      status: 404,
+      body: { message: 'Project not found.', extensions: { code: 'not-found' } },
+    });
+  });
+
+  it.each([
+    ['a short password', { id: 10, password: 'short7!' }],
+    ['a password too long', { id: 10, password: 'x'.repeat(257) }],
+    ['no password', { id: 10 }],
+    ['a password that is not a string', { id: 10, password: 12345678 }],
+    ['a bad id', { id: 0, password: PASSWORD }],
+  ])('refuses %s with a 4xx and calls nothing', async (_label, input) => {
+    const { ClaimConsole, projects, memory } = setup();
+    const answer = await invoke(ClaimConsole, actionEvent('ClaimConsole', input, { session: USER }));
+    expect(answer.status).toBe(400);
+    expect(answer.body.extensions?.code).toBe('invalid-input');
+    expect(projects.claimConsole).not.toHaveBeenCalled();
+    const { password } = input as { password?: unknown };
+    if (typeof password === 'string') expect(memory.text()).not.toContain(password);
+  });
+
+  it.each([
+    ['an anonymous caller', { 'x-hasura-role': 'anonymous' }],
+    ['a forged role', { 'x-hasura-role': 'admin', 'x-hasura-user-id': '7' }],
+  ])('refuses %s', async (_label, session) => {
+    const { ClaimConsole, projects } = setup();
+    const answer = await invoke(
+      ClaimConsole,
+      actionEvent('ClaimConsole', { id: 10, password: PASSWORD }, { session }),
+    );
+    expect(answer.body.extensions?.code).toBe('role-not-allowed');
+    expect(projects.claimConsole).not.toHaveBeenCalled();
+  });
+
+  it('refuses a call without the shared secret', async () => {
+    const { ClaimConsole, projects } = setup();
+    const answer = await invoke(
+      ClaimConsole,
+      actionEvent('ClaimConsole', { id: 10, password: PASSWORD }, { session: USER, secret: null }),
+    );
+    expect(answer.status).toBe(401);
+    expect(projects.claimConsole).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,22 @@
+import * as v from 'valibot';
+import { actionHandler, defineAction } from '../lib/action';
+import type { Projects } from '../lib/projects';
+import { projectsRuntime } from '../lib/runtime';
+import { ConsolePassword, ProjectId } from '../lib/schemas';
+
+export const ClaimConsoleInput = v.object({ id: ProjectId, password: ConsolePassword });
+
+/**
+ * The owner chooses their own password for their instance's AppWrite console (the control plane
+ * took the seat for them with a derived one: lib/owner-console). Only the owner's project is found;
+ * the password is never logged nor kept.
+ */
+export const ClaimConsole = defineAction({
+  name: 'ClaimConsole',
+  access: 'user',
+  input: ClaimConsoleInput,
+  run: ({ input, ...caller }, { projects }: { projects: Projects }) =>
+    projects.claimConsole(input.id, input.password, caller),
+});
+
+export const handler = actionHandler(ClaimConsole, projectsRuntime);
