@@ -84,7 +84,7 @@ describe('serverless package', () => {
       const functions = Object.keys(
         (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { functions: object }).functions,
       );
-      expect(functions).toHaveLength(17);
+      expect(functions).toHaveLength(18);
       for (const name of functions) expect(existsSync(join(out, `${name}.zip`))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
