@@ -94,6 +94,9 @@ function userDeps(config: Config<'jwt' | 'auth' | 'limits' | 'accounts'>) {
   };
 }
 
+// `@__PURE__` lets esbuild drop the runtime a function does not use, with everything only it
+// imports: the sign-in bundles carry no Qovery client and the project bundles no bcrypt.
+
 /** Sign-in, tokens, verification and password changes: Hasura and the JWT key; no email, no Qovery. */
 export const usersRuntime = /* @__PURE__ */ defineRuntime(
   ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts'],
