@@ -143,7 +143,10 @@ export async function checkHasura(
       `Hasura does not answer at HASURA_GRAPHQL_ENDPOINT=${endpoint} (${cause}). Is it running (docker compose up -d)?`,
     );
   }
-  let body: { data?: { __typename?: string }; errors?: { message?: string; extensions?: { code?: string } }[] };
+  let body: {
+    data?: { __typename?: string };
+    errors?: { message?: string; extensions?: { code?: string } }[];
+  };
   try {
     body = (await response.json()) as typeof body;
   } catch {

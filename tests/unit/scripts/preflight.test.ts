@@ -79,7 +79,9 @@ describe('npm start, handlers only: Hasura must answer first', () => {
         JSON.stringify(
           ok
             ? { data: { __typename: 'query_root' } }
-            : { errors: [{ message: 'invalid x-hasura-admin-secret', extensions: { code: 'access-denied' } }] },
+            : {
+                errors: [{ message: 'invalid x-hasura-admin-secret', extensions: { code: 'access-denied' } }],
+              },
         ),
       );
     });
