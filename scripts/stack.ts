@@ -151,6 +151,10 @@ export interface StackOptions {
   onReconcile?: (summary: ReconcileSummary) => void;
   /** Where the Qovery stand-in's contract violations go (default: the list tests fail on). */
   onQoveryViolation?: (violation: ContractViolation) => void;
+  /** Keep the Qovery stand-in's state in this file across restarts (`npm start`). */
+  qoveryStateFile?: string;
+  /** Told what is being started, step by step (a first start takes 20–40 s). */
+  onStep?: (message: string) => void;
 }
 
 export interface Stack {
@@ -183,13 +187,17 @@ export const LOCAL_LIMITS: Record<string, string> = {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { secrets, actionsPort, lambdaPort } = options;
   const actionsUrl = `http://127.0.0.1:${actionsPort}`;
+  const step = options.onStep ?? (() => {});
+  step('Qovery stand-in');
   const qovery = await startQoveryStandIn({
     port: options.qoveryPort ?? 0,
     token: secrets.QOVERY_API_TOKEN,
     stepMs: options.qoveryStepMs ?? 1500,
     projectIds: [QOVERY_PROJECT_ID],
     ...(options.onQoveryViolation ? { onViolation: options.onQoveryViolation } : {}),
+    ...(options.qoveryStateFile ? { stateFile: options.qoveryStateFile } : {}),
   });
+  step('S3 stand-in (s3rver)');
   const s3 = await startS3StandIn({ port: options.s3Port ?? 0, directory: options.s3Dir }).catch(
     async (error: unknown) => {
       await qovery.close();
@@ -211,6 +219,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ACTIONS_BASE_URL: actionsUrl,
     ACTIONS_SECRET: secrets.ACTIONS_SECRET,
   };
+  step(
+    options.dataDir
+      ? 'Hasura stand-in (PGlite; the first start creates the database and applies the migrations)'
+      : 'Hasura stand-in (PGlite, in memory)',
+  );
   const hasura = await startHasuraStandIn({
     projectDir: join(ROOT, 'hasura-metadata'),
     port: options.hasuraPort ?? 0,
@@ -255,6 +268,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...options.extraEnv,
   };
   let offline: ChildProcess | undefined;
+  step('the handlers under serverless-offline (esbuild bundles every function: 20–40 s the first time)');
   try {
     offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
   } catch (error) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, sectionNames } from '../lib/config';
 import { formatViolation } from '../sandbox/qovery';
+import { acquireStackLock, assertPortsFree, checkHasura, StartError } from './preflight';
 import { loadOrCreateSecrets, ROOT, startOffline, startStack, stopProcess } from './stack';
 
 /**
@@ -23,17 +24,35 @@ async function main() {
   if (process.env.HASURA_GRAPHQL_ENDPOINT) return handlersOnly();
 
   const started = performance.now();
-  const secrets = loadOrCreateSecrets(join(ROOT, '.local'));
+  const local = join(ROOT, '.local');
+  const hasuraPort = port('HASURA_PORT', 8080);
+  const qoveryPort = port('QOVERY_STANDIN_PORT', 4001);
+  const s3Port = port('S3_STANDIN_PORT', 4569);
+  const qoveryStepMs = port('QOVERY_STANDIN_STEP_MS', 1500);
+  const lock = acquireStackLock(local, (note) => console.log(note));
+  process.once('exit', () => lock.release());
+  await assertPortsFree([
+    { component: 'Hasura stand-in (GraphQL)', variable: 'HASURA_PORT', port: hasuraPort },
+    { component: 'Qovery stand-in', variable: 'QOVERY_STANDIN_PORT', port: qoveryPort },
+    { component: 'S3 stand-in', variable: 'S3_STANDIN_PORT', port: s3Port },
+    { component: 'mail catcher (SMTP)', variable: 'MAIL_CATCHER_SMTP_PORT', port: port('MAIL_CATCHER_SMTP_PORT', 1025) },
+    { component: 'mail catcher (web)', variable: 'MAIL_CATCHER_WEB_PORT', port: port('MAIL_CATCHER_WEB_PORT', 1080) },
+    { component: 'action handlers (serverless-offline)', variable: 'ACTIONS_PORT', port: actionsPort },
+    { component: "serverless-offline's Lambda port", variable: 'ACTIONS_LAMBDA_PORT', port: lambdaPort },
+  ]);
+  const secrets = loadOrCreateSecrets(local);
   const stack = await startStack({
     secrets,
-    dataDir: join(ROOT, '.local', 'pglite'),
-    hasuraPort: port('HASURA_PORT', 8080),
-    qoveryPort: port('QOVERY_STANDIN_PORT', 4001),
-    s3Port: port('S3_STANDIN_PORT', 4569),
-    s3Dir: join(ROOT, '.local', 's3'),
+    dataDir: join(local, 'pglite'),
+    hasuraPort,
+    qoveryPort,
+    s3Port,
+    s3Dir: join(local, 's3'),
+    qoveryStateFile: join(local, 'qovery', 'state.json'),
+    qoveryStepMs,
     mailSmtpPort: port('MAIL_CATCHER_SMTP_PORT', 1025),
     mailWebPort: port('MAIL_CATCHER_WEB_PORT', 1080),
-    mailDir: join(ROOT, '.local', 'maildev'),
+    mailDir: join(local, 'maildev'),
     actionsPort,
     lambdaPort,
     onOutput: (chunk) => process.stdout.write(chunk),
@@ -47,6 +66,8 @@ async function main() {
         );
     },
     onQoveryViolation: (violation) => console.error(formatViolation(violation)),
+    onStep: (what) =>
+      console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] Starting ${what}…`),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const signup = JSON.stringify({
@@ -86,9 +107,12 @@ or the older graphql-ws) at ${stack.graphqlUrl.replace(/^http/, 'ws')}:
 
   subscription { project { id name status status_reason status_changed_at url } }
 
+The README's "A first session, step by step" has a curl for every action. The local Qovery moves
+one state every ${qoveryStepMs} ms (QOVERY_STANDIN_STEP_MS). Reset everything: stop, then rm -rf .local
 Press Ctrl+C to stop.`);
   await waitForSignal();
   await stack.close();
+  lock.release();
 }
 
 async function handlersOnly() {
@@ -103,6 +127,19 @@ async function handlersOnly() {
     }
     throw error;
   }
+  const endpoint = process.env.HASURA_GRAPHQL_ENDPOINT ?? '';
+  console.log(`Checking that Hasura answers at ${endpoint}…`);
+  await checkHasura(endpoint, process.env.HASURA_GRAPHQL_ADMIN_SECRET);
+  await assertPortsFree([
+    {
+      component: 'action handlers (serverless-offline)',
+      variable: 'ACTIONS_PORT',
+      port: actionsPort,
+      host: process.env.ACTIONS_HOST ?? '127.0.0.1',
+    },
+    { component: "serverless-offline's Lambda port", variable: 'ACTIONS_LAMBDA_PORT', port: lambdaPort },
+  ]);
+  console.log('Starting the handlers under serverless-offline (20–40 s the first time)…');
   const env = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
   );
@@ -127,6 +164,7 @@ function waitForSignal(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // StartError: a problem we explain (port taken, second stack, Hasura not answering).
+  console.error(error instanceof StartError || error instanceof Error ? error.message : error);
   process.exit(1);
 });

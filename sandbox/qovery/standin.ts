@@ -28,6 +28,7 @@ import type {
 } from 'qovery-typescript-axios';
 import { type InventoryService, inventory } from '../../lib/appwrite/inventory';
 import { qoveryContract } from './contract';
+import { loadState, saveState } from './persistence';
 import { type ContractViolation, recordViolation, takeViolations } from './violations';
 
 export interface StandInOptions {
@@ -51,6 +52,11 @@ export interface StandInOptions {
    * failure of the test that caused them.
    */
   onViolation?: (violation: ContractViolation) => void;
+  /**
+   * Keep the state in this JSON file across restarts (`npm start`: `.local/qovery/state.json`):
+   * loaded at start, written after every change. In memory only when absent (tests).
+   */
+  stateFile?: string;
 }
 
 export interface Fault {
@@ -223,6 +229,11 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
   const timers = new Set<NodeJS.Timeout>();
   const transitions = new Map<string, NodeJS.Timeout>();
   const histories = new Map<string, StateEnum[]>();
+  const { stateFile } = options;
+  if (stateFile) loadState(stateFile, state);
+  const persist = () => {
+    if (stateFile) saveState(stateFile, state);
+  };
 
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
     const timer = setTimeout(() => {
@@ -289,6 +300,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
         record.state = step;
         record.lastDeploymentState = step;
         histories.set(id, [...(histories.get(id) ?? []), step]);
+        persist();
       }
       index++;
       if (index < steps.length) transitions.set(id, later(stepMs, apply));
@@ -298,6 +310,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     const finish = () => {
       transitions.delete(id);
       done?.();
+      persist();
     };
     apply();
   }
@@ -969,6 +982,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       return;
     }
     call.status = reply.status;
+    if (method !== 'GET') persist();
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       ...(payload ? { 'Content-Type': 'application/json' } : {}),
