@@ -10,7 +10,8 @@
  * |                          |          |        | → import env+mariadb vars ∥ 3 container vars ∥ |
  * |                          |          |        |   proxy file variable ∥ proxy link             |
  * | provision (clone)        | 4        | 3      | clone → list containers → import env+mariadb   |
- * |                          |          |        |   vars ∥ proxy link                            |
+ * |                          |          |        |   vars ∥ proxy link (+1 list per second while  |
+ * |                          |          |        |   the clone's services are not listed yet)     |
  * | provision, failed        | +1       | +1     | delete env (own budget); when the create/clone |
  * |                          | (+2..3)  |        | had no answer: list, list again, delete        |
  * | deploy / stop            | 1        | 1      | 409 is the caller's to decide (it read first)  |
@@ -166,6 +167,12 @@ export interface InstancesOptions {
    * once more after this pause if it is not there yet. Default 1000.
    */
   cleanupRecheckMs?: number;
+  /**
+   * Qovery's clone is asynchronous (202 "clone has been requested"): the cloned services may not
+   * be listed yet right after it. They are listed again after this pause while the caller's
+   * deadline allows. Default 1000.
+   */
+  cloneRecheckMs?: number;
   /** Tests: replace secret generation. */
   secrets?: () => InstanceSecrets;
 }
@@ -178,6 +185,7 @@ export function createInstances({
   log = consoleLogger,
   cleanupTimeoutMs = 4000,
   cleanupRecheckMs = 1000,
+  cloneRecheckMs = 1000,
   secrets: makeSecrets = generateSecrets,
 }: InstancesOptions): Instances {
   /** Deletes an environment we just created; never throws, never hides the original error. */
@@ -274,7 +282,13 @@ export function createInstances({
 
   /** Finds every container of the blueprint in a clone of the template environment. */
   async function fromClone(environmentId: string, options: CallOptions): Promise<ServiceIds> {
-    const { results } = await client.listContainer(environmentId, options);
+    let { results } = await client.listContainer(environmentId, options);
+    // The clone's services appear some time after its 202: none listed yet means "not yet".
+    const until = options.deadline ?? Date.now() + 10 * cloneRecheckMs;
+    while ((results ?? []).length === 0 && Date.now() + cloneRecheckMs < until) {
+      await new Promise((resolve) => setTimeout(resolve, cloneRecheckMs));
+      ({ results } = await client.listContainer(environmentId, options));
+    }
     return Object.fromEntries(
       services(settings.instance).map((spec) => {
         const found = (results ?? []).filter((service) => service.name.toLowerCase() === spec.name);

@@ -660,48 +660,54 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
           request.mode ?? source.resource.mode,
           request.cluster_id ?? source.resource.cluster_id,
         );
-        for (const [key, variable] of source.variables)
-          clone.variables.set(key, { ...variable, id: randomUUID() });
-        for (const service of servicesOf(id)) {
-          if (service.kind === 'CONTAINER') {
-            const { resource: r } = service;
-            const variables = new Map(
-              [...service.variables].map(([k, v]) => [k, { ...v, id: randomUUID() }]),
-            );
-            const files = new Map([...service.files].map(([k, v]) => [k, { ...v, id: randomUUID() }]));
-            const request: ContainerRequest = {
-              name: r.name,
-              ...(r.description === undefined ? {} : { description: r.description }),
-              registry_id: r.registry_id ?? r.registry.id,
-              image_name: r.image_name,
-              tag: r.tag,
-              ...(r.arguments === undefined ? {} : { arguments: r.arguments }),
-              ...(r.entrypoint === undefined ? {} : { entrypoint: r.entrypoint }),
-              cpu: r.cpu,
-              memory: r.memory,
-              gpu: r.gpu,
-              min_running_instances: r.min_running_instances,
-              max_running_instances: r.max_running_instances,
-              healthchecks: r.healthchecks,
-              auto_preview: r.auto_preview,
-              ports: (r.ports ?? []).map(({ id: _id, ...p }) => p),
-              storage: (r.storage ?? []).map(({ id: _id, ...s }) => s),
-            };
-            addContainer(clone.resource.id, request, variables, files);
-          } else {
-            const { resource: r } = service;
-            addDatabase(clone.resource.id, {
-              name: r.name,
-              type: r.type,
-              version: r.version,
-              mode: r.mode,
-              ...(r.accessibility === undefined ? {} : { accessibility: r.accessibility }),
-              ...(r.cpu === undefined ? {} : { cpu: r.cpu }),
-              ...(r.memory === undefined ? {} : { memory: r.memory }),
-              ...(r.storage === undefined ? {} : { storage: r.storage }),
-            });
+        // Qovery answers 202 "clone has been requested": the services appear a step later, so a
+        // client that lists them at once finds none and must wait for them.
+        later(stepMs, () => {
+          if (!state.environments.has(clone.resource.id)) return;
+          for (const [key, variable] of source.variables)
+            clone.variables.set(key, { ...variable, id: randomUUID() });
+          for (const service of servicesOf(id)) {
+            if (service.kind === 'CONTAINER') {
+              const { resource: r } = service;
+              const variables = new Map(
+                [...service.variables].map(([k, v]) => [k, { ...v, id: randomUUID() }]),
+              );
+              const files = new Map([...service.files].map(([k, v]) => [k, { ...v, id: randomUUID() }]));
+              const request: ContainerRequest = {
+                name: r.name,
+                ...(r.description === undefined ? {} : { description: r.description }),
+                registry_id: r.registry_id ?? r.registry.id,
+                image_name: r.image_name,
+                tag: r.tag,
+                ...(r.arguments === undefined ? {} : { arguments: r.arguments }),
+                ...(r.entrypoint === undefined ? {} : { entrypoint: r.entrypoint }),
+                cpu: r.cpu,
+                memory: r.memory,
+                gpu: r.gpu,
+                min_running_instances: r.min_running_instances,
+                max_running_instances: r.max_running_instances,
+                healthchecks: r.healthchecks,
+                auto_preview: r.auto_preview,
+                ports: (r.ports ?? []).map(({ id: _id, ...p }) => p),
+                storage: (r.storage ?? []).map(({ id: _id, ...s }) => s),
+              };
+              addContainer(clone.resource.id, request, variables, files);
+            } else {
+              const { resource: r } = service;
+              addDatabase(clone.resource.id, {
+                name: r.name,
+                type: r.type,
+                version: r.version,
+                mode: r.mode,
+                ...(r.accessibility === undefined ? {} : { accessibility: r.accessibility }),
+                ...(r.cpu === undefined ? {} : { cpu: r.cpu }),
+                ...(r.memory === undefined ? {} : { memory: r.memory }),
+                ...(r.storage === undefined ? {} : { storage: r.storage }),
+              });
+            }
           }
-        }
+          persist();
+        });
         return { status: 202, body: clone.resource };
       },
     ],

@@ -305,6 +305,33 @@ describe('Qovery stand-in: states over time', () => {
 });
 
 describe('Qovery stand-in: clone', () => {
+  test('answers 202 before the copy is done: right after it, the clone lists no service yet', async () => {
+    const slow = await startQoveryStandIn({
+      token: TOKEN,
+      stepMs: 60_000,
+      projectIds: [PROJECT],
+      registryIds: [fixture.registryId],
+    });
+    try {
+      const call = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${slow.url}${path}`, {
+          method,
+          headers: { Authorization: `Token ${TOKEN}`, 'Content-Type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        // biome-ignore lint/suspicious/noExplicitAny: test helper reading loose JSON.
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      const source = await call('POST', `/project/${PROJECT}/environment`, { name: 'template' });
+      await call('POST', `/environment/${source.body.id}/container`, containerBody('web'));
+      const clone = await call('POST', `/environment/${source.body.id}/clone`, { name: 'copy' });
+      expect(clone.status).toBe(202);
+      expect((await call('GET', `/environment/${clone.body.id}/container`)).body).toEqual({ results: [] });
+    } finally {
+      await slow.close();
+    }
+  });
+
   test('clones services under new ids and names, with variables but not generated passwords', async () => {
     const source = await newEnvironment('template');
     const web = await api('POST', `/environment/${source}/container`, containerBody('web'));
@@ -325,6 +352,10 @@ describe('Qovery stand-in: clone', () => {
     });
     expect(clone.status).toBe(202);
     expect(clone.body).toMatchObject({ name: 'appwrite-9', project: { id: PROJECT } });
+    // The services appear once Qovery has done the clone it accepted (one step later here).
+    await waitFor(
+      async () => (await api('GET', `/environment/${clone.body.id}/database`)).body.results.length > 0,
+    );
     const containers = (await api('GET', `/environment/${clone.body.id}/container`)).body.results;
     const databases = (await api('GET', `/environment/${clone.body.id}/database`)).body.results;
     expect(containers).toHaveLength(1);

@@ -60,6 +60,7 @@ async function setUp(overrides: Partial<QoverySettings> = {}, standIn?: QoverySt
     settings,
     cleanupTimeoutMs: 1500,
     cleanupRecheckMs: RECHECK_MS,
+    cloneRecheckMs: RECHECK_MS,
     log: {
       warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
       error: (message, fields) => logs.push({ level: 'error', message, fields }),
@@ -325,7 +326,10 @@ describe('provision by cloning a template environment', () => {
     const { qovery, instances, template } = await withTemplate();
     try {
       const result = await instances.provision(11, provisionInputs(), { deadline: deadline() });
-      expect(qovery.calls).toHaveLength(ROUND_TRIPS.provisionClone);
+      // Listing the clone's containers again while Qovery has not listed them yet is the one extra.
+      const lists = qovery.calls.filter((c) => c.method === 'GET' && /\/container$/.test(c.path)).length;
+      expect(lists).toBeGreaterThanOrEqual(1);
+      expect(qovery.calls).toHaveLength(ROUND_TRIPS.provisionClone + lists - 1);
       expect(qovery.state.environments.get(result.environmentId)?.resource.name).toBe('appwrite-11');
       for (const key of ['appwriteId', 'mariadbId', 'redisId'] as const) {
         expect(result[key]).not.toBe(template[key]);
@@ -348,6 +352,20 @@ describe('provision by cloning a template environment', () => {
 
       await instances.deploy(result.environmentId);
       await waitFor(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
+    } finally {
+      await qovery.close();
+    }
+  });
+
+  test("waits for the clone's services: Qovery's clone answers 202 and lists them only later", async () => {
+    const { qovery, instances } = await withTemplate();
+    try {
+      // The first listing comes back empty, as right after Qovery's 202.
+      qovery.faults.inject({ method: 'GET', path: /\/container$/, status: 200, body: { results: [] } });
+      const result = await instances.provision(12, provisionInputs(), { deadline: deadline() });
+      const lists = qovery.calls.filter((c) => c.method === 'GET' && /\/container$/.test(c.path));
+      expect(lists).toHaveLength(2);
+      expect(qovery.state.services.get(result.appwriteId)?.environmentId).toBe(result.environmentId);
     } finally {
       await qovery.close();
     }
