@@ -21,13 +21,22 @@ function walkthroughBlocks(markdown: string): string[] {
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({
-    secrets: generateSecrets(),
-    actionsPort: await freePort(),
-    lambdaPort: await freePort(),
-    qoveryStepMs: 50,
-  });
-}, 180_000);
+  // A port freePort() found free can be taken by a parallel test before serverless-offline binds
+  // it: try again with new ports rather than fail on the race.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      stack = await startStack({
+        secrets: generateSecrets(),
+        actionsPort: await freePort(),
+        lambdaPort: await freePort(),
+        qoveryStepMs: 50,
+      });
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}, 300_000);
 afterAll(async () => {
   await stack?.close();
 });

@@ -100,6 +100,17 @@ describe('@0no-co/graphql.web, the `graphql` of the bundles', () => {
     for (const [file, output] of Object.entries(result.metafile.outputs)) {
       if (!file.endsWith('.js')) continue;
       const inputs = Object.keys(output.inputs);
+      // The house budget, minified as serverless.yml builds it.
+      expect({ file, bytes: output.bytes, withinBudget: output.bytes <= 150_000 }).toMatchObject({
+        withinBudget: true,
+      });
+      // Each function carries its own runtime only (runtimes are /* @__PURE__ */ in lib/runtime.ts).
+      if (/sign(up|in|out)|refresh-token/.test(file)) {
+        expect({ file, qovery: inputs.filter((path) => path.startsWith('lib/qovery/client')) }).toEqual({
+          file,
+          qovery: [],
+        });
+      }
       expect({ file, graphql: inputs.filter((path) => path.includes('node_modules/graphql/')) }).toEqual({
         file,
         graphql: [],
