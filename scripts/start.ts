@@ -35,8 +35,16 @@ async function main() {
     { component: 'Hasura stand-in (GraphQL)', variable: 'HASURA_PORT', port: hasuraPort },
     { component: 'Qovery stand-in', variable: 'QOVERY_STANDIN_PORT', port: qoveryPort },
     { component: 'S3 stand-in', variable: 'S3_STANDIN_PORT', port: s3Port },
-    { component: 'mail catcher (SMTP)', variable: 'MAIL_CATCHER_SMTP_PORT', port: port('MAIL_CATCHER_SMTP_PORT', 1025) },
-    { component: 'mail catcher (web)', variable: 'MAIL_CATCHER_WEB_PORT', port: port('MAIL_CATCHER_WEB_PORT', 1080) },
+    {
+      component: 'mail catcher (SMTP)',
+      variable: 'MAIL_CATCHER_SMTP_PORT',
+      port: port('MAIL_CATCHER_SMTP_PORT', 1025),
+    },
+    {
+      component: 'mail catcher (web)',
+      variable: 'MAIL_CATCHER_WEB_PORT',
+      port: port('MAIL_CATCHER_WEB_PORT', 1080),
+    },
     { component: 'action handlers (serverless-offline)', variable: 'ACTIONS_PORT', port: actionsPort },
     { component: "serverless-offline's Lambda port", variable: 'ACTIONS_LAMBDA_PORT', port: lambdaPort },
   ]);
