@@ -56,6 +56,7 @@ const services: Record<string, InventoryService> = {};
 for (const [name, service] of Object.entries(compose.services)) {
   if (NOT_SELECTED.has(name)) continue;
   const image = (service.image ?? '').replace(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the compose file's own placeholder, matched as written.
     '${_APP_IMAGE:-appwrite/appwrite}:${_APP_VERSION:-latest}',
     `appwrite/appwrite:${tag}`,
   );
