@@ -180,24 +180,6 @@ const ORGANIZATION_ID = '00000000-0000-4000-8000-00000000000a';
 export const LOCAL_REGISTRY_ID = '00000000-0000-4000-8000-0000000d0c4e';
 const DEFAULT_CLUSTER_ID = '00000000-0000-4000-8000-0000000000c1';
 const DOCKER_HUB = { id: '', name: 'Docker Hub', url: 'https://docker.io', kind: 'DOCKER_HUB' } as const;
-const IN_PROGRESS = new Set<StateEnum>([
-  'QUEUED',
-  'BUILDING',
-  'DEPLOYMENT_QUEUED',
-  'WAITING_RUNNING',
-  'DEPLOYING',
-  'EXECUTING',
-  'RESTART_QUEUED',
-  'WAITING_RESTARTING',
-  'RESTARTING',
-  'STOP_QUEUED',
-  'WAITING_STOPPING',
-  'STOPPING',
-  'CANCELING',
-  'DELETE_QUEUED',
-  'WAITING_DELETING',
-  'DELETING',
-]);
 /** States in which a deployment (or restart) can be cancelled. */
 const CANCELLABLE = new Set<StateEnum>([
   'QUEUED',
@@ -209,6 +191,17 @@ const CANCELLABLE = new Set<StateEnum>([
   'RESTART_QUEUED',
   'WAITING_RESTARTING',
   'RESTARTING',
+]);
+/** States of an operation under way: a cancellable deployment, a stop, a cancel or a delete. */
+const IN_PROGRESS = new Set<StateEnum>([
+  ...CANCELLABLE,
+  'STOP_QUEUED',
+  'WAITING_STOPPING',
+  'STOPPING',
+  'CANCELING',
+  'DELETE_QUEUED',
+  'WAITING_DELETING',
+  'DELETING',
 ]);
 const DATABASE_PORTS: Record<string, number> = { REDIS: 6379, MYSQL: 3306, POSTGRESQL: 5432, MONGODB: 27017 };
 
