@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { usersRuntime } from '../lib/runtime';
+import { accountChangesRuntime } from '../lib/runtime';
 import { GivenPassword, NewPassword } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
@@ -10,8 +10,8 @@ export const ChangePassword = defineAction({
   name: 'ChangePassword',
   access: 'user',
   input: ChangePasswordInput,
-  run: ({ input, userId, deadline }, { users }: { users: Users }) =>
+  run: ({ input, userId, deadline }, { users }: { users: Pick<Users, 'changePassword'> }) =>
     users.changePassword(userId, input, { deadline }),
 });
 
-export const handler = actionHandler(ChangePassword, usersRuntime);
+export const handler = actionHandler(ChangePassword, accountChangesRuntime);

@@ -10,7 +10,8 @@ export const DeleteAccount = defineAction({
   name: 'DeleteAccount',
   access: 'user',
   input: DeleteAccountInput,
-  run: ({ input, ...caller }, { users }: { users: Users }) => users.deleteAccount(input.password, caller),
+  run: ({ input, ...caller }, { users }: { users: Pick<Users, 'deleteAccount'> }) =>
+    users.deleteAccount(input.password, caller),
 });
 
 export const handler = actionHandler(DeleteAccount, accountDeletionRuntime);

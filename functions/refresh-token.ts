@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { usersRuntime } from '../lib/runtime';
+import { sessionsRuntime } from '../lib/runtime';
 import { RefreshTokenField } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
@@ -10,8 +10,8 @@ export const RefreshToken = defineAction({
   name: 'RefreshToken',
   access: 'public',
   input: RefreshTokenInput,
-  run: ({ input, deadline, log }, { users }: { users: Users }) =>
+  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'refresh'> }) =>
     users.refresh(input.refreshToken, { deadline, log }),
 });
 
-export const handler = actionHandler(RefreshToken, usersRuntime);
+export const handler = actionHandler(RefreshToken, sessionsRuntime);

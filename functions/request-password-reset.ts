@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { mailingUsersRuntime } from '../lib/runtime';
+import { accountEmailsRuntime } from '../lib/runtime';
 import { Email } from '../lib/schemas';
 import { resetMailLimit, type Users } from '../lib/users';
 
@@ -11,8 +11,8 @@ export const RequestPasswordReset = defineAction({
   access: 'public',
   input: RequestPasswordResetInput,
   limits: ({ input }, settings) => [resetMailLimit(input.email, settings)],
-  run: ({ input, deadline, log }, { users }: { users: Users }) =>
+  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'requestPasswordReset'> }) =>
     users.requestPasswordReset(input.email, { deadline, log }),
 });
 
-export const handler = actionHandler(RequestPasswordReset, mailingUsersRuntime);
+export const handler = actionHandler(RequestPasswordReset, accountEmailsRuntime);

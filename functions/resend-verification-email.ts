@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { mailingUsersRuntime } from '../lib/runtime';
+import { accountEmailsRuntime } from '../lib/runtime';
 import { Email } from '../lib/schemas';
 import { type Users, verificationMailLimit } from '../lib/users';
 
@@ -11,8 +11,8 @@ export const ResendVerificationEmail = defineAction({
   access: 'public',
   input: ResendVerificationEmailInput,
   limits: ({ input }, settings) => [verificationMailLimit(input.email, settings)],
-  run: ({ input, deadline, log }, { users }: { users: Users }) =>
+  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'resendVerificationEmail'> }) =>
     users.resendVerificationEmail(input.email, { deadline, log }),
 });
 
-export const handler = actionHandler(ResendVerificationEmail, mailingUsersRuntime);
+export const handler = actionHandler(ResendVerificationEmail, accountEmailsRuntime);

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { usersRuntime } from '../lib/runtime';
+import { accountChangesRuntime } from '../lib/runtime';
 import { NewPassword, TicketToken } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
@@ -10,8 +10,8 @@ export const ResetPassword = defineAction({
   name: 'ResetPassword',
   access: 'public',
   input: ResetPasswordInput,
-  run: ({ input, deadline }, { users }: { users: Users }) =>
+  run: ({ input, deadline }, { users }: { users: Pick<Users, 'resetPassword'> }) =>
     users.resetPassword(input.token, input.newPassword, { deadline }),
 });
 
-export const handler = actionHandler(ResetPassword, usersRuntime);
+export const handler = actionHandler(ResetPassword, accountChangesRuntime);

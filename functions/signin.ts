@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { usersRuntime } from '../lib/runtime';
+import { sessionsRuntime } from '../lib/runtime';
 import { Email, GivenPassword } from '../lib/schemas';
 import { signinLimits, type Users } from '../lib/users';
 
@@ -12,8 +12,8 @@ export const Signin = defineAction({
   input: SigninInput,
   // Counted with the per-caller limit, before the password is checked (see signinLimits).
   limits: ({ input, address }, settings) => signinLimits(input.email, address, settings),
-  run: ({ input, deadline, log, address, counted }, { users }: { users: Users }) =>
+  run: ({ input, deadline, log, address, counted }, { users }: { users: Pick<Users, 'signin'> }) =>
     users.signin(input, { deadline, log, address, attempt: counted }),
 });
 
-export const handler = actionHandler(Signin, usersRuntime);
+export const handler = actionHandler(Signin, sessionsRuntime);

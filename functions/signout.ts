@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { usersRuntime } from '../lib/runtime';
+import { sessionsRuntime } from '../lib/runtime';
 import { RefreshTokenField } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
@@ -10,7 +10,8 @@ export const Signout = defineAction({
   name: 'Signout',
   access: 'public',
   input: SignoutInput,
-  run: ({ input, deadline }, { users }: { users: Users }) => users.signout(input.refreshToken, { deadline }),
+  run: ({ input, deadline }, { users }: { users: Pick<Users, 'signout'> }) =>
+    users.signout(input.refreshToken, { deadline }),
 });
 
-export const handler = actionHandler(Signout, usersRuntime);
+export const handler = actionHandler(Signout, sessionsRuntime);

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
 import { limitKey } from '../lib/rate-limit';
-import { mailingUsersRuntime } from '../lib/runtime';
+import { signupRuntime } from '../lib/runtime';
 import { Email, NewPassword } from '../lib/schemas';
 import { type Users, verificationMailLimit } from '../lib/users';
 
@@ -22,7 +22,8 @@ export const Signup = defineAction({
     { key: limitKey('signups'), max: settings.signupsPerHour, windowSeconds: 3600 },
     verificationMailLimit(input.email, settings),
   ],
-  run: ({ input, deadline, log }, { users }: { users: Users }) => users.signup(input, { deadline, log }),
+  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'signup'> }) =>
+    users.signup(input, { deadline, log }),
 });
 
-export const handler = actionHandler(Signup, mailingUsersRuntime);
+export const handler = actionHandler(Signup, signupRuntime);

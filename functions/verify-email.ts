@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action';
-import { usersRuntime } from '../lib/runtime';
+import { accountChangesRuntime } from '../lib/runtime';
 import { TicketToken } from '../lib/schemas';
 import type { Users } from '../lib/users';
 
@@ -10,7 +10,8 @@ export const VerifyEmail = defineAction({
   name: 'VerifyEmail',
   access: 'public',
   input: VerifyEmailInput,
-  run: ({ input, deadline }, { users }: { users: Users }) => users.verifyEmail(input.token, { deadline }),
+  run: ({ input, deadline }, { users }: { users: Pick<Users, 'verifyEmail'> }) =>
+    users.verifyEmail(input.token, { deadline }),
 });
 
-export const handler = actionHandler(VerifyEmail, usersRuntime);
+export const handler = actionHandler(VerifyEmail, accountChangesRuntime);

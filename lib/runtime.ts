@@ -11,11 +11,22 @@ import { createOwnerConsole, secureConsolesStep } from './owner-console';
 import { createProjects, type Projects } from './projects';
 import { createQoveryClient } from './qovery/client';
 import { createInstances } from './qovery/instances';
-import { createRateLimiter } from './rate-limit';
+import { createRateLimiter, type RateLimiter } from './rate-limit';
 import { createReconciler } from './reconciler';
 import { type SecretsOptions, withSecrets } from './secrets';
 import { createStorage } from './storage';
-import { createUsers, type Users } from './users';
+import {
+  type AccountChanges,
+  type AccountDeletion,
+  type AccountEmails,
+  createAccountChanges,
+  createAccountDeletion,
+  createAccountEmails,
+  createSessions,
+  createSignup,
+  type Sessions,
+  type Signup,
+} from './users';
 
 /**
  * What each function builds once per cold start, from validated configuration. Handlers get it
@@ -85,37 +96,84 @@ function base(config: Config<'core' | 'actions' | 'limits'>) {
   };
 }
 
-function userDeps(config: Config<'jwt' | 'auth' | 'limits' | 'accounts'>) {
-  return {
+function sessionsOf(
+  config: Config<'jwt' | 'auth' | 'limits'>,
+  hasura: HasuraClient,
+  limiter: RateLimiter,
+): Sessions {
+  return createSessions({
+    hasura,
+    limiter,
     passwords: createPasswords(config.auth.bcryptCost),
     accessTokens: createAccessTokens(config.jwt, config.auth.accessTokenTtlSeconds),
     config: { ...config.auth, ...config.limits },
-    accounts: config.accounts,
-  };
+    now: Date.now,
+  });
+}
+
+function mailerOf(config: Config<'mail'>, log: Logger) {
+  const { mail } = config;
+  return createMailer(createSender(mail), { productName: mail.productName, appUrl: mail.appUrl }, log);
 }
 
 // `@__PURE__` lets esbuild drop the runtime a function does not use, with everything only it
-// imports: the sign-in bundles carry no Qovery client and the project bundles no bcrypt.
+// imports: the sign-in bundles carry no Qovery client and the project bundles no bcrypt. Each
+// runtime builds only the part of lib/users its actions call, so that the JWT key, bcrypt or a
+// mailer reach only the functions that use them.
 
-/** Sign-in, tokens, verification and password changes: Hasura and the JWT key; no email, no Qovery. */
-export const usersRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts'],
-  (config): Runtime<{ users: Users }> => {
+/** Signin, RefreshToken, Signout: Hasura, bcrypt and the JWT key; no email, no Qovery. */
+export const sessionsRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'jwt', 'auth'],
+  (config): Runtime<{ users: Sessions }> => {
     const { hasura, limiter, ...rest } = base(config);
-    const users = createUsers({ hasura, limiter, ...userDeps(config) });
+    return { ...rest, deps: { users: sessionsOf(config, hasura, limiter) } };
+  },
+);
+
+/** VerifyEmail, ResetPassword, ChangePassword: tickets, bcrypt and a new session; no email. */
+export const accountChangesRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts'],
+  (config): Runtime<{ users: AccountChanges }> => {
+    const { hasura, limiter, ...rest } = base(config);
+    const users = createAccountChanges({
+      hasura,
+      passwords: createPasswords(config.auth.bcryptCost),
+      sessions: sessionsOf(config, hasura, limiter),
+      accounts: config.accounts,
+      now: Date.now,
+    });
     return { ...rest, deps: { users } };
   },
 );
 
-/** The actions that send email (Signup, ResendVerificationEmail, RequestPasswordReset). */
-export const mailingUsersRuntime = /* @__PURE__ */ defineRuntime(
+/** Signup: bcrypt, a mailer, and a session when verification is off. */
+export const signupRuntime = /* @__PURE__ */ defineRuntime(
   ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts', 'mail'],
-  (config): Runtime<{ users: Users }> => {
+  (config): Runtime<{ users: Signup }> => {
     const { hasura, limiter, ...rest } = base(config);
-    const { mail } = config;
-    const branding = { productName: mail.productName, appUrl: mail.appUrl };
-    const mailer = createMailer(createSender(mail), branding, rest.log);
-    const users = createUsers({ hasura, limiter, ...userDeps(config), mailer });
+    const users = createSignup({
+      hasura,
+      passwords: createPasswords(config.auth.bcryptCost),
+      sessions: sessionsOf(config, hasura, limiter),
+      mailer: mailerOf(config, rest.log),
+      accounts: config.accounts,
+      now: Date.now,
+    });
+    return { ...rest, deps: { users } };
+  },
+);
+
+/** ResendVerificationEmail, RequestPasswordReset: a ticket and an email; neither bcrypt nor the JWT key. */
+export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'accounts', 'mail'],
+  (config): Runtime<{ users: AccountEmails }> => {
+    const { hasura, limiter: _limiter, ...rest } = base(config);
+    const users = createAccountEmails({
+      hasura,
+      mailer: mailerOf(config, rest.log),
+      accounts: config.accounts,
+      now: Date.now,
+    });
     return { ...rest, deps: { users } };
   },
 );
@@ -148,13 +206,16 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
   },
 );
 
-/** DeleteAccount: the account's projects go through DeleteProject's path first. */
+/** DeleteAccount: the password checked, then the account's projects go through DeleteProject's path; no JWT key. */
 export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts', 'qovery', 'instance', 'storage'],
-  (config): Runtime<{ users: Users }> => {
-    const { hasura, limiter, ...rest } = base(config);
-    const projects = buildProjects(config, hasura, rest.log);
-    const users = createUsers({ hasura, limiter, ...userDeps(config), projects });
+  ['core', 'actions', 'limits', 'auth', 'accounts', 'qovery', 'instance', 'storage'],
+  (config): Runtime<{ users: AccountDeletion }> => {
+    const { hasura, limiter: _limiter, ...rest } = base(config);
+    const users = createAccountDeletion({
+      hasura,
+      passwords: createPasswords(config.auth.bcryptCost),
+      projects: buildProjects(config, hasura, rest.log),
+    });
     return { ...rest, deps: { users } };
   },
 );

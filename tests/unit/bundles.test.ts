@@ -1,0 +1,119 @@
+import { build, type Metafile } from 'esbuild';
+import { esbuildOptions, functionSpecs } from '../../bench/lib/serverless-config';
+
+/**
+ * The function bundles as serverless.yml builds them (its esbuild options, minified; the AWS SDK
+ * external, as Lambda provides it): each within the house budget, and each carrying only what its
+ * action uses. `npm run bench` (part 1) measures the same bundles from `serverless package`.
+ */
+
+const BUDGET_BYTES = 150_000;
+
+let outputs: { name: string; bytes: number; inputs: Map<string, number> }[] = [];
+
+beforeAll(async () => {
+  const specs = functionSpecs();
+  const result = await build({
+    ...esbuildOptions(),
+    entryPoints: Object.fromEntries(specs.map((spec) => [spec.name, spec.entry])),
+    outdir: 'unused',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const metafile = result.metafile as Metafile;
+  outputs = specs.map((spec) => {
+    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(`/${spec.name}.js`))?.[1];
+    if (!output) throw new Error(`no bundle for ${spec.name}`);
+    // Only the modules that put code in the bundle (a tree-shaken import is listed with 0 bytes).
+    const inputs = Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path, input]): [string, number] => [path, input.bytesInOutput]);
+    return { name: spec.name, bytes: output.bytes, inputs: new Map(inputs) };
+  });
+}, 60_000);
+
+const bundle = (name: string) => {
+  const found = outputs.find((output) => output.name === name);
+  if (!found) throw new Error(`no bundle for ${name}`);
+  return found;
+};
+/** The modules of a bundle whose path contains `part`. */
+const carrying = (name: string, part: string) =>
+  [...bundle(name).inputs.keys()].filter((path) => path.includes(part));
+/**
+ * The bytes a package puts in a bundle. A package that does not declare itself free of side
+ * effects (bcryptjs, emailjs) leaves a trace of a few hundred bytes wherever a module importing it
+ * is bundled for another export (lib/schemas.ts reads the password rules of lib/auth/passwords.ts):
+ * its code is what counts.
+ */
+const bytesOf = (name: string, part: string) =>
+  carrying(name, part).reduce((sum, path) => sum + (bundle(name).inputs.get(path) ?? 0), 0);
+const TRACE = 1_000;
+
+describe('function bundles', () => {
+  it('builds one bundle per function of serverless.yml', () => {
+    expect(outputs.length).toBeGreaterThan(15);
+  });
+
+  it('keeps every bundle within 150 KB', () => {
+    const over = outputs.filter((output) => output.bytes > BUDGET_BYTES);
+    expect(over.map(({ name, bytes }) => ({ name, bytes }))).toEqual([]);
+  });
+
+  it('keeps the full graphql package out of every bundle', () => {
+    for (const { name } of outputs)
+      expect({ name, graphql: carrying(name, 'node_modules/graphql/') }).toEqual({ name, graphql: [] });
+  });
+
+  it.each(['signup', 'signin', 'refreshToken', 'signout', 'verifyEmail', 'requestPasswordReset'])(
+    '%s carries no Qovery client',
+    (name) => {
+      expect(carrying(name, 'lib/qovery/client.ts')).toEqual([]);
+      expect(carrying(name, 'lib/projects.ts')).toEqual([]);
+    },
+  );
+
+  it.each([
+    'createProject',
+    'deleteProject',
+    'projectStatus',
+    'requestPasswordReset',
+    'resendVerificationEmail',
+  ])('%s carries no bcrypt (it checks no password)', (name) => {
+    expect(bytesOf(name, 'node_modules/bcryptjs/')).toBeLessThan(TRACE);
+  });
+
+  it.each(['deleteAccount', 'requestPasswordReset', 'resendVerificationEmail', 'createProject'])(
+    '%s carries no JWT signing (it issues no token)',
+    (name) => {
+      expect(carrying(name, 'node_modules/jose/')).toEqual([]);
+    },
+  );
+
+  it.each(['signin', 'deleteAccount', 'verifyEmail'])(
+    '%s carries no mail client (it sends no email)',
+    (name) => {
+      expect(bytesOf(name, 'node_modules/emailjs/')).toBeLessThan(TRACE);
+      expect(carrying(name, 'lib/mail/')).toEqual([]);
+    },
+  );
+
+  it('finds in the bundles what their functions need (the checks above can fail)', () => {
+    // Each check can fail: the functions that need a package do carry it.
+    expect(bytesOf('signin', 'node_modules/bcryptjs/')).toBeGreaterThan(10_000);
+    expect(bytesOf('signup', 'node_modules/emailjs/')).toBeGreaterThan(10_000);
+    expect(carrying('signin', 'node_modules/jose/').length).toBeGreaterThan(0);
+    expect(carrying('deleteAccount', 'lib/qovery/client.ts')).toEqual(['lib/qovery/client.ts']);
+    expect(carrying('signup', 'lib/mail/').length).toBeGreaterThan(0);
+  });
+
+  it('carries the parts of lib/users each action calls, and no other', () => {
+    expect(carrying('deleteAccount', 'lib/users/').sort()).toEqual([
+      'lib/users/common.ts',
+      'lib/users/deletion.ts',
+    ]);
+    expect(carrying('requestPasswordReset', 'lib/users/sessions.ts')).toEqual([]);
+    expect(carrying('signin', 'lib/users/signup.ts')).toEqual([]);
+  });
+});
