@@ -301,33 +301,45 @@ function roundTripSection(cold: ColdStart[]): string {
   const rows = cold.map((c) => {
     const hasura = c.roundTrips.filter((t) => t.upstream === 'hasura');
     const qovery = c.roundTrips.filter((t) => t.upstream === 'qovery');
+    const aws = c.roundTrips.filter((t) => t.upstream === 'aws');
     const stages = new Set(c.roundTrips.map((t) => t.stage)).size;
     const byStage = new Map<number, string[]>();
     for (const t of c.roundTrips)
-      byStage.set(t.stage, [
-        ...(byStage.get(t.stage) ?? []),
-        `${t.upstream === 'hasura' ? 'H' : 'Q'} ${t.name}`,
-      ]);
+      byStage.set(t.stage, [...(byStage.get(t.stage) ?? []), `${UPSTREAM_LETTER[t.upstream]} ${t.name}`]);
     const sequence = [...byStage.values()].map((group) => group.join(' ∥ ')).join(' → ');
-    return [c.fn.action, String(hasura.length), String(qovery.length), String(stages), sequence];
+    return [
+      c.fn.action,
+      String(hasura.length),
+      String(qovery.length),
+      String(aws.length),
+      String(stages),
+      sequence,
+    ];
   });
   return `## 5. Upstream round trips
 
 Counted by the in-memory upstreams during the cold-start invocation of each deployed bundle, on the
 path of the scenario in bench/upstream/scenarios.ts (success; no retries). *Stages* are the
 sequential steps: calls made while another is in flight share a stage (∥), so the latency an action
-adds is about stages × round-trip time. H = Hasura GraphQL (operationName), Q = Qovery REST.
+adds is about stages × round-trip time. H = Hasura GraphQL (operationName), Q = Qovery REST, A = AWS
+(S3, IAM: the instance's bucket).
 
-${table(['Action', 'Hasura', 'Qovery', 'Stages', 'Sequence'], rows)}`;
+${table(['Action', 'Hasura', 'Qovery', 'AWS', 'Stages', 'Sequence'], rows)}`;
 }
+
+const UPSTREAM_LETTER = { hasura: 'H', qovery: 'Q', aws: 'A' } as const;
 
 function methodSection(): string {
   return `## Notes
 
-- Scenarios (bench/upstream/scenarios.ts): Signup (new email), Signin (right password),
-  RefreshToken (valid token, rotated), Signout, CreateProject (blueprint: environment, MariaDB,
-  Redis, AppWrite, variables, link), StartProject (stopped → deploy), StopProject (running → stop),
-  DeleteProject (stopped), ProjectStatus (running, nothing to update).
+- Scenarios (bench/upstream/scenarios.ts): Signup (new email, verification on: one mutation and
+  the verification email through Amazon SES), Signin (right password), RefreshToken (valid token,
+  rotated), Signout, CreateProject (the blueprint's environment, services, variables and link,
+  with the instance's bucket and its IAM user and key), StartProject (stopped → deploy),
+  StopProject (running → stop), DeleteProject (stopped), ProjectStatus (running, nothing to update).
+- The AWS SDK (S3, IAM, SES) is provided by Lambda's runtime and loaded lazily: its clients are
+  in-memory upstreams too (bench/upstream/fake-aws.ts), so its load time is in no figure here;
+  part 6 measures what loading the SDK costs (it dominates the secrets read).
 - The in-memory upstreams answer real \`Response\` objects, so the cost of Node's fetch machinery
   (undici, loaded on first use of \`Headers\`, \`Response\` or \`fetch\`) is in the cold start of the
   functions, as it is on Lambda; the constant baseline never loads it.

@@ -6,9 +6,17 @@
  * trips its real counterpart makes.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import bcrypt from 'bcryptjs';
 import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
+import { AccountStanding, SignupAccount } from '../../lib/hasura/account-documents';
 import * as documents from '../../lib/hasura/documents';
 import {
   caddyfileVariable,
@@ -22,6 +30,7 @@ import {
   services,
   variablesImport,
 } from '../../lib/qovery/blueprint';
+import { bucketPolicy } from '../../lib/storage';
 
 interface Event {
   body?: string;
@@ -44,15 +53,9 @@ const settings: QoverySettings = {
     operatorEmail: 'noreply@appwrite.io',
   },
 };
-const s3 = new S3Client({
-  region: env.STORAGE_REGION ?? 'us-east-1',
-  endpoint: env.STORAGE_ENDPOINT ?? '',
-  forcePathStyle: true,
-  credentials: {
-    accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? '',
-    secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? '',
-  },
-});
+const s3 = new S3Client({ region: env.STORAGE_REGION ?? 'us-east-1' });
+const ses = new SESv2Client({});
+const iam = new IAMClient({});
 const ACCESS_TTL_S = 900;
 const REFRESH_TTL_MS = 2_592_000_000;
 
@@ -160,10 +163,41 @@ export async function Signup(event: Event): Promise<Answer> {
   await countCall('action:Signup:address:unknown', [
     { key: 'signup:unknown', max: 5, window_seconds: 3600 },
     { key: 'signups', max: 200, window_seconds: 3600 },
+    { key: `mail:verify-email:${sha256(email)}`, max: 5, window_seconds: 3600 },
   ]);
+  // As the real one with verification on: one hash, one mutation (account and ticket), one email.
   const passwordHash = await bcrypt.hash(password, cost);
-  const { insert_user_one } = await hasura('InsertUser', documents.InsertUser, { email, passwordHash });
-  return ok(await startSession(insert_user_one.id));
+  const token = randomBytes(32).toString('base64url');
+  const now = Date.now();
+  const ticket = {
+    purpose: 'verify-email' as const,
+    email,
+    token_hash: sha256(token),
+    password_hash: passwordHash,
+    expires_at: iso(now + 86_400_000),
+    created_at: iso(now),
+  };
+  await hasura('SignupAccount', SignupAccount, { email, passwordHash, ticket, now: iso(now) });
+  const link = `${env.APP_URL}/verify-email?token=${token}`;
+  await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: env.MAIL_FROM,
+      Destination: { ToAddresses: [email] },
+      Content: {
+        Simple: {
+          Subject: { Data: 'Verify your email', Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: `Open ${link} within 24 hours.`, Charset: 'UTF-8' },
+            Html: {
+              Data: `<p><a href="${link}">Verify your email</a> within 24 hours.</p>`,
+              Charset: 'UTF-8',
+            },
+          },
+        },
+      },
+    }),
+  );
+  return ok({ accessToken: null, refreshToken: null, emailVerificationRequired: true });
 }
 
 export async function Signin(event: Event): Promise<Answer> {
@@ -218,6 +252,7 @@ export async function Signout(event: Event): Promise<Answer> {
 export async function CreateProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
   await countCall(`action:CreateProject:user:${userId}`);
+  await hasura('AccountStanding', AccountStanding, { id: userId });
   const slots = await hasura('ProjectSlots', documents.ProjectSlots, { ownerId: userId });
   const claimed = await hasura('ClaimProjectSlot', documents.ClaimProjectSlot, {
     ownerId: userId,
@@ -226,10 +261,26 @@ export async function CreateProject(event: Event): Promise<Answer> {
   });
   const id = claimed.insert_project_one.id;
   const bucket = `${env.STORAGE_BUCKET_PREFIX ?? 'appwrite-cloud'}-${id}`;
-  const [environment] = await Promise.all([
-    qovery('POST', `/project/${settings.projectId}/environment`, environmentRequest(settings, id)),
+  // The bucket, and an IAM user allowed that bucket only with a key of its own (provider `aws`).
+  const bucketAndKeys = Promise.all([
     s3.send(new CreateBucketCommand({ Bucket: bucket })),
+    (async () => {
+      await iam.send(new CreateUserCommand({ UserName: bucket, Path: '/appwrite-cloud/' }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: bucket,
+          PolicyName: 'instance-bucket',
+          PolicyDocument: JSON.stringify(bucketPolicy(bucket)),
+        }),
+      );
+      return (await iam.send(new CreateAccessKeyCommand({ UserName: bucket }))).AccessKey;
+    })(),
   ]);
+  const environment = await qovery(
+    'POST',
+    `/project/${settings.projectId}/environment`,
+    environmentRequest(settings, id),
+  );
   const list = services(settings.instance);
   const created = await Promise.all(
     list.map((spec) =>
@@ -238,14 +289,15 @@ export async function CreateProject(event: Event): Promise<Answer> {
   );
   const ids: Record<string, string> = Object.fromEntries(list.map((spec, i) => [spec.name, created[i].id]));
   const secrets = generateSecrets();
+  const [, key] = await bucketAndKeys;
   const vars = environmentVariables(settings.instance, {
     secrets,
     storage: {
       bucket,
       region: env.STORAGE_REGION ?? 'us-east-1',
-      endpoint: env.STORAGE_ENDPOINT ?? '',
-      accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? '',
+      endpoint: '',
+      accessKeyId: key?.AccessKeyId ?? '',
+      secretAccessKey: key?.SecretAccessKey ?? '',
     },
     ownerEmail: slots.user_by_pk.email,
     ownerAccountExists: false,
@@ -287,6 +339,7 @@ export async function CreateProject(event: Event): Promise<Answer> {
 export async function StartProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
   await countCall(`action:StartProject:user:${userId}`);
+  await hasura('AccountStanding', AccountStanding, { id: userId });
   const row = await findProject(input.id, userId);
   await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
   await qovery('POST', `/environment/${row.qovery_environment_id}/deploy`);

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './paths';
 
 /**
  * Runs `node <args>` and waits for the one JSON line it writes on file descriptor 3 (the bench's
@@ -17,7 +19,13 @@ export function runChild<T>(
 ): Promise<ChildAnswer<T>> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    // Lambda's runtime puts the AWS SDK on the module path (/var/runtime/node_modules), outside the
+    // bundle: children get the repository's node_modules the same way, wherever their bundle lies.
+    const childEnv = { NODE_PATH: join(ROOT, 'node_modules'), ...env };
+    const child = spawn(process.execPath, args, {
+      env: childEnv,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
     let answer = '';
     let answerMs: number | undefined;
     let stderr = '';

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { MailCatcher } from '../../scripts/stack';
 import type { LoadResult, LoadSpec } from '../children/load';
 import { runChild } from '../lib/child';
 
@@ -53,7 +54,7 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
     qoveryStepMs: 50,
   });
   try {
-    const { token, userId, projectId } = await prepare(stack.graphqlUrl);
+    const { token, userId, projectId } = await prepare(stack.graphqlUrl, stack.mail);
     const setupSeconds = (performance.now() - started) / 1000;
     options.progress?.(`stack ready in ${setupSeconds.toFixed(0)} s`);
 
@@ -152,8 +153,11 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
   }
 }
 
-/** Signs a user up, creates a project and starts it, until the Qovery stand-in says RUNNING. */
-async function prepare(graphqlUrl: string) {
+/**
+ * Signs a user up (and verifies the email through the stack's mail catcher), creates a project and
+ * starts it, until the Qovery stand-in says RUNNING.
+ */
+async function prepare(graphqlUrl: string, mail: MailCatcher) {
   const gql = async (query: string, token?: string) => {
     const response = await fetch(graphqlUrl, {
       method: 'POST',
@@ -165,10 +169,13 @@ async function prepare(graphqlUrl: string) {
     if (answer.errors) throw new Error(`${query}: ${JSON.stringify(answer.errors)}`);
     return answer.data;
   };
-  const { Signup } = await gql(
-    `mutation { Signup(input: {email: "${EMAIL}", password: "${PASSWORD}"}) { accessToken } }`,
+  await gql(
+    `mutation { Signup(input: {email: "${EMAIL}", password: "${PASSWORD}"}) { emailVerificationRequired } }`,
   );
-  const token = Signup.accessToken as string;
+  const { VerifyEmail } = await gql(
+    `mutation { VerifyEmail(input: {token: "${await verificationToken(mail)}"}) { accessToken } }`,
+  );
+  const token = VerifyEmail.accessToken as string;
   const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
     string,
     Record<string, string>
@@ -186,6 +193,17 @@ async function prepare(graphqlUrl: string) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the project did not reach RUNNING on the Qovery stand-in within 30 s');
+}
+
+/** The token of the verification email sent to EMAIL (MailDev receives it within moments). */
+async function verificationToken(mail: MailCatcher): Promise<string> {
+  for (const until = Date.now() + 10_000; Date.now() < until; ) {
+    const email = (await mail.emails()).find((e) => e.to.some((to) => to.address === EMAIL));
+    const token = /\?token=([\w-]+)/.exec(email?.text ?? '')?.[1];
+    if (token) return token;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no verification email for ${EMAIL} within 10 s`);
 }
 
 async function expectOk(request: Omit<LoadSpec, 'connections' | 'seconds'>) {

@@ -21,7 +21,7 @@ export interface QoveryRoute {
 }
 
 export interface RoundTrip {
-  upstream: 'hasura' | 'qovery';
+  upstream: 'hasura' | 'qovery' | 'aws';
   /** The GraphQL operationName, or `METHOD /path` with ids replaced by `{id}`. */
   name: string;
   /** Sequential stage: calls made while another is in flight share a stage. */
@@ -33,6 +33,8 @@ export interface FakeUpstreams {
   roundTrips: RoundTrip[];
   unexpected: string[];
   reset(): void;
+  /** An answer from another in-memory upstream (the AWS SDK's, bench/upstream/fake-aws.ts). */
+  answerOther<T>(upstream: RoundTrip['upstream'], name: string, answer: T): Promise<T>;
 }
 
 const json = (status: number, body: unknown) =>
@@ -49,6 +51,10 @@ export function createFakeUpstreams(hasura: HasuraAnswers, qovery: readonly Qove
       state.roundTrips = [];
       state.unexpected = [];
       stage = 0;
+    },
+    answerOther(upstream, name, answer) {
+      record(upstream, name);
+      return settle(Promise.resolve(answer));
     },
   };
   let inFlight = 0;
@@ -100,8 +106,12 @@ export function createFakeUpstreams(hasura: HasuraAnswers, qovery: readonly Qove
     if (url.href === HASURA_URL) response = answerHasura(body ?? '{}');
     else if (url.origin === QOVERY_URL) response = answerQovery(method, url.pathname, body);
     else return Promise.reject(new TypeError(`bench: no fetch of ${url.href} (in-memory upstreams only)`));
+    return settle(Promise.resolve(response));
+  }
+
+  /** Counts the call in flight until it is answered (calls in flight together share a stage). */
+  function settle<T>(answered: Promise<T>): Promise<T> {
     inFlight++;
-    const answered = Promise.resolve(response);
     void answered.then(() => {
       inFlight--;
     });

@@ -1,8 +1,9 @@
+import { installFakeAws } from './fake-aws';
 import { createFakeUpstreams, type FakeUpstreams } from './fake-fetch';
 import { type Scenario, scenarios } from './scenarios';
 
 /**
- * Replaces the global `fetch` with the in-memory upstreams of the action named by BENCH_ACTION
+ * Replaces the global `fetch` (and the AWS SDK's S3 and IAM clients) with the in-memory upstreams of the action named by BENCH_ACTION
  * (BENCH_PASSWORD_HASH: the stored hash Signin compares with). Run before the bundle is loaded,
  * since the functions capture `fetch` when they build their clients at cold start.
  */
@@ -12,5 +13,6 @@ export function installFakeUpstreams(env = process.env): { scenario: Scenario; u
   if (!scenario) throw new Error(`BENCH_ACTION=${action} names no scenario`);
   const upstreams = createFakeUpstreams(scenario.hasura, scenario.qovery);
   globalThis.fetch = upstreams.fetch;
+  installFakeAws(upstreams);
   return { scenario, upstreams };
 }

@@ -30,6 +30,9 @@ export const FUNCTION_ENV: Record<string, string> = {
   CONSOLE_CLAIM_KEY: 'bench-console-claim-key-0123456789abcdef',
   QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
   QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
+  // Signup's verification email (Amazon SES, the default transport: bench/upstream/fake-aws.ts).
+  MAIL_FROM: 'AppWrite Cloud <no-reply@bench.invalid>',
+  APP_URL: 'https://app.bench.invalid',
 };
 
 export interface Scenario {
@@ -66,6 +69,8 @@ const startSession = {
 const counted = {
   HitRateLimits: () => ({ insert_rate_limit_hit_one: { refused_key: null, retry_after_seconds: null } }),
 };
+/** Creating and starting instances: the account exists and its e-mail is verified. */
+const inGoodStanding = { AccountStanding: () => ({ user_by_pk: { email_verified: true } }) };
 
 function projectRow(status: string) {
   return () => ({
@@ -101,9 +106,15 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'Signup',
       input: { email: 'ada@example.com', password: PASSWORD },
       session: anonymous,
-      hasura: { ...counted, InsertUser: () => ({ insert_user_one: { id: USER_ID } }), ...startSession },
+      hasura: {
+        ...counted,
+        SignupAccount: () => ({
+          insert_user_one: { id: USER_ID },
+          insert_account_ticket_one: { id: uuid() },
+        }),
+      },
       qovery: [],
-      output: ['accessToken'],
+      output: ['emailVerificationRequired'],
     },
     {
       action: 'Signin',
@@ -159,7 +170,8 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       session: user,
       hasura: {
         ...counted,
-        ProjectSlots: () => ({ project: [] }),
+        ...inGoodStanding,
+        ProjectSlots: () => ({ project: [], user_by_pk: { email: 'owner@example.com' } }),
         ClaimProjectSlot: () => ({ insert_project_one: { id: PROJECT_ID } }),
         SaveProvisionedProject: () => ({ update_project_by_pk: { id: PROJECT_ID } }),
       },
@@ -199,6 +211,11 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
           status: 200,
           answer: () => ({ results: [{ url: APPWRITE_URL, is_default: true }] }),
         },
+        {
+          route: 'POST /variable',
+          status: 201,
+          answer: (body) => ({ id: uuid(), key: (body as { key: string }).key }),
+        },
       ],
       output: ['id', 'name', 'url'],
     },
@@ -206,7 +223,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'StartProject',
       input: { id: PROJECT_ID },
       session: user,
-      hasura: { ...counted, FindOwnProject: projectRow('STOPPED'), ...updated },
+      hasura: { ...counted, ...inGoodStanding, FindOwnProject: projectRow('STOPPED'), ...updated },
       qovery: [
         environmentStatus('STOPPED'),
         {
