@@ -72,14 +72,45 @@ export interface MailCatcher {
 /**
  * MailDev (an SMTP server and a web inbox, npm package `maildev`) in a child process: it is an ES
  * module and a server of its own, so it runs beside us rather than inside. Emails are kept in
- * `mailDir` (a fresh temporary directory when absent).
+ * `mailDir` (a fresh temporary directory when absent). Ports not given are free ones, chosen again
+ * if another process takes one before MailDev binds it.
  */
 export async function startMailCatcher(
   options: { smtpPort?: number; webPort?: number; mailDir?: string } = {},
 ): Promise<MailCatcher> {
-  const smtpPort = options.smtpPort || (await freePort());
-  const webPort = options.webPort || (await freePort());
   const mailDir = options.mailDir ?? mkdtempSync(join(tmpdir(), 'maildev-'));
+  const removeDir = () => {
+    if (options.mailDir === undefined) rmSync(mailDir, { recursive: true, force: true });
+  };
+  const started = await retryOnPortRace(
+    async () => {
+      const smtpPort = options.smtpPort || (await freePort());
+      const webPort = options.webPort || (await freePort());
+      return { smtpPort, webPort, child: await startMailDev(smtpPort, webPort, mailDir) };
+    },
+    options.smtpPort && options.webPort ? 1 : 3,
+  ).catch((error: unknown) => {
+    removeDir();
+    throw error;
+  });
+  const { smtpPort, child } = started;
+  const webUrl = `http://127.0.0.1:${started.webPort}`;
+  return {
+    smtpPort,
+    webUrl,
+    async emails() {
+      const response = await fetch(`${webUrl}/api/email`);
+      if (!response.ok) throw new Error(`MailDev answered HTTP ${response.status}`);
+      return ((await response.json()) as CaughtEmail[]).sort((a, b) => a.time.localeCompare(b.time));
+    },
+    async close() {
+      await stopProcess(child);
+      removeDir();
+    },
+  };
+}
+
+async function startMailDev(smtpPort: number, webPort: number, mailDir: string): Promise<ChildProcess> {
   const bin = join(ROOT, 'node_modules', 'maildev', 'dist', 'bin', 'maildev.js');
   const args = ['--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1'];
   args.push('--web-ip', '127.0.0.1', '--mail-directory', mailDir);
@@ -88,7 +119,6 @@ export async function startMailCatcher(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32',
   });
-  const webUrl = `http://127.0.0.1:${webPort}`;
   await new Promise<void>((ready, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error('MailDev did not start within 30 s')), 30_000);
@@ -108,19 +138,7 @@ export async function startMailCatcher(
     child.stderr?.on('data', onData);
     child.once('exit', (code) => fail(new Error(`MailDev exited with code ${code}`)));
   });
-  return {
-    smtpPort,
-    webUrl,
-    async emails() {
-      const response = await fetch(`${webUrl}/api/email`);
-      if (!response.ok) throw new Error(`MailDev answered HTTP ${response.status}`);
-      return ((await response.json()) as CaughtEmail[]).sort((a, b) => a.time.localeCompare(b.time));
-    },
-    async close() {
-      await stopProcess(child);
-      if (options.mailDir === undefined) rmSync(mailDir, { recursive: true, force: true });
-    },
-  };
+  return child;
 }
 
 export interface StackOptions {
@@ -132,8 +150,12 @@ export interface StackOptions {
   s3Port?: number;
   /** Where the S3 stand-in keeps its buckets; a temporary directory when absent. */
   s3Dir?: string;
-  actionsPort: number;
-  lambdaPort: number;
+  /**
+   * serverless-offline's ports. Free ones when absent, chosen again (with the whole stack started
+   * again) if another process takes one while serverless-offline bundles the functions.
+   */
+  actionsPort?: number;
+  lambdaPort?: number;
   /** Time per Qovery state transition in the stand-in. */
   qoveryStepMs?: number;
   /** The mail catcher's ports (free ones when absent) and where it keeps emails (a temporary directory). */
@@ -184,7 +206,21 @@ export const LOCAL_LIMITS: Record<string, string> = {
   SIGNIN_MAX_FAILURES_PER_EMAIL: '1000',
 };
 
-export async function startStack(options: StackOptions): Promise<Stack> {
+export function startStack(options: StackOptions): Promise<Stack> {
+  return retryOnPortRace(
+    async () =>
+      startStackOn({
+        ...options,
+        actionsPort: options.actionsPort || (await freePort()),
+        lambdaPort: options.lambdaPort || (await freePort()),
+      }),
+    options.actionsPort && options.lambdaPort ? 1 : 3,
+  );
+}
+
+async function startStackOn(
+  options: StackOptions & { actionsPort: number; lambdaPort: number },
+): Promise<Stack> {
   const { secrets, actionsPort, lambdaPort } = options;
   const actionsUrl = `http://127.0.0.1:${actionsPort}`;
   const step = options.onStep ?? (() => {});
@@ -363,16 +399,70 @@ export function startOffline(options: {
   });
 }
 
-/** A TCP port free on 127.0.0.1 right now (for a server started a moment later). */
-export function freePort(): Promise<number> {
+/**
+ * Ports the kernel never hands out on its own: below its range of ephemeral ports (Linux: 32768 and
+ * up, read from /proc; elsewhere IANA's 49152 and up). A server or a client connection that asks
+ * for "any port" cannot take one of these, so only another process choosing the same way can.
+ */
+function explicitPortRange(): { low: number; high: number } {
+  let ephemeralLow = 49152;
+  try {
+    ephemeralLow = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+  } catch {
+    // not Linux: IANA's range
+  }
+  return { low: 20_000, high: Math.max(20_000, Math.min(ephemeralLow, 49152) - 1) };
+}
+
+/**
+ * A TCP port free on 127.0.0.1 right now, for a server started a moment later (by another
+ * process: a server of ours listens on port 0 and reads its port instead). Chosen at random below
+ * the ephemeral ports, so that only another such choice can take it before the server binds it;
+ * wrap the start in `retryOnPortRace` for that case.
+ */
+export async function freePort(): Promise<number> {
+  const { low, high } = explicitPortRange();
+  for (let tries = 0; tries < 50 && high > low; tries++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  return listenOn(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Listens on 127.0.0.1:port, closes, and answers the port it had. */
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as AddressInfo).port;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * Starts something on ports chosen by `freePort` a moment before, starting it again on new ports
+ * (up to `attempts` times in all) when another process took one in between (EADDRINUSE). `start`
+ * must choose its ports itself and clean up after a failure.
+ */
+export async function retryOnPortRace<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
 }
 
 export async function stopProcess(child: ChildProcess | undefined): Promise<void> {

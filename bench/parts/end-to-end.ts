@@ -47,12 +47,7 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
   }
   const started = performance.now();
   const secrets = stackModule.generateSecrets();
-  const stack = await stackModule.startStack({
-    secrets,
-    actionsPort: await stackModule.freePort(),
-    lambdaPort: await stackModule.freePort(),
-    qoveryStepMs: 50,
-  });
+  const stack = await stackModule.startStack({ secrets, qoveryStepMs: 50 });
   try {
     const { token, userId, projectId } = await prepare(stack.graphqlUrl, stack.mail);
     const setupSeconds = (performance.now() - started) / 1000;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
+import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
 
 /**
  * The README's walkthrough, run as written: every ```sh block between the `walkthrough` markers,
@@ -21,21 +21,7 @@ function walkthroughBlocks(markdown: string): string[] {
 let stack: Stack;
 
 beforeAll(async () => {
-  // A port freePort() found free can be taken by a parallel test before serverless-offline binds
-  // it: try again with new ports rather than fail on the race.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      stack = await startStack({
-        secrets: generateSecrets(),
-        actionsPort: await freePort(),
-        lambdaPort: await freePort(),
-        qoveryStepMs: 50,
-      });
-      return;
-    } catch (error) {
-      if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
-    }
-  }
+  stack = await startStack({ secrets: generateSecrets(), qoveryStepMs: 50 });
 }, 300_000);
 afterAll(async () => {
   await stack?.close();

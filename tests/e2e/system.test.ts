@@ -8,7 +8,7 @@ import { jwtVerify } from 'jose';
 import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
 import { SECRET_HEADER } from '../../lib/action';
-import { freePort, generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
+import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
 
 /**
  * The whole system as a user meets it: the Hasura stand-in's /v1/graphql in front of the handlers
@@ -96,12 +96,10 @@ describe('the tutorial, end to end', () => {
   beforeAll(async () => {
     stack = await startStack({
       secrets,
-      actionsPort: await freePort(),
-      lambdaPort: await freePort(),
       qoveryStepMs: 100,
       reconcileEveryMs: 200,
     });
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await stack?.close();
   });

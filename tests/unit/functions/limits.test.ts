@@ -13,7 +13,6 @@ import type { LimitsConfig } from '../../../lib/config';
 import type { Projects } from '../../../lib/projects';
 import { createRateLimiter } from '../../../lib/rate-limit';
 import { createUsers } from '../../../lib/users';
-import { freePort } from '../../../scripts/stack';
 import { startTestHasura, type TestHasura } from '../../helpers/hasura';
 import { actionEvent, invoke, lambdaContext, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
 import { memoryMail } from '../../helpers/mail';
@@ -55,7 +54,28 @@ function runtimeWith<D>(deps: D) {
 }
 
 beforeAll(async () => {
-  const port = await freePort();
+  // The handlers over HTTP, as API Gateway would pass them Hasura's calls, on a port the kernel
+  // chose (Hasura is told it next).
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const handler = handlers[req.url ?? ''];
+      if (!handler) {
+        res.writeHead(404).end();
+        return;
+      }
+      const event = {
+        ...actionEvent('', {}),
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks).toString('utf8'),
+      } as APIGatewayProxyEventV2;
+      const result = await handler(event, lambdaContext());
+      res.writeHead(result.statusCode ?? 500, { 'content-type': 'application/json' }).end(result.body);
+    });
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const { port } = server.address() as AddressInfo;
   hasura = await startTestHasura({
     ACTIONS_BASE_URL: `http://127.0.0.1:${port}`,
     ACTIONS_SECRET: TEST_SECRET,
@@ -97,27 +117,6 @@ beforeAll(async () => {
     '/request-password-reset': actionHandler(RequestPasswordReset, runtimeWith({ users })),
     '/project-status': actionHandler(ProjectStatus, runtimeWith({ projects })),
   };
-  // The handlers over HTTP, as API Gateway would pass them Hasura's calls.
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const handler = handlers[req.url ?? ''];
-      if (!handler) {
-        res.writeHead(404).end();
-        return;
-      }
-      const event = {
-        ...actionEvent('', {}),
-        headers: req.headers as Record<string, string>,
-        body: Buffer.concat(chunks).toString('utf8'),
-      } as APIGatewayProxyEventV2;
-      const result = await handler(event, lambdaContext());
-      res.writeHead(result.statusCode ?? 500, { 'content-type': 'application/json' }).end(result.body);
-    });
-  });
-  await new Promise<void>((ready) => server.listen(port, '127.0.0.1', ready));
-  expect((server.address() as AddressInfo).port).toBe(port);
 });
 
 afterAll(async () => {
