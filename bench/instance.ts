@@ -19,6 +19,7 @@ const instance: InstanceSettings = {
   sizes: DEFAULT_SIZES,
   emailFrom: { name: 'Appwrite', address: 'noreply@example.com' },
   operatorEmail: 'ops@example.com',
+  consoleClaimKey: 'bench-console-claim-key-0123456789abcdef',
 };
 const grant = { bucket: 'b', region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's' };
 

@@ -499,7 +499,7 @@ function readQovery(r: EnvReader): QoveryConfig {
  * packaging (settingsOf reads with an empty environment); the ones that depend on another are
  * checked after.
  */
-function readInstance(r: EnvReader): InstanceSettings & { consoleClaimKey: string } {
+function readInstance(r: EnvReader): InstanceSettings {
   const version = r.oneOf('APPWRITE_VERSION', DEPLOYABLE, DEPLOYABLE[DEPLOYABLE.length - 1] ?? '1.9.6');
   const sizes = r.sizes('APPWRITE_SIZES');
   const smtp = {

@@ -1,13 +1,14 @@
 /**
  * Who holds an instance's console (lib/appwrite/console): the control plane takes the one seat
- * for the owner as soon as the instance answers, then turns the instance's e-mail on; the owner
- * later chooses their own console password through the control plane.
+ * for the owner as soon as the instance answers (through the proxy's console gate, which nobody
+ * else can pass), then opens the gate and turns the instance's e-mail on; the owner later chooses
+ * their own console password through the control plane.
  *
  * `secure` is for whatever first sees the instance RUNNING: ProjectStatus, and the reconciler on
  * every run (`secureConsolesStep`), so the seat is taken within a run of the instance answering
  * even if nobody asks for its status. It is idempotent and cheap once done (`console_account_at`).
  */
-import { ensureOwnerAccount, ownerPassword, setOwnerPassword } from './appwrite/console';
+import { consoleGateToken, ensureOwnerAccount, ownerPassword, setOwnerPassword } from './appwrite/console';
 import { AppError } from './errors';
 import type { HasuraClient } from './hasura/client';
 import { ConsoleCandidates, MarkConsoleAccount, type ProjectRow } from './hasura/documents';
@@ -18,8 +19,8 @@ import type { ReconcileStep } from './reconciler';
 
 export interface OwnerConsoleDeps {
   hasura: HasuraClient;
-  instances: Pick<Instances, 'enableEmail'>;
-  /** The operator's secret (CONSOLE_CLAIM_KEY): the first account's password derives from it. */
+  instances: Pick<Instances, 'openConsole'>;
+  /** The operator's secret (CONSOLE_CLAIM_KEY): the gate token and first password derive from it. */
   claimKey: string;
   fetch?: typeof fetch;
 }
@@ -35,15 +36,20 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
   function target(row: ProjectRow) {
     const email = row.user?.email;
     if (!row.url || !row.qovery_environment_id || !email) return undefined;
-    return { url: row.url, email, environmentId: row.qovery_environment_id };
+    return {
+      url: row.url,
+      email,
+      environmentId: row.qovery_environment_id,
+      gate: consoleGateToken(claimKey, row.qovery_environment_id),
+    };
   }
 
   async function accountMade(row: ProjectRow, deadline: number) {
     await hasura.request(MarkConsoleAccount, { id: row.id, at: new Date().toISOString() }, { deadline });
     row.console_account_at = new Date().toISOString();
-    // The sign-up paths that skip the whitelist may open now: the seat is taken.
+    // The gate and the sign-up paths that skip the whitelist may open now: the seat is taken.
     if (row.qovery_environment_id && row.qovery_mariadb_id)
-      await instances.enableEmail(row.qovery_environment_id, row.qovery_mariadb_id, { deadline });
+      await instances.openConsole(row.qovery_environment_id, row.qovery_mariadb_id, { deadline });
   }
 
   return {
@@ -54,7 +60,7 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
       const answer = await ensureOwnerAccount(
         to.url,
         { email: to.email, password: ownerPassword(claimKey, to.environmentId) },
-        { deadline, ...(fetch ? { fetch } : {}) },
+        { gate: to.gate, deadline, ...(fetch ? { fetch } : {}) },
       );
       if (answer === 'refused') log.error('the instance console refuses its owner', { projectId: row.id });
       if (answer !== 'created' && answer !== 'exists') return false;
@@ -69,7 +75,7 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
         throw new AppError('project-busy', {
           message: 'The instance must be running to set its console password.',
         });
-      const options = { deadline, ...(fetch ? { fetch } : {}) };
+      const options = { gate: to.gate, deadline, ...(fetch ? { fetch } : {}) };
       const answer = await ensureOwnerAccount(to.url, { email: to.email, password }, options);
       if (answer === 'not-ready')
         throw new AppError('project-busy', {

@@ -15,6 +15,7 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import bcrypt from 'bcryptjs';
+import { consoleGateToken } from '../../lib/appwrite/console';
 import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
 import { AccountStanding, SignupAccount } from '../../lib/hasura/account-documents';
 import * as documents from '../../lib/hasura/documents';
@@ -51,6 +52,7 @@ const settings: QoverySettings = {
     sizes: DEFAULT_SIZES,
     emailFrom: { name: 'Appwrite', address: 'noreply@appwrite.io' },
     operatorEmail: 'noreply@appwrite.io',
+    consoleClaimKey: env.CONSOLE_CLAIM_KEY ?? '',
   },
 };
 const s3 = new S3Client({ region: env.STORAGE_REGION ?? 'us-east-1' });
@@ -301,6 +303,7 @@ export async function CreateProject(event: Event): Promise<Answer> {
     },
     ownerEmail: slots.user_by_pk.email,
     ownerAccountExists: false,
+    consoleGate: consoleGateToken(settings.instance.consoleClaimKey, environment.id),
   });
   const [links] = await Promise.all([
     qovery('GET', `/container/${ids.proxy}/link`),

@@ -80,6 +80,7 @@ export async function measureReconcile(
             sizes: DEFAULT_SIZES,
             emailFrom: { name: 'Appwrite', address: 'noreply@bench.example' },
             operatorEmail: 'ops@bench.example',
+            consoleClaimKey: 'bench-console-claim-key-0123456789abcdef',
           },
         },
         log,

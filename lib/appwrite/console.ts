@@ -9,6 +9,13 @@
  * URL, and the paths that skip the whitelist stay closed until then (no SMTP, SMS or console OAuth
  * in the instance's variables: lib/qovery/blueprint).
  *
+ * The whitelist alone would still let a stranger who knows the URL and the owner's address take the
+ * seat in the minute before the control plane does. So, from the first deployment, the instance's
+ * proxy refuses every `/v1/account` route (every way an account or a session is made) unless the
+ * request carries the instance's gate token (`CONSOLE_GATE` in lib/qovery/blueprint), derived like
+ * the password and known only to the control plane; once the seat is taken the gate opens (the
+ * owner's own AppWrite projects need those routes).
+ *
  * The first account's password is derived (HMAC-SHA256 of the environment id with the operator's
  * CONSOLE_CLAIM_KEY): nothing is stored, nothing is sent anywhere. The owner then sets a password
  * of their own through the control plane (`setOwnerPassword`: a session with the derived one, the
@@ -17,15 +24,31 @@
 import { createHmac } from 'node:crypto';
 
 export interface ConsoleOptions {
+  /** The instance's gate token (`consoleGateToken`): the proxy refuses `/v1/account` without it. */
+  gate: string;
   fetch?: typeof fetch;
   /** Absolute time (epoch ms) by which every call must be over. */
   deadline?: number;
 }
 
+/** The header the instance's proxy reads the gate token from (lib/qovery/blueprint CONSOLE_GATE). */
+export const CONSOLE_GATE_HEADER = 'X-AppWrite-Cloud-Gate';
+/** The `type` of the proxy's answer to a `/v1/account` call refused by the gate (HTTP 403). */
+export const CONSOLE_GATE_REFUSAL = 'console_setup_pending';
+
 /** The password of the console's first account before its owner chooses one. */
 export function ownerPassword(claimKey: string, environmentId: string): string {
+  return derive(claimKey, `appwrite-console-owner:${environmentId}`);
+}
+
+/** The token that opens the instance proxy's console gate until the owner's account exists. */
+export function consoleGateToken(claimKey: string, environmentId: string): string {
+  return derive(claimKey, `appwrite-console-gate:${environmentId}`);
+}
+
+function derive(claimKey: string, purpose: string): string {
   if (claimKey.length < 32) throw new TypeError('The console claim key must be at least 32 characters');
-  return createHmac('sha256', claimKey).update(`appwrite-console-owner:${environmentId}`).digest('base64url');
+  return createHmac('sha256', claimKey).update(purpose).digest('base64url');
 }
 
 export type OwnerAccount =
@@ -39,7 +62,10 @@ export type OwnerAccount =
    * someone raced us with the owner's address — `setOwnerPassword` tells (`wrong-password`).
    */
   | 'exists'
-  /** The whitelist refuses the owner's e-mail: the instance is misconfigured. */
+  /**
+   * The whitelist refuses the owner's e-mail, or the proxy's gate refuses our token: the instance
+   * is misconfigured (or CONSOLE_CLAIM_KEY changed since it was made).
+   */
   | 'refused';
 
 interface AppwriteAnswer {
@@ -63,6 +89,7 @@ async function call(
     headers: {
       'Content-Type': 'application/json',
       'X-Appwrite-Project': 'console',
+      [CONSOLE_GATE_HEADER]: options.gate,
       ...(cookie ? { Cookie: cookie } : {}),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -86,7 +113,7 @@ async function call(
 export async function ensureOwnerAccount(
   url: string,
   owner: { email: string; password: string; name?: string },
-  options: ConsoleOptions = {},
+  options: ConsoleOptions,
 ): Promise<OwnerAccount> {
   let health: AppwriteAnswer;
   try {
@@ -112,7 +139,8 @@ export async function ensureOwnerAccount(
   // answers user_console_count_exceeded.
   if (created.type === 'user_console_count_exceeded' || created.type === 'user_already_exists')
     return 'exists';
-  if (created.type === 'user_email_not_whitelisted') return 'refused';
+  if (created.type === 'user_email_not_whitelisted' || created.type === CONSOLE_GATE_REFUSAL)
+    return 'refused';
   return 'not-ready';
 }
 
@@ -124,7 +152,7 @@ export async function ensureOwnerAccount(
 export async function setOwnerPassword(
   url: string,
   owner: { email: string; currentPassword: string; newPassword: string },
-  options: ConsoleOptions = {},
+  options: ConsoleOptions,
 ): Promise<'changed' | 'wrong-password' | 'refused'> {
   const session = await call(
     url,

@@ -48,6 +48,7 @@ import type {
   VariableImportRequest,
   VariableRequest,
 } from 'qovery-typescript-axios';
+import { CONSOLE_GATE_HEADER, CONSOLE_GATE_REFUSAL } from '../appwrite/console';
 import { type Release, releases } from '../appwrite/versions';
 
 /** What the lead wires from configuration (environment variables). */
@@ -110,6 +111,11 @@ export interface InstanceSettings {
    * services are deployed only when it is set.
    */
   executor?: { url: string; secret: string };
+  /**
+   * The operator's CONSOLE_CLAIM_KEY: each instance's console gate token and first console
+   * password derive from it (lib/appwrite/console). Never sent to an instance as such.
+   */
+  consoleClaimKey: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,11 +430,35 @@ export function totalResources(settings: InstanceSettings): Required<Size> & { s
 // The proxy's configuration.
 
 /**
+ * The console gate (lib/appwrite/console): until the owner's console account exists, the proxy
+ * refuses every `/v1/account` route (e-mail sign-up, sessions, magic URL, e-mail OTP, phone, OAuth,
+ * anonymous: every way to make a console account or session) unless the request carries the
+ * instance's token in `header`. The token is the ENVIRONMENT-scoped secret `variable`, set at the
+ * first deployment; once the seat is taken it becomes `open` and the routes pass (the owner's own
+ * AppWrite projects need them). A missing variable (an instance made before the gate) lets every
+ * request without the header through, as before.
+ */
+export const CONSOLE_GATE = {
+  variable: 'APPWRITE_CLOUD_CONSOLE_GATE',
+  header: CONSOLE_GATE_HEADER,
+  open: 'open',
+  /** Caddy path patterns (case-insensitive, matched on the cleaned, unescaped path). */
+  paths: ['/v1/account', '/v1/account/*'],
+  refusal: {
+    message: "This instance's console is being set up for its owner. Try again in a minute.",
+    code: 403,
+    type: CONSOLE_GATE_REFUSAL,
+  },
+} as const;
+
+/**
  * Caddy's configuration: one site on :80 behind Qovery's TLS-terminating gateway, routed as
  * AppWrite's Traefik labels route (longest prefix first). Hosts come from environment variables
- * (`{$VAR}` is read by Caddy at start), so the file is the same for every instance.
- * `trusted_proxies private_ranges` keeps the gateway's X-Forwarded-For/-Proto (AppWrite reads the
- * client IP and the scheme from them); Caddy's admin API and automatic HTTPS are off.
+ * (`{$VAR}` is read by Caddy at start, `{env.VAR}` at each request), so the file is the same for
+ * every instance. `trusted_proxies private_ranges` keeps the gateway's X-Forwarded-For/-Proto
+ * (AppWrite reads the client IP and the scheme from them); Caddy's admin API and automatic HTTPS
+ * are off. The console gate (`CONSOLE_GATE`) is a CEL expression: `respond` runs before
+ * `reverse_proxy` in Caddy's directive order, and the token never reaches AppWrite (`header_up`).
  */
 export const CADDYFILE = `{
 	admin off
@@ -446,7 +476,15 @@ export const CADDYFILE = `{
 		reverse_proxy {$APPWRITE_CONSOLE_HOST}:80
 	}
 	handle {
-		reverse_proxy {$APPWRITE_API_HOST}:80
+		@console_gate {
+			path ${CONSOLE_GATE.paths.join(' ')}
+			expression \`{env.${CONSOLE_GATE.variable}} != "${CONSOLE_GATE.open}" && {header.${CONSOLE_GATE.header}} != {env.${CONSOLE_GATE.variable}}\`
+		}
+		header @console_gate Content-Type application/json
+		respond @console_gate \`${JSON.stringify(CONSOLE_GATE.refusal)}\` ${CONSOLE_GATE.refusal.code}
+		reverse_proxy {$APPWRITE_API_HOST}:80 {
+			header_up -${CONSOLE_GATE.header}
+		}
 	}
 }
 `;
@@ -518,9 +556,12 @@ export interface InstanceInputs {
   ownerEmail: string;
   /**
    * Whether the owner's console account exists. Until it does, every sign-up path that skips the
-   * e-mail whitelist stays closed: no SMTP (magic URL, e-mail OTP), no SMS, no console OAuth.
+   * e-mail whitelist stays closed: no SMTP (magic URL, e-mail OTP), no SMS, no console OAuth, and
+   * the proxy's console gate is shut to all but `consoleGate`.
    */
   ownerAccountExists: boolean;
+  /** The instance's gate token (lib/appwrite/console `consoleGateToken`). */
+  consoleGate: string;
 }
 
 /** A resolved value: literal, secret (stored as a Qovery secret), or `{service}` host text. */
@@ -571,6 +612,8 @@ export function environmentVariables(
     _APP_CONSOLE_WHITELIST_ROOT: plain('enabled'),
     _APP_CONSOLE_WHITELIST_EMAILS: plain(inputs.ownerEmail.trim().toLowerCase()),
     _APP_CONSOLE_SESSION_ALERTS: plain(inputs.ownerAccountExists && settings.smtp ? 'enabled' : 'disabled'),
+    // Read by the proxy (CADDYFILE): shut to all but the control plane until the seat is taken.
+    [CONSOLE_GATE.variable]: secret(inputs.ownerAccountExists ? CONSOLE_GATE.open : inputs.consoleGate),
 
     _APP_SYSTEM_EMAIL_NAME: plain(settings.emailFrom.name),
     _APP_SYSTEM_EMAIL_ADDRESS: plain(settings.emailFrom.address),

@@ -24,10 +24,12 @@
  * | url                      | 1        | 1      |                                                |
  */
 import type { Environment, LinkResponseList, StateEnum } from 'qovery-typescript-axios';
+import { consoleGateToken } from '../appwrite/console';
 import { AppError } from '../errors';
 import { type Observed, phaseOf, statusFor } from '../lifecycle';
 import type { ProjectStatus } from '../project-status';
 import {
+  CONSOLE_GATE,
   caddyfileVariable,
   cloneRequest,
   containerRequest,
@@ -143,11 +145,11 @@ export interface Instances {
   /** AppWrite's public URL, or null while Qovery has none. */
   url(appwriteId: string, options?: CallOptions): Promise<string | null>;
   /**
-   * Gives an instance AppWrite's e-mail (the operator's SMTP settings, ENVIRONMENT-scoped) and
-   * redeploys it: only once the owner's console account exists. No SMTP configured: nothing.
+   * Once the owner's console account exists: opens the proxy's console gate, gives the instance
+   * AppWrite's e-mail (the operator's SMTP settings, if any; ENVIRONMENT-scoped) and redeploys it.
    * 2 calls (import through MariaDB's container, deploy).
    */
-  enableEmail(environmentId: string, mariadbId: string, options?: CallOptions): Promise<void>;
+  openConsole(environmentId: string, mariadbId: string, options?: CallOptions): Promise<void>;
 }
 
 /** Structurally compatible with lib/log's Logger. */
@@ -327,6 +329,7 @@ export function createInstances({
         storage: bucket.grant,
         ownerEmail: inputs.ownerEmail,
         ownerAccountExists: false,
+        consoleGate: consoleGateToken(settings.instance.consoleClaimKey, environmentId),
       });
       const mariadb = list.find((spec) => spec.name === 'mariadb');
       if (!mariadb) throw new TypeError('The blueprint has no mariadb');
@@ -470,9 +473,8 @@ export function createInstances({
       return publicUrl(await client.listContainerLinks(appwriteId, options));
     },
 
-    async enableEmail(environmentId, mariadbId, options = {}) {
+    async openConsole(environmentId, mariadbId, options = {}) {
       const smtp = settings.instance.smtp;
-      if (!smtp) return;
       await client.importContainerEnvironmentVariable(
         mariadbId,
         variablesImport(
@@ -480,8 +482,13 @@ export function createInstances({
             {
               scope: 'ENVIRONMENT',
               vars: {
-                ...smtpVariables(smtp),
-                _APP_CONSOLE_SESSION_ALERTS: { value: 'enabled', secret: false },
+                [CONSOLE_GATE.variable]: { value: CONSOLE_GATE.open, secret: true },
+                ...(smtp
+                  ? {
+                      ...smtpVariables(smtp),
+                      _APP_CONSOLE_SESSION_ALERTS: { value: 'enabled', secret: false },
+                    }
+                  : {}),
               },
             },
           ],
@@ -492,7 +499,7 @@ export function createInstances({
       try {
         await client.deployEnvironment(environmentId, options);
       } catch (error) {
-        // A deployment under way: the reconciler's or the owner's next one picks the e-mail up.
+        // A deployment under way: the reconciler's or the owner's next one picks the change up.
         if (!isQoveryError(error, 'conflict')) throw error;
       }
     },

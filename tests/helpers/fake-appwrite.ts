@@ -1,12 +1,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONSOLE_GATE } from '../../lib/qovery/blueprint';
 
 /**
  * The part of an AppWrite 1.9.6 API the control plane uses for the console seat, with AppWrite's
  * rules (app/controllers/api/account.php): the e-mail whitelist on POST /v1/account, the one-seat
  * limit, sessions by cookie, password change with the old password. For tests only.
+ *
+ * In front of it, the instance proxy's console gate as the Caddyfile words it (lib/qovery/blueprint
+ * CONSOLE_GATE): `gate()` is the value of the gate variable the proxy sees (undefined: unset).
  */
-export async function startFakeAppwrite(options: { whitelist: string[]; ready?: boolean }) {
+export async function startFakeAppwrite(options: {
+  whitelist: string[];
+  ready?: boolean;
+  gate?: () => string | undefined;
+}) {
   const users: { email: string; password: string }[] = [];
   const sessions = new Map<string, string>();
   const state = { ready: options.ready ?? true, users, requests: [] as { method: string; path: string }[] };
@@ -22,6 +30,12 @@ export async function startFakeAppwrite(options: { whitelist: string[]; ready?: 
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : {};
     const path = req.url ?? '/';
     state.requests.push({ method: req.method ?? '', path });
+    if (options.gate && gated(new URL(path, 'http://x').pathname)) {
+      // `{env.GATE} != "open" && {header.X} != {env.GATE}` (a missing variable or header is "").
+      const gate = options.gate() ?? '';
+      const presented = req.headers[CONSOLE_GATE.header.toLowerCase()] ?? '';
+      if (gate !== CONSOLE_GATE.open && presented !== gate) return send(res, 403, CONSOLE_GATE.refusal);
+    }
     if (path === '/v1/health/version')
       return state.ready ? send(res, 200, { version: '1.9.6' }) : send(res, 503, {});
     if (req.headers['x-appwrite-project'] !== 'console') return error(res, 400, 'project_unknown');
@@ -63,6 +77,13 @@ export async function startFakeAppwrite(options: { whitelist: string[]; ready?: 
     return error(res, 404, 'general_route_not_found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  /** Caddy's path matcher: case-insensitive, `*` at the end matches any rest. */
+  function gated(pathname: string) {
+    const path = pathname.toLowerCase().replace(/\/{2,}/g, '/');
+    return CONSOLE_GATE.paths.some((pattern) =>
+      pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern,
+    );
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

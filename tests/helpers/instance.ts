@@ -7,6 +7,8 @@ export const instanceSettings: InstanceSettings = {
   sizes: DEFAULT_SIZES,
   emailFrom: { name: 'Appwrite', address: 'noreply@cloud.example' },
   operatorEmail: 'ops@cloud.example',
+  // As tests/setup-env.ts sets CONSOLE_CLAIM_KEY.
+  consoleClaimKey: 'test-console-claim-key-0123456789abcdef',
 };
 
 export function storageGrant(bucket = 'appwrite-cloud-1'): StorageGrant {

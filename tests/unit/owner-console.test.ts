@@ -3,6 +3,7 @@ import { AppError } from '../../lib/errors';
 import { createLogger } from '../../lib/log';
 import { createOwnerConsole, secureConsolesStep } from '../../lib/owner-console';
 import { type Caller, createProjects } from '../../lib/projects';
+import { CONSOLE_GATE } from '../../lib/qovery/blueprint';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances } from '../../lib/qovery/instances';
 import { createReconciler } from '../../lib/reconciler';
@@ -25,7 +26,11 @@ beforeAll(async () => {
   [hasura, qovery, appwrite] = await Promise.all([
     startTestHasura(),
     startQoveryStandIn({ token: TOKEN, stepMs: 10, projectIds: [PROJECT] }),
-    startFakeAppwrite({ whitelist: ['ada@example.com'] }),
+    // Behind the instance's proxy, whose console gate reads the environment's variable.
+    startFakeAppwrite({
+      whitelist: ['ada@example.com'],
+      gate: () => [...qovery.state.environments.values()][0]?.variables.get(CONSOLE_GATE.variable)?.value,
+    }),
   ]);
 });
 afterAll(() => Promise.all([hasura.close(), qovery.close(), appwrite.close()]));
@@ -42,7 +47,7 @@ function settings() {
     token: TOKEN,
     projectId: PROJECT,
     registryId: LOCAL_REGISTRY_ID,
-    instance: { ...instanceSettings, smtp },
+    instance: { ...instanceSettings, smtp, consoleClaimKey: KEY },
   };
 }
 
@@ -104,6 +109,35 @@ describe('the owner’s console seat', () => {
     const before = appwrite.state.requests.length;
     await p.status(id, ada());
     expect(appwrite.state.requests.length).toBe(before);
+  });
+
+  it('cannot be taken by a stranger with the URL and the owner’s address before the control plane takes it', async () => {
+    const { p, id, environmentId } = await runningInstance();
+    const signUp = () =>
+      fetch(`${appwrite.url}/v1/account`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-appwrite-project': 'console' },
+        body: JSON.stringify({
+          userId: 'unique()',
+          email: 'ada@example.com',
+          password: 'a stranger’s password',
+        }),
+      });
+    const early = await signUp();
+    expect(early.status).toBe(403);
+    expect(await early.json()).toMatchObject({ type: 'console_setup_pending' });
+    expect(appwrite.state.users).toEqual([]);
+    const gate = () => qovery.state.environments.get(environmentId)?.variables.get(CONSOLE_GATE.variable);
+    expect(gate()).toMatchObject({ isSecret: true });
+    expect(gate()?.value).not.toBe(CONSOLE_GATE.open);
+
+    await p.status(id, ada());
+    expect(appwrite.state.users).toEqual([
+      { email: 'ada@example.com', password: ownerPassword(KEY, environmentId) },
+    ]);
+    // The seat is the owner's: the gate opens (the owner's own AppWrite projects need those routes).
+    expect(gate()?.value).toBe(CONSOLE_GATE.open);
+    expect((await signUp()).status).toBe(501);
   });
 
   it('lets the owner set their own console password, and nobody else', async () => {

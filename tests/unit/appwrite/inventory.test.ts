@@ -39,6 +39,7 @@ function variablesOf(settings: InstanceSettings, name: string) {
       storage: storageGrant(),
       ownerEmail: 'owner@example.com',
       ownerAccountExists: true,
+      consoleGate: 'gate-token-of-the-instance',
     }),
     ...containerVariables(spec, secrets),
   };

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import {
   builtInName,
   CADDYFILE,
+  CONSOLE_GATE,
   caddyfileVariable,
   cloneRequest,
   containerRequest,
@@ -18,6 +19,9 @@ import {
 } from '../../../lib/qovery/blueprint';
 import fixture from '../../fixtures/qovery/settings.json';
 import { instanceSettings, storageGrant } from '../../helpers/instance';
+
+/** An instance's console gate token (lib/appwrite/console consoleGateToken). */
+const GATE = 'gate-token-of-the-instance-0123456789abcdef';
 
 const settings: QoverySettings = {
   apiUrl: 'https://api.qovery.com',
@@ -101,9 +105,10 @@ describe('instance blueprint', () => {
   });
 
   test('the proxy routes realtime, the console and the rest of one host, as AppWrite’s Traefik does', () => {
-    const routes = [...CADDYFILE.matchAll(/handle( \S+)? \{\s+reverse_proxy \{\$(\w+)\}:80/g)].map((m) => [
-      m[1]?.trim() ?? '*',
-      m[2],
+    const blocks = CADDYFILE.split(/\n\thandle/).slice(1);
+    const routes = blocks.map((block) => [
+      /^( \S+)? \{/.exec(block)?.[1]?.trim() ?? '*',
+      /reverse_proxy \{\$(\w+)\}:80/.exec(block)?.[1],
     ]);
     expect(routes).toEqual([
       ['/v1/realtime*', 'APPWRITE_REALTIME_HOST'],
@@ -118,6 +123,41 @@ describe('instance blueprint', () => {
       mount_path: '/etc/appwrite-cloud/Caddyfile',
       is_secret: false,
     });
+  });
+
+  test('the proxy shuts the account routes to all but the gate token until the console seat is taken', () => {
+    const api = CADDYFILE.split(/\n\thandle/).at(-1) ?? '';
+    const matcher = /@console_gate \{\n\t+path ([^\n]+)\n\t+expression `([^`]+)`\n\t+\}/.exec(api);
+    expect(matcher?.[1]?.split(' ')).toEqual(['/v1/account', '/v1/account/*']);
+    expect(matcher?.[2]).toBe(
+      '{env.APPWRITE_CLOUD_CONSOLE_GATE} != "open" && {header.X-AppWrite-Cloud-Gate} != {env.APPWRITE_CLOUD_CONSOLE_GATE}',
+    );
+    // AppWrite-shaped JSON, 403: the console shows the message; our client tells it from AppWrite's.
+    const respond = /respond @console_gate `([^`]+)` (\d+)/.exec(api);
+    expect(JSON.parse(respond?.[1] ?? 'null')).toEqual({
+      message: "This instance's console is being set up for its owner. Try again in a minute.",
+      code: 403,
+      type: 'console_setup_pending',
+    });
+    expect(respond?.[2]).toBe('403');
+    expect(api).toMatch(/header @console_gate Content-Type application\/json/);
+    // Caddy runs `respond` before `reverse_proxy` in a route; the token never reaches AppWrite.
+    expect(api.indexOf('respond @console_gate')).toBeLessThan(api.indexOf('reverse_proxy'));
+    expect(api).toMatch(/reverse_proxy \{\$APPWRITE_API_HOST\}:80 \{\n\t+header_up -X-AppWrite-Cloud-Gate\n/);
+
+    const inputs = { secrets: generateSecrets(), storage: storageGrant(), ownerEmail: 'o@example.com' };
+    const shut = environmentVariables(instanceSettings, {
+      ...inputs,
+      ownerAccountExists: false,
+      consoleGate: GATE,
+    });
+    const open = environmentVariables(instanceSettings, {
+      ...inputs,
+      ownerAccountExists: true,
+      consoleGate: GATE,
+    });
+    expect(shut[CONSOLE_GATE.variable]).toEqual({ value: GATE, secret: true });
+    expect(open[CONSOLE_GATE.variable]).toEqual({ value: 'open', secret: true });
   });
 
   test('names BUILT_IN variables as Qovery does and interpolates hosts through them', () => {
@@ -151,11 +191,12 @@ describe('instance blueprint', () => {
       storage,
       ownerEmail: ' Owner@Example.COM ',
       ownerAccountExists: false,
+      consoleGate: GATE,
     });
     const body = variablesImport([{ scope: 'ENVIRONMENT', vars }], ids);
     expect(body.overwrite).toBe(true);
     const byName = Object.fromEntries(body.vars.map((v) => [v.name, v]));
-    const secretValues = [...Object.values(secrets), storage.secretAccessKey, storage.accessKeyId];
+    const secretValues = [...Object.values(secrets), storage.secretAccessKey, storage.accessKeyId, GATE];
     for (const v of body.vars) {
       expect({ name: v.name, is_secret: v.is_secret }).toEqual({
         name: v.name,
@@ -171,7 +212,12 @@ describe('instance blueprint', () => {
 
   test('SMTP reaches the instance only once the owner’s console account exists', () => {
     const smtp = { host: 'smtp.example', port: 587, secure: '' as const, password: 'smtp-secret-value' };
-    const inputs = { secrets: generateSecrets(), storage: storageGrant(), ownerEmail: 'o@example.com' };
+    const inputs = {
+      secrets: generateSecrets(),
+      storage: storageGrant(),
+      ownerEmail: 'o@example.com',
+      consoleGate: GATE,
+    };
     const before = environmentVariables(
       { ...instanceSettings, smtp },
       { ...inputs, ownerAccountExists: false },
@@ -194,6 +240,7 @@ describe('instance blueprint', () => {
         storage: storageGrant(),
         ownerEmail: 'o@example.com',
         ownerAccountExists: false,
+        consoleGate: GATE,
       },
     );
     expect(vars._APP_EXECUTOR_HOST).toEqual({ value: executor.url, secret: false });
