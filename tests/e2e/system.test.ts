@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
 import { SECRET_HEADER } from '../../lib/action';
 import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
+import { eventually } from '../helpers/wait';
 
 /**
  * The whole system as a user meets it: the Hasura stand-in's /v1/graphql in front of the handlers
@@ -38,17 +39,16 @@ async function graphql(query: string, token?: string): Promise<GraphQLAnswer> {
 }
 
 /** The code of the newest email sent to `email`, read from the mail catcher's inbox. */
-async function codeFromInbox(email: string, subject: RegExp): Promise<string> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const found = (await stack.mail.emails()).filter(
-      (m) => m.to.some((t) => t.address === email) && subject.test(m.subject),
-    );
-    const code = /\?token=([\w-]+)/.exec(found.at(-1)?.text ?? '')?.[1];
-    if (code) return code;
-    if (Date.now() > until) throw new Error(`no email "${subject}" for ${email} in the catcher`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function codeFromInbox(email: string, subject: RegExp): Promise<string> {
+  return eventually(
+    async () => {
+      const found = (await stack.mail.emails()).filter(
+        (m) => m.to.some((t) => t.address === email) && subject.test(m.subject),
+      );
+      return /\?token=([\w-]+)/.exec(found.at(-1)?.text ?? '')?.[1];
+    },
+    { what: `an email "${subject}" for ${email} in the catcher`, everyMs: 100 },
+  );
 }
 
 /** Signs up, opens the verification email in the catcher and verifies: answers the session. */
@@ -232,18 +232,17 @@ describe('the tutorial, end to end', () => {
   }, 40_000);
 
   it('ProjectStatus follows the instance to RUNNING', async () => {
-    const until = Date.now() + 10_000;
-    let status = '';
-    while (status !== 'RUNNING' && Date.now() < until) {
-      const answer = await graphql(
-        `query { ProjectStatus(input: {id: ${projectId}}) { id status url } }`,
-        token,
-      );
-      expect(answer.errors).toBeUndefined();
-      status = answer.data?.ProjectStatus.status;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(status).toBe('RUNNING');
+    await eventually(
+      async () => {
+        const answer = await graphql(
+          `query { ProjectStatus(input: {id: ${projectId}}) { id status url } }`,
+          token,
+        );
+        expect(answer.errors).toBeUndefined();
+        return answer.data?.ProjectStatus.status === 'RUNNING';
+      },
+      { what: 'ProjectStatus RUNNING', everyMs: 100 },
+    );
   });
 
   describe('a second user', () => {
@@ -418,14 +417,11 @@ describe('the tutorial, end to end', () => {
       data: { project: [{ id: projectId, status: 'DELETING' }] },
     });
     expect(stack.qovery.calls.some((c) => c.method === 'DELETE')).toBe(true);
-    const until = Date.now() + 30_000;
-    let left: unknown[] = [1];
     // No ProjectStatus call: the reconciler removes the row once Qovery confirms.
-    while (left.length > 0 && Date.now() < until) {
-      left = (await graphql('{ project { id } }', token)).data?.project ?? [];
-      if (left.length > 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(left).toEqual([]);
+    await eventually(async () => (await graphql('{ project { id } }', token)).data?.project.length === 0, {
+      what: 'no project left',
+      everyMs: 100,
+    });
   });
 
   it('DeleteAccount deletes the instances on Qovery, then the account; its sessions stop working', async () => {

@@ -10,6 +10,7 @@ import { createReconciler } from '../../lib/reconciler';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 import { instanceSettings, memoryStorage } from '../helpers/instance';
+import { eventually } from '../helpers/wait';
 
 /**
  * Every cell of the state machine of docs/lifecycle.md: each situation (row status · Qovery state)
@@ -235,10 +236,10 @@ describe('4. Qovery starting', () => {
   it('stop: cancel, then stop: the reconciler stops it once Qovery has cancelled, and it ends STOPPED', async () => {
     await check(instance('DEPLOYING', 'STARTING'), 'stop', { outcome: 'ok', row: 'STOPPING' });
     const environment = [...qovery.state.environments.values()][0];
-    await waitFor(() => environment?.state === 'CANCELED');
+    await eventually(() => environment?.state === 'CANCELED');
     await reconciler().run({ deadline: Date.now() + 10_000 });
     expect(qovery.calls.map((c) => callKind(c.method, c.path)).filter(Boolean)).toEqual(['cancel', 'stop']);
-    await waitFor(() => environment?.state === 'STOPPED');
+    await eventually(() => environment?.state === 'STOPPED');
     await reconciler().run({ deadline: Date.now() + 10_000 });
     expect((await row())?.status).toBe('STOPPED');
   });
@@ -410,9 +411,9 @@ describe('13. Qovery moved between our read and our call (409)', () => {
       'delete',
       'cancel',
     ]);
-    await waitFor(() => [...qovery.state.environments.values()][0]?.state === 'CANCELED');
+    await eventually(() => [...qovery.state.environments.values()][0]?.state === 'CANCELED');
     await reconciler().run({ deadline: Date.now() + 10_000 });
-    await waitFor(() => qovery.state.environments.size === 0);
+    await eventually(() => qovery.state.environments.size === 0);
     await reconciler().run({ deadline: Date.now() + 10_000 });
     expect(await row()).toBeUndefined();
   });
@@ -429,11 +430,3 @@ describe('the mapping', () => {
     }
   });
 });
-
-async function waitFor(check: () => boolean, ms = 5000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -11,6 +11,7 @@ import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../..
 import { startFakeAppwrite } from '../helpers/fake-appwrite';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 import { instanceSettings, memoryStorage } from '../helpers/instance';
+import { eventually } from '../helpers/wait';
 
 const TOKEN = 'qov-test-token';
 const PROJECT = '00000000-0000-4000-8000-0000000000aa';
@@ -78,11 +79,7 @@ async function runningInstance() {
   const environmentId = String(
     (await hasura.db.query<{ e: string }>('SELECT qovery_environment_id AS e FROM project')).rows[0]?.e,
   );
-  const until = Date.now() + 5000;
-  while (qovery.stateHistory(environmentId).at(-1) !== 'DEPLOYED') {
-    if (Date.now() > until) throw new Error('not deployed');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await eventually(() => qovery.stateHistory(environmentId).at(-1) === 'DEPLOYED', { what: 'DEPLOYED' });
   await hasura.db.query('UPDATE project SET url = $1', [appwrite.url]);
   return { p, id, environmentId };
 }

@@ -9,6 +9,7 @@ import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../..
 import { type S3StandIn, startS3StandIn } from '../../sandbox/s3';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 import { instanceSettings } from '../helpers/instance';
+import { eventually } from '../helpers/wait';
 
 const TOKEN = 'qov-test-token';
 const PROJECT = '00000000-0000-4000-8000-0000000000aa';
@@ -105,13 +106,6 @@ const code = (promise: Promise<unknown>) =>
     (e: unknown) => (e instanceof AppError ? e.code : e),
   );
 const liveEnvironments = () => [...qovery.state.environments.values()].filter((e) => e.state !== 'DELETED');
-const waitFor = async (check: () => Promise<boolean> | boolean, ms = 8000) => {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('CreateProject', () => {
   it('creates an environment with every AppWrite service and a bucket, and stores the row with the Qovery ids', async () => {
@@ -162,7 +156,7 @@ describe('CreateProject', () => {
       times: Number.POSITIVE_INFINITY,
     });
     expect(await code(projects().create('broken', ada()))).toBe('internal-error');
-    await waitFor(() => liveEnvironments().length === 0);
+    await eventually(() => liveEnvironments().length === 0);
     expect(await rows('SELECT * FROM project')).toEqual([]);
     expect((await buckets()).filter((b) => b.startsWith('appwrite-test-'))).toEqual([]);
   });
@@ -194,7 +188,7 @@ describe('CreateProject', () => {
     await p.remove(first.id, ada());
     // The slot stays taken until Qovery confirms the environment gone.
     expect(await code(p.create('two', ada()))).toBe('quota-exceeded');
-    await waitFor(() => liveEnvironments().length === 0);
+    await eventually(() => liveEnvironments().length === 0);
     await p.status(first.id, ada());
     expect(await code(p.create('two', ada()))).toBe('ok');
   });
@@ -225,7 +219,7 @@ describe('CreateProject', () => {
         );
         qovery.faults.clear();
         // Nothing in flight any more (a late request could still create something), and nothing left.
-        await waitFor(
+        await eventually(
           () => qovery.calls.every((c) => c.status !== undefined) && liveEnvironments().length === 0,
         );
         expect(await rows('SELECT * FROM project')).toEqual([]);
@@ -244,7 +238,7 @@ describe('CreateProject', () => {
     expect(await code(projects({ hasura: failing }).create('myproject', ada()))).toEqual(
       new Error('Hasura is down'),
     );
-    await waitFor(() => liveEnvironments().length === 0);
+    await eventually(() => liveEnvironments().length === 0);
     expect(await rows('SELECT * FROM project')).toEqual([]);
   });
 });
@@ -254,7 +248,7 @@ describe('StartProject, StopProject, ProjectStatus', () => {
     const { id } = await projects().create('myproject', ada());
     await expect(projects().start(id, ada())).resolves.toEqual({ ok: true });
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STARTING' }]);
-    await waitFor(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    await eventually(async () => (await projects().status(id, ada())).status === 'RUNNING');
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'RUNNING' }]);
     expect(await projects().status(id, ada())).toEqual({
       id,
@@ -267,7 +261,7 @@ describe('StartProject, StopProject, ProjectStatus', () => {
   it('is idempotent: starting a running instance is ok and deploys nothing', async () => {
     const { id } = await projects().create('myproject', ada());
     await projects().start(id, ada());
-    await waitFor(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    await eventually(async () => (await projects().status(id, ada())).status === 'RUNNING');
     const deploys = () =>
       qovery.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/deploy')).length;
     const before = deploys();
@@ -278,10 +272,10 @@ describe('StartProject, StopProject, ProjectStatus', () => {
   it('stops, and stopping a stopped instance is ok and stops nothing', async () => {
     const { id } = await projects().create('myproject', ada());
     await projects().start(id, ada());
-    await waitFor(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    await eventually(async () => (await projects().status(id, ada())).status === 'RUNNING');
     await expect(projects().stop(id, ada())).resolves.toEqual({ ok: true });
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STOPPING' }]);
-    await waitFor(async () => (await projects().status(id, ada())).status === 'STOPPED');
+    await eventually(async () => (await projects().status(id, ada())).status === 'STOPPED');
     const stops = () => qovery.calls.filter((c) => c.path.endsWith('/stop')).length;
     const before = stops();
     await expect(projects().stop(id, ada())).resolves.toEqual({ ok: true });
@@ -359,7 +353,7 @@ describe('DeleteProject', () => {
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'DELETING' }]);
     // The files stay until Qovery confirms the instance that uses them gone.
     expect(await buckets()).toContain(`appwrite-test-${id}`);
-    await waitFor(() => liveEnvironments().length === 0);
+    await eventually(() => liveEnvironments().length === 0);
     await projects().status(id, ada());
     expect(await rows('SELECT * FROM project')).toEqual([]);
     expect(await buckets()).not.toContain(`appwrite-test-${id}`);
@@ -396,7 +390,7 @@ describe('DeleteProject', () => {
       reason: expect.stringMatching(/interrupted/),
     });
     await expect(projects().remove(1, ada())).resolves.toEqual({ ok: true });
-    await waitFor(() => liveEnvironments().every((e) => e.resource.name !== 'appwrite-1'));
+    await eventually(() => liveEnvironments().every((e) => e.resource.name !== 'appwrite-1'));
     await projects().status(1, ada());
     expect(await rows('SELECT * FROM project')).toEqual([]);
     expect(liveEnvironments().map((e) => e.resource.name)).toEqual(['appwrite-10']);
@@ -415,7 +409,7 @@ describe('DeleteProject', () => {
     expect(await code(projects().start(id, ada()))).toBe('project-busy');
     qovery.faults.clear();
     await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
-    await waitFor(() => liveEnvironments().length === 0);
+    await eventually(() => liveEnvironments().length === 0);
     await projects().status(id, ada());
     expect(await rows('SELECT * FROM project')).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { createInstances } from '../../../lib/qovery/instances';
 import { type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
 import fixture from '../../fixtures/qovery/settings.json';
 import { instanceSettings, provisionInputs } from '../../helpers/instance';
+import { eventually } from '../../helpers/wait';
 
 /**
  * The stand-in checks at deployment what Qovery (or the instance itself) would fail on: `{{…}}`
@@ -38,13 +39,13 @@ async function provisioned() {
 
 async function deployed(instances: Awaited<ReturnType<typeof provisioned>>['instances'], id: string) {
   await instances.deploy(id);
-  const until = Date.now() + 5000;
-  for (;;) {
-    const last = qovery.stateHistory(id).at(-1);
-    if (last === 'DEPLOYED' || last === 'DEPLOYMENT_ERROR') return last;
-    if (Date.now() > until) throw new Error('no end of deployment');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return eventually(
+    () => {
+      const last = qovery.stateHistory(id).at(-1);
+      return (last === 'DEPLOYED' || last === 'DEPLOYMENT_ERROR') && last;
+    },
+    { what: 'the end of the deployment' },
+  );
 }
 
 describe('Qovery stand-in: what a deployment checks', () => {

@@ -1,5 +1,6 @@
 import { type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
 import fixture from '../../fixtures/qovery/settings.json';
+import { eventually } from '../../helpers/wait';
 
 const TOKEN = fixture.token;
 const PROJECT = fixture.projectId;
@@ -34,14 +35,6 @@ async function api(method: string, path: string, body?: unknown, token: string |
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 const containerBody = (name: string, publicPort = true) => ({
   name,
@@ -197,13 +190,13 @@ describe('Qovery stand-in: states over time', () => {
     const deploy = await api('POST', `/environment/${env}/deploy`);
     expect(deploy.status).toBe(202);
     expect(deploy.body).toMatchObject({ id: env, state: 'DEPLOYMENT_QUEUED' });
-    await waitFor(async () => (await stateOf(env)) === 'DEPLOYED');
+    await eventually(async () => (await stateOf(env)) === 'DEPLOYED');
     expect(qovery.stateHistory(env)).toEqual(['DEPLOYMENT_QUEUED', 'DEPLOYING', 'DEPLOYED']);
 
     const stop = await api('POST', `/environment/${env}/stop`);
     expect(stop.status).toBe(202);
     expect(stop.body).toMatchObject({ id: env, state: 'STOP_QUEUED' });
-    await waitFor(async () => (await stateOf(env)) === 'STOPPED');
+    await eventually(async () => (await stateOf(env)) === 'STOPPED');
     expect(qovery.stateHistory(env).slice(3)).toEqual(['STOP_QUEUED', 'STOPPING', 'STOPPED']);
   });
 
@@ -212,7 +205,7 @@ describe('Qovery stand-in: states over time', () => {
     await api('POST', `/environment/${env}/container`, containerBody('web'));
     const deleted = await api('DELETE', `/environment/${env}`);
     expect(deleted.status).toBe(204);
-    await waitFor(() => !qovery.state.environments.has(env));
+    await eventually(() => !qovery.state.environments.has(env));
     expect(qovery.stateHistory(env)).toEqual(['DELETE_QUEUED', 'DELETING']);
     expect(qovery.state.services.size).toBe(0);
     expect(qovery.state.links.size).toBe(0);
@@ -254,7 +247,7 @@ describe('Qovery stand-in: states over time', () => {
     await api('POST', `/environment/${id}/deploy`);
     const cancelled = await api('POST', `/environment/${id}/cancelDeployment`, {});
     expect(cancelled).toMatchObject({ status: 202, body: { id, state: 'CANCELING' } });
-    await waitFor(async () => (await stateOf(id)) === 'CANCELED');
+    await eventually(async () => (await stateOf(id)) === 'CANCELED');
     // The cancelled deployment does not come back.
     await sleep(STEP * 4);
     expect(await stateOf(id)).toBe('CANCELED');
@@ -276,7 +269,7 @@ describe('Qovery stand-in: states over time', () => {
     });
     expect(qovery.resolveVariables(web.body.id).missing).toEqual(['QOVERY_REDIS_ZDEADBEEF_HOST_INTERNAL']);
     await api('POST', `/environment/${env}/deploy`);
-    await waitFor(async () => (await stateOf(env)) === 'DEPLOYMENT_ERROR');
+    await eventually(async () => (await stateOf(env)) === 'DEPLOYMENT_ERROR');
   });
 
   test('resolves BUILT_IN references of a Redis database named after its id', async () => {
@@ -300,7 +293,7 @@ describe('Qovery stand-in: states over time', () => {
     const stored = qovery.state.services.get(redis.body.id);
     expect(stored?.kind === 'DATABASE' && values.PASS === stored.password).toBe(true);
     await api('POST', `/environment/${env}/deploy`);
-    await waitFor(async () => (await stateOf(env)) === 'DEPLOYED');
+    await eventually(async () => (await stateOf(env)) === 'DEPLOYED');
   });
 });
 
@@ -353,7 +346,7 @@ describe('Qovery stand-in: clone', () => {
     expect(clone.status).toBe(202);
     expect(clone.body).toMatchObject({ name: 'appwrite-9', project: { id: PROJECT } });
     // The services appear once Qovery has done the clone it accepted (one step later here).
-    await waitFor(
+    await eventually(
       async () => (await api('GET', `/environment/${clone.body.id}/database`)).body.results.length > 0,
     );
     const containers = (await api('GET', `/environment/${clone.body.id}/container`)).body.results;

@@ -17,6 +17,7 @@ import {
 import { type Fault, type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
 import fixture from '../../fixtures/qovery/settings.json';
 import { instanceSettings, provisionInputs } from '../../helpers/instance';
+import { eventually } from '../../helpers/wait';
 
 const STEP_MS = 10;
 /** Short enough for fast timeout tests, long enough for a loaded CI machine. */
@@ -67,16 +68,6 @@ async function setUp(overrides: Partial<QoverySettings> = {}, standIn?: QoverySt
     },
   });
   return { qovery, settings, instances, logs };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 const deadline = () => Date.now() + 10_000;
@@ -189,7 +180,7 @@ describe('provision from the blueprint', () => {
     expect(app.values._APP_POOL_ADAPTER).toBeUndefined();
 
     await instances.deploy(result.environmentId);
-    await waitFor(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
+    await eventually(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
     expect(await instances.status(result.environmentId)).toBe('RUNNING');
   });
 
@@ -234,7 +225,7 @@ describe('provision from the blueprint', () => {
       .provision(4, { ownerEmail: 'o@example.com', storage: failed }, { deadline: deadline() })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ message: 'S3 said no' });
-    await waitFor(() => qovery.state.environments.size === 0);
+    await eventually(() => qovery.state.environments.size === 0);
   });
 
   test('refuses a row id that is not a plain id, before any call', async () => {
@@ -267,7 +258,7 @@ describe('provision from the blueprint', () => {
     await expect(instances.provision(8, provisionInputs(), { deadline: deadline() })).rejects.toMatchObject({
       kind: 'unavailable',
     });
-    await waitFor(() => qovery.state.environments.size === 0);
+    await eventually(() => qovery.state.environments.size === 0);
     expect(logs.filter((l) => l.level === 'error')).toEqual([]);
   });
 
@@ -308,8 +299,10 @@ describe('provision from the blueprint', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QoveryError);
     expect(toAppError(error).code).toBe('infrastructure-unavailable');
-    await sleep(SLOW_MS);
-    await waitFor(() => qovery.state.environments.size === 0 && qovery.state.services.size === 0);
+    await eventually(() => qovery.calls.every((c) => c.status !== undefined), {
+      what: 'the slow call landing',
+    });
+    await eventually(() => qovery.state.environments.size === 0 && qovery.state.services.size === 0);
   });
 });
 
@@ -351,7 +344,7 @@ describe('provision by cloning a template environment', () => {
       expect(proxy?.kind === 'CONTAINER' && proxy.files.get(CADDYFILE_PATH)?.value).toBe(CADDYFILE);
 
       await instances.deploy(result.environmentId);
-      await waitFor(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
+      await eventually(() => qovery.state.environments.get(result.environmentId)?.state === 'DEPLOYED');
     } finally {
       await qovery.close();
     }
@@ -382,7 +375,7 @@ describe('provision by cloning a template environment', () => {
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe('internal-error');
-      await waitFor(() => base.qovery.state.environments.size === 1);
+      await eventually(() => base.qovery.state.environments.size === 1);
       expect([...base.qovery.state.environments.keys()]).toEqual([created.environmentId]);
     } finally {
       await base.qovery.close();
@@ -460,8 +453,11 @@ describe('a fault at each step of provision', () => {
         expect(toAppError(error).code).toBe('infrastructure-unavailable');
 
         qovery.faults.clear();
-        if (fault.delayMs) await sleep(fault.delayMs + 20); // let the slow calls land
-        await waitFor(() => [...qovery.state.environments.keys()].every((id) => keep.has(id)));
+        // Let the slow calls land (each does its work once its delay is over), then look.
+        await eventually(() => qovery.calls.every((c) => c.status !== undefined), {
+          what: 'the slow calls landing',
+        });
+        await eventually(() => [...qovery.state.environments.keys()].every((id) => keep.has(id)));
         expect([...qovery.state.services.keys()].filter((id) => !before.has(id))).toEqual([]);
         expect([...qovery.state.links.keys()].filter((id) => !before.has(id))).toEqual([]);
       } finally {
@@ -492,19 +488,19 @@ describe('lifecycle', () => {
     expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.deploy);
     expect(await env.instances.status(environmentId)).toBe('STARTING');
     await expect(env.instances.deploy(environmentId)).rejects.toMatchObject({ kind: 'conflict' });
-    await waitFor(stateIs('DEPLOYED'));
+    await eventually(stateIs('DEPLOYED'));
     expect(await env.instances.status(environmentId)).toBe('RUNNING');
   });
 
   test('stop stops a running environment; stopping a stopped or never started one is a conflict', async () => {
     await expect(env.instances.stop(environmentId)).rejects.toMatchObject({ kind: 'conflict' });
     await env.instances.deploy(environmentId);
-    await waitFor(stateIs('DEPLOYED'));
+    await eventually(stateIs('DEPLOYED'));
     env.qovery.calls.length = 0;
     await env.instances.stop(environmentId);
     expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.stop);
     expect(await env.instances.status(environmentId)).toBe('STOPPING');
-    await waitFor(stateIs('STOPPED'));
+    await eventually(stateIs('STOPPED'));
     await expect(env.instances.stop(environmentId)).rejects.toMatchObject({ kind: 'conflict' });
     expect(await env.instances.status(environmentId)).toBe('STOPPED');
   });
@@ -520,7 +516,7 @@ describe('lifecycle', () => {
     await env.instances.destroy(environmentId);
     expect(env.qovery.calls).toHaveLength(ROUND_TRIPS.destroy);
     expect(await env.instances.status(environmentId)).toBe('DELETING');
-    await waitFor(() => env.qovery.state.environments.size === 0);
+    await eventually(() => env.qovery.state.environments.size === 0);
     expect(env.qovery.state.services.size).toBe(0);
     await expect(env.instances.destroy(environmentId)).resolves.toBe('gone');
   });
@@ -528,7 +524,7 @@ describe('lifecycle', () => {
   test('observe answers the Qovery state, and GONE once the environment no longer exists', async () => {
     await expect(env.instances.observe(environmentId)).resolves.toBe('READY');
     await expect(env.instances.destroy(environmentId)).resolves.toBe('deleting');
-    await waitFor(() => env.qovery.state.environments.size === 0);
+    await eventually(() => env.qovery.state.environments.size === 0);
     await expect(env.instances.observe(environmentId)).resolves.toBe('GONE');
   });
 
@@ -536,7 +532,7 @@ describe('lifecycle', () => {
     await expect(env.instances.cancelDeployment(environmentId)).resolves.toBe(false);
     await env.instances.deploy(environmentId);
     await expect(env.instances.cancelDeployment(environmentId)).resolves.toBe(true);
-    await waitFor(() => env.qovery.state.environments.get(environmentId)?.state === 'CANCELED');
+    await eventually(() => env.qovery.state.environments.get(environmentId)?.state === 'CANCELED');
   });
 
   test(`observeAll reads every environment's state in ${ROUND_TRIPS.observeAll} request`, async () => {
@@ -548,7 +544,7 @@ describe('lifecycle', () => {
 
   test('status of a vanished environment is a not-found error (an internal error for users)', async () => {
     await env.instances.destroy(environmentId);
-    await waitFor(() => env.qovery.state.environments.size === 0);
+    await eventually(() => env.qovery.state.environments.size === 0);
     const error = await env.instances.status(environmentId).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'not-found' });
     expect(toAppError(error).code).toBe('internal-error');
