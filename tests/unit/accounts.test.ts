@@ -1,9 +1,8 @@
 import { jwtVerify } from 'jose';
 import { createPasswords } from '../../lib/auth/passwords';
 import { createAccessTokens } from '../../lib/auth/tokens';
-import type { AccountsConfig } from '../../lib/config';
 import { AppError } from '../../lib/errors';
-import type { Caller } from '../../lib/projects';
+import type { Caller, Projects } from '../../lib/projects';
 import { createRateLimiter } from '../../lib/rate-limit';
 import { createUsers, hashTicketToken, type Session } from '../../lib/users';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
@@ -35,7 +34,16 @@ beforeEach(async () => {
   hasura.calls.length = 0;
 });
 
-function users(accounts: Partial<AccountsConfig> = {}) {
+/** DeleteProject's path, as far as accounts are concerned: the row goes (or stays DELETING). */
+const deletingProjects: Pick<Projects, 'remove'> = {
+  async remove(id) {
+    removed.push(id);
+    await hasura.db.query('DELETE FROM project WHERE id = $1', [id]);
+    return { ok: true };
+  },
+};
+
+function users(projects = deletingProjects) {
   return createUsers({
     hasura: hasura.client,
     passwords: createPasswords(10),
@@ -53,17 +61,9 @@ function users(accounts: Partial<AccountsConfig> = {}) {
       requireEmailVerification: true,
       verificationTtlSeconds: 24 * 3600,
       passwordResetTtlSeconds: 3600,
-      ...accounts,
     },
     mailer: mail.mailer,
-    // DeleteProject's path, as far as accounts are concerned: the row goes (or stays DELETING).
-    projects: {
-      async remove(id) {
-        removed.push(id);
-        await hasura.db.query('DELETE FROM project WHERE id = $1', [id]);
-        return { ok: true };
-      },
-    },
+    projects,
     now: () => clock,
   });
 }
@@ -348,26 +348,8 @@ describe('DeleteAccount', () => {
   it('keeps a project whose deletion is still under way on Qovery, without owner, for the reconciler', async () => {
     await verifiedAda();
     await project(1, 1, 'DELETING');
-    const keepsRow = createUsers({
-      hasura: hasura.client,
-      passwords: createPasswords(10),
-      accessTokens: createAccessTokens(jwt, 900),
-      limiter: createRateLimiter({ hasura: hasura.client }),
-      config: {
-        refreshTokenTtlSeconds: 3600,
-        signinMaxFailures: 10,
-        signinMaxFailuresPerEmail: 100,
-        signinWindowSeconds: 300,
-        sessionMaxSeconds: 30 * 24 * 3600,
-        maxSessionsPerUser: 10,
-      },
-      accounts: {
-        requireEmailVerification: true,
-        verificationTtlSeconds: 3600,
-        passwordResetTtlSeconds: 3600,
-      },
-      projects: { remove: async () => ({ ok: true }) },
-    });
+    // A deletion that Qovery has yet to confirm leaves the row, DELETING.
+    const keepsRow = users({ remove: async () => ({ ok: true }) });
     await keepsRow.deleteAccount(ADA.password, caller(1));
     expect(await rows('SELECT id, owner_id, status FROM project')).toEqual([
       { id: 1, owner_id: null, status: 'DELETING' },
@@ -386,28 +368,9 @@ describe('DeleteAccount', () => {
   it('keeps the account when a project cannot be deleted, so that the user can try again', async () => {
     await verifiedAda();
     await project(1, 1);
-    const failing = createUsers({
-      hasura: hasura.client,
-      passwords: createPasswords(10),
-      accessTokens: createAccessTokens(jwt, 900),
-      limiter: createRateLimiter({ hasura: hasura.client }),
-      config: {
-        refreshTokenTtlSeconds: 3600,
-        signinMaxFailures: 10,
-        signinMaxFailuresPerEmail: 100,
-        signinWindowSeconds: 300,
-        sessionMaxSeconds: 30 * 24 * 3600,
-        maxSessionsPerUser: 10,
-      },
-      accounts: {
-        requireEmailVerification: true,
-        verificationTtlSeconds: 3600,
-        passwordResetTtlSeconds: 3600,
-      },
-      projects: {
-        remove: async () => {
-          throw new AppError('infrastructure-unavailable');
-        },
+    const failing = users({
+      remove: async () => {
+        throw new AppError('infrastructure-unavailable');
       },
     });
     expect(await code(failing.deleteAccount(ADA.password, caller(1)))).toBe('infrastructure-unavailable');

@@ -5,11 +5,18 @@ import { createLogger } from '../../lib/log';
 import type { ProjectStatus } from '../../lib/project-status';
 import { type Caller, createProjects } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
-import { createInstances } from '../../lib/qovery/instances';
 import { createReconciler } from '../../lib/reconciler';
-import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
-import { startTestHasura, type TestHasura } from '../helpers/hasura';
-import { instanceSettings, memoryStorage } from '../helpers/instance';
+import type { QoveryStandIn } from '../../sandbox/qovery';
+import type { TestHasura } from '../helpers/hasura';
+import { memoryStorage } from '../helpers/instance';
+import {
+  closeStandIns,
+  QOVERY_PROJECT,
+  QOVERY_TOKEN,
+  resetStandIns,
+  standInInstances,
+  startStandIns,
+} from '../helpers/stand-ins';
 import { eventually } from '../helpers/wait';
 
 /**
@@ -17,49 +24,18 @@ import { eventually } from '../helpers/wait';
  * × each action, against the Hasura and Qovery stand-ins. The test names carry the table's numbers.
  */
 
-const TOKEN = 'qov-test-token';
-const PROJECT = '00000000-0000-4000-8000-0000000000aa';
 const log = createLogger({ level: 'silent' });
 
 let hasura: TestHasura;
 let qovery: QoveryStandIn;
 
 beforeAll(async () => {
-  [hasura, qovery] = await Promise.all([
-    startTestHasura(),
-    startQoveryStandIn({ token: TOKEN, stepMs: 30, projectIds: [PROJECT] }),
-  ]);
+  ({ hasura, qovery } = await startStandIns());
 });
-afterAll(async () => {
-  await Promise.all([hasura.close(), qovery.close()]);
-});
-beforeEach(async () => {
-  qovery.faults.clear();
-  qovery.state.environments.clear();
-  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true);`);
-});
+afterAll(() => closeStandIns({ hasura, qovery }));
+beforeEach(() => resetStandIns({ hasura, qovery }));
 
-function instances() {
-  const client = createQoveryClient({
-    baseUrl: qovery.url,
-    token: TOKEN,
-    timeoutMs: 2000,
-    retries: 2,
-    sleep: async () => {},
-  });
-  return createInstances({
-    client,
-    settings: {
-      apiUrl: qovery.url,
-      token: TOKEN,
-      projectId: PROJECT,
-      registryId: LOCAL_REGISTRY_ID,
-      instance: instanceSettings,
-    },
-    log,
-  });
-}
+const instances = () => standInInstances(qovery);
 const projects = () =>
   createProjects({
     hasura: hasura.client,
@@ -200,9 +176,12 @@ describe('2. a CreateProject that died (CREATING for minutes, or ERROR without a
   it('remove: an environment found by its name is deleted, and the row waits for Qovery', async () => {
     const s = async () => {
       await creating(10)();
-      await createQoveryClient({ baseUrl: qovery.url, token: TOKEN }).createEnvironment(PROJECT, {
-        name: 'appwrite-1',
-      });
+      await createQoveryClient({ baseUrl: qovery.url, token: QOVERY_TOKEN }).createEnvironment(
+        QOVERY_PROJECT,
+        {
+          name: 'appwrite-1',
+        },
+      );
     };
     await check(s, 'remove', { outcome: 'ok', row: 'DELETING', calls: ['delete'] });
   });

@@ -4,17 +4,14 @@ import { createLogger } from '../../lib/log';
 import { createOwnerConsole, secureConsolesStep } from '../../lib/owner-console';
 import { type Caller, createProjects } from '../../lib/projects';
 import { CONSOLE_GATE } from '../../lib/qovery/blueprint';
-import { createQoveryClient } from '../../lib/qovery/client';
-import { createInstances } from '../../lib/qovery/instances';
 import { createReconciler } from '../../lib/reconciler';
-import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
+import type { QoveryStandIn } from '../../sandbox/qovery';
 import { startFakeAppwrite } from '../helpers/fake-appwrite';
-import { startTestHasura, type TestHasura } from '../helpers/hasura';
+import type { TestHasura } from '../helpers/hasura';
 import { instanceSettings, memoryStorage } from '../helpers/instance';
+import { closeStandIns, resetStandIns, standInInstances, startStandIns } from '../helpers/stand-ins';
 import { eventually } from '../helpers/wait';
 
-const TOKEN = 'qov-test-token';
-const PROJECT = '00000000-0000-4000-8000-0000000000aa';
 const KEY = 'console-claim-key-for-tests-0123456789';
 const log = createLogger({ level: 'silent' });
 const smtp = { host: 'smtp.example', port: 587, secure: '' as const, password: 'smtp-password-value' };
@@ -24,9 +21,8 @@ let qovery: QoveryStandIn;
 let appwrite: Awaited<ReturnType<typeof startFakeAppwrite>>;
 
 beforeAll(async () => {
-  [hasura, qovery, appwrite] = await Promise.all([
-    startTestHasura(),
-    startQoveryStandIn({ token: TOKEN, stepMs: 10, projectIds: [PROJECT] }),
+  [{ hasura, qovery }, appwrite] = await Promise.all([
+    startStandIns({ stepMs: 10 }),
     // Behind the instance's proxy, whose console gate reads the environment's variable.
     startFakeAppwrite({
       whitelist: ['ada@example.com'],
@@ -34,30 +30,18 @@ beforeAll(async () => {
     }),
   ]);
 });
-afterAll(() => Promise.all([hasura.close(), qovery.close(), appwrite.close()]));
+afterAll(() => Promise.all([closeStandIns({ hasura, qovery }), appwrite.close()]));
 beforeEach(async () => {
   appwrite.state.users.length = 0;
-  qovery.state.environments.clear();
-  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true), ('bob@example.com', 'x', true);`);
+  await resetStandIns({ hasura, qovery }, ['ada@example.com', 'bob@example.com']);
 });
 
-function settings() {
-  return {
-    apiUrl: qovery.url,
-    token: TOKEN,
-    projectId: PROJECT,
-    registryId: LOCAL_REGISTRY_ID,
-    instance: { ...instanceSettings, smtp, consoleClaimKey: KEY },
-  };
-}
+/** Instances whose AppWrite sends e-mail through `smtp` once the owner has the console seat. */
+const mailingInstances = () =>
+  standInInstances(qovery, { settings: { instance: { ...instanceSettings, smtp, consoleClaimKey: KEY } } });
 
 function projects() {
-  const instances = createInstances({
-    client: createQoveryClient({ baseUrl: qovery.url, token: TOKEN }),
-    settings: settings(),
-    log,
-  });
+  const instances = mailingInstances();
   const ownerConsole = createOwnerConsole({ hasura: hasura.client, instances, claimKey: KEY });
   return createProjects({
     hasura: hasura.client,
@@ -174,11 +158,7 @@ describe('the owner’s console seat', () => {
 
 describe('the reconciler takes the console seat', () => {
   function reconciler(logged: { message: string; fields: unknown }[] = []) {
-    const instances = createInstances({
-      client: createQoveryClient({ baseUrl: qovery.url, token: TOKEN }),
-      settings: settings(),
-      log,
-    });
+    const instances = mailingInstances();
     const ownerConsole = createOwnerConsole({ hasura: hasura.client, instances, claimKey: KEY });
     const recording = {
       ...log,

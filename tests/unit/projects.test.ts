@@ -3,16 +3,20 @@ import type { HasuraClient } from '../../lib/hasura/client';
 import { createLogger } from '../../lib/log';
 import { type Caller, createProjects } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
-import { createInstances } from '../../lib/qovery/instances';
 import { createStorage } from '../../lib/storage';
-import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
+import type { QoveryStandIn } from '../../sandbox/qovery';
 import { type S3StandIn, startS3StandIn } from '../../sandbox/s3';
-import { startTestHasura, type TestHasura } from '../helpers/hasura';
-import { instanceSettings } from '../helpers/instance';
+import type { TestHasura } from '../helpers/hasura';
+import {
+  closeStandIns,
+  QOVERY_PROJECT as PROJECT,
+  resetStandIns,
+  standInInstances,
+  startStandIns,
+  QOVERY_TOKEN as TOKEN,
+} from '../helpers/stand-ins';
 import { eventually } from '../helpers/wait';
 
-const TOKEN = 'qov-test-token';
-const PROJECT = '00000000-0000-4000-8000-0000000000aa';
 const log = createLogger({ level: 'silent' });
 
 let hasura: TestHasura;
@@ -21,11 +25,7 @@ let s3: S3StandIn;
 let storage: ReturnType<typeof createStorage>;
 
 beforeAll(async () => {
-  [hasura, qovery, s3] = await Promise.all([
-    startTestHasura(),
-    startQoveryStandIn({ token: TOKEN, stepMs: 30, projectIds: [PROJECT] }),
-    startS3StandIn(),
-  ]);
+  [{ hasura, qovery }, s3] = await Promise.all([startStandIns(), startS3StandIn()]);
   storage = createStorage({
     provider: 's3-compatible',
     region: s3.region,
@@ -36,7 +36,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await Promise.all([hasura.close(), qovery.close(), s3.close()]);
+  await Promise.all([closeStandIns({ hasura, qovery }), s3.close()]);
 });
 /** The S3 stand-in's buckets. */
 async function buckets(): Promise<string[]> {
@@ -52,11 +52,7 @@ async function buckets(): Promise<string[]> {
 }
 beforeEach(async () => {
   for (const bucket of await buckets()) await storage.remove(Number(bucket.replace('appwrite-test-', '')));
-  qovery.faults.clear();
-  for (const id of [...qovery.state.environments.keys()]) qovery.state.environments.delete(id);
-  qovery.calls.length = 0;
-  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true), ('bob@example.com', 'x', true);`);
+  await resetStandIns({ hasura, qovery }, ['ada@example.com', 'bob@example.com']);
 });
 
 function projects(
@@ -67,23 +63,8 @@ function projects(
     requireEmailVerification?: boolean;
   } = {},
 ) {
-  const client = createQoveryClient({
-    baseUrl: qovery.url,
-    token: TOKEN,
-    timeoutMs: options.timeoutMs ?? 2000,
-    retries: 2,
-    sleep: async () => {},
-  });
-  const instances = createInstances({
-    client,
-    settings: {
-      apiUrl: qovery.url,
-      token: TOKEN,
-      projectId: PROJECT,
-      registryId: LOCAL_REGISTRY_ID,
-      instance: instanceSettings,
-    },
-    log,
+  const instances = standInInstances(qovery, {
+    timeoutMs: options.timeoutMs,
     cleanupTimeoutMs: 2000,
     cleanupRecheckMs: 50,
   });

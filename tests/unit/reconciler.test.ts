@@ -5,14 +5,19 @@ import { reasons } from '../../lib/lifecycle';
 import { createLogger } from '../../lib/log';
 import { createProjects } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
-import { createInstances } from '../../lib/qovery/instances';
 import { createReconciler, type ReconcilerDeps, type ReconcileStep } from '../../lib/reconciler';
-import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
-import { startTestHasura, type TestHasura } from '../helpers/hasura';
-import { instanceSettings, memoryStorage } from '../helpers/instance';
+import type { QoveryStandIn } from '../../sandbox/qovery';
+import type { TestHasura } from '../helpers/hasura';
+import { memoryStorage } from '../helpers/instance';
+import {
+  closeStandIns,
+  QOVERY_PROJECT as PROJECT,
+  resetStandIns,
+  standInInstances,
+  startStandIns,
+  QOVERY_TOKEN as TOKEN,
+} from '../helpers/stand-ins';
 
-const TOKEN = 'qov-test-token';
-const PROJECT = '00000000-0000-4000-8000-0000000000aa';
 const PREFIX = 'test';
 const silent = createLogger({ level: 'silent' });
 
@@ -20,38 +25,16 @@ let hasura: TestHasura;
 let qovery: QoveryStandIn;
 
 beforeAll(async () => {
-  [hasura, qovery] = await Promise.all([
-    startTestHasura(),
-    startQoveryStandIn({ token: TOKEN, stepMs: 30, projectIds: [PROJECT] }),
-  ]);
+  ({ hasura, qovery } = await startStandIns());
 });
-afterAll(async () => {
-  await Promise.all([hasura.close(), qovery.close()]);
-});
+afterAll(() => closeStandIns({ hasura, qovery }));
 beforeEach(async () => {
-  qovery.faults.clear();
-  qovery.state.environments.clear();
-  qovery.calls.length = 0;
   storage = memoryStorage();
-  await hasura.db.exec(`TRUNCATE refresh_token, rate_limit, project, "user" RESTART IDENTITY CASCADE;
-    INSERT INTO "user" (email, password_hash, email_verified) VALUES ('ada@example.com', 'x', true);`);
+  await resetStandIns({ hasura, qovery });
 });
 
-function instances(timeoutMs = 2000) {
-  const client = createQoveryClient({ baseUrl: qovery.url, token: TOKEN, timeoutMs, sleep: async () => {} });
-  return createInstances({
-    client,
-    settings: {
-      apiUrl: qovery.url,
-      token: TOKEN,
-      projectId: PROJECT,
-      environmentPrefix: PREFIX,
-      registryId: LOCAL_REGISTRY_ID,
-      instance: instanceSettings,
-    },
-    log: silent,
-  });
-}
+const instances = (timeoutMs?: number) =>
+  standInInstances(qovery, { timeoutMs, settings: { environmentPrefix: PREFIX } });
 
 let storage = memoryStorage();
 function reconciler(options: Partial<ReconcilerDeps> & { timeoutMs?: number } = {}) {
