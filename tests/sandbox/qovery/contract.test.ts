@@ -11,6 +11,7 @@ import {
   takeViolations,
 } from '../../../sandbox/qovery';
 import fixture from '../../fixtures/qovery/settings.json';
+import { qoveryApi } from './helpers';
 
 let qovery: QoveryStandIn;
 
@@ -21,19 +22,7 @@ afterEach(async () => {
   await qovery.close();
 });
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${qovery.url}${path}`, {
-    method,
-    headers: {
-      Authorization: `Token ${fixture.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: test helper reading loose JSON.
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
+const api = (method: string, path: string, body?: unknown) => qoveryApi(qovery.url, method, path, body);
 
 describe("Qovery stand-in: held to Qovery's OpenAPI document", () => {
   test('keeps the pinned document byte for byte as published (its hash is in the README)', () => {

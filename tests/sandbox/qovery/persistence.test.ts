@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startQoveryStandIn } from '../../../sandbox/qovery';
 import fixture from '../../fixtures/qovery/settings.json';
+import { containerBody, qoveryApi } from './helpers';
 
 let dir: string;
 beforeEach(() => {
@@ -19,49 +20,36 @@ const start = (stateFile: string) =>
     stateFile,
   });
 
-async function api(url: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      Authorization: `Token ${fixture.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: test helper reading loose JSON.
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
-
 describe('Qovery stand-in: state kept across restarts (npm start)', () => {
   it('still knows environments, services and links after a restart, and finishes what was under way', async () => {
     const file = join(dir, 'qovery', 'state.json');
     const first = await start(file);
-    const created = await api(first.url, 'POST', `/project/${fixture.projectId}/environment`, {
+    const created = await qoveryApi(first.url, 'POST', `/project/${fixture.projectId}/environment`, {
       name: 'kept',
       mode: 'PRODUCTION',
     });
     const id = created.body.id as string;
-    const container = await api(first.url, 'POST', `/environment/${id}/container`, {
-      name: 'web',
-      registry_id: fixture.registryId,
-      image_name: 'library/web',
-      tag: '1',
-      healthchecks: {},
-      ports: [{ internal_port: 80, publicly_accessible: true, protocol: 'HTTP' }],
-    });
+    const container = await qoveryApi(
+      first.url,
+      'POST',
+      `/environment/${id}/container`,
+      containerBody('web'),
+    );
     expect(container.status).toBe(201);
     // A deployment under way (10 s a step) when the stand-in stops.
-    expect((await api(first.url, 'POST', `/environment/${id}/deploy`)).status).toBe(202);
+    expect((await qoveryApi(first.url, 'POST', `/environment/${id}/deploy`)).status).toBe(202);
     await first.close();
 
     const second = await start(file);
     try {
-      expect((await api(second.url, 'GET', `/environment/${id}`)).body).toMatchObject({ id, name: 'kept' });
-      expect((await api(second.url, 'GET', `/environment/${id}/status`)).body).toMatchObject({
+      expect((await qoveryApi(second.url, 'GET', `/environment/${id}`)).body).toMatchObject({
+        id,
+        name: 'kept',
+      });
+      expect((await qoveryApi(second.url, 'GET', `/environment/${id}/status`)).body).toMatchObject({
         state: 'DEPLOYED',
       });
-      const links = await api(second.url, 'GET', `/container/${container.body.id}/link`);
+      const links = await qoveryApi(second.url, 'GET', `/container/${container.body.id}/link`);
       expect(links.body.results).toEqual([
         expect.objectContaining({ url: expect.stringMatching(/^https:/) }),
       ]);
@@ -73,7 +61,7 @@ describe('Qovery stand-in: state kept across restarts (npm start)', () => {
 
   it('keeps nothing when no state file is given (tests)', async () => {
     const first = await startQoveryStandIn({ token: fixture.token, projectIds: [fixture.projectId] });
-    await api(first.url, 'POST', `/project/${fixture.projectId}/environment`, { name: 'gone' });
+    await qoveryApi(first.url, 'POST', `/project/${fixture.projectId}/environment`, { name: 'gone' });
     await first.close();
     const second = await startQoveryStandIn({ token: fixture.token, projectIds: [fixture.projectId] });
     try {

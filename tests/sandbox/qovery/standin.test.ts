@@ -1,6 +1,7 @@
 import { type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
 import fixture from '../../fixtures/qovery/settings.json';
 import { eventually } from '../../helpers/wait';
+import { containerBody, qoveryApi } from './helpers';
 
 const TOKEN = fixture.token;
 const PROJECT = fixture.projectId;
@@ -20,30 +21,10 @@ afterEach(async () => {
   await qovery.close();
 });
 
-async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
-  const response = await fetch(`${qovery.url}${path}`, {
-    method,
-    headers: {
-      ...(token === null ? {} : { Authorization: `Token ${token}` }),
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: test helper reading loose JSON.
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
+const api = (method: string, path: string, body?: unknown, token: string | null = TOKEN) =>
+  qoveryApi(qovery.url, method, path, body, token);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const containerBody = (name: string, publicPort = true) => ({
-  name,
-  registry_id: fixture.registryId,
-  image_name: `library/${name}`,
-  tag: '1',
-  healthchecks: {},
-  ports: [{ internal_port: 80, publicly_accessible: publicPort, protocol: 'HTTP' }],
-});
 
 async function newEnvironment(name = 'appwrite-1'): Promise<string> {
   const created = await api('POST', `/project/${PROJECT}/environment`, { name, mode: 'PRODUCTION' });
