@@ -16,6 +16,44 @@ export interface NewTicket {
   created_at: string;
 }
 
+// Root fields that several mutations run, written once (each mutation declares the variables they
+// use: $ticket, $email, $now). Not exported: every exported string here is an operation.
+
+/** Stores a ticket, and drops every expired one (of any address: the table stays small). */
+const STORE_TICKET = /* GraphQL */ `
+    insert_account_ticket_one(object: $ticket) {
+      id
+    }
+    delete_account_ticket(where: { expires_at: { _lt: $now } }) {
+      affected_rows
+    }`;
+
+/** Spends every pending reset ticket of the address (a new password makes them pointless). */
+const SPEND_RESET_TICKETS = /* GraphQL */ `
+    update_account_ticket(
+      where: { email: { _eq: $email }, purpose: { _eq: "reset-password" }, used_at: { _is_null: true } }
+      _set: { used_at: $now }
+    ) {
+      affected_rows
+    }`;
+
+/** Ends every session of the address's account while it is not verified yet. */
+const END_UNVERIFIED_SESSIONS = /* GraphQL */ `
+    update_refresh_token(
+      where: { revoked_at: { _is_null: true }, user: { email: { _eq: $email }, email_verified: { _eq: false } } }
+      _set: { revoked_at: $now }
+    ) {
+      affected_rows
+    }`;
+
+/** Marks the address's account verified, answering its id (none when it was deleted since). */
+const MARK_VERIFIED = /* GraphQL */ `
+    verified: update_user(where: { email: { _eq: $email } }, _set: { email_verified: true }) {
+      returning {
+        id
+      }
+    }`;
+
 /** The address's account, if any: read the same way whether or not there is one. */
 export const MailAccountLookup = document<
   { user: { id: number; email_verified: boolean }[] },
@@ -49,26 +87,16 @@ export const SignupAccount = document<
     ) {
       id
     }
-    insert_account_ticket_one(object: $ticket) {
-      id
-    }
-    delete_account_ticket(where: { expires_at: { _lt: $now } }) {
-      affected_rows
-    }
+    ${STORE_TICKET}
   }`);
 
-/** Stores a ticket, and drops every expired one (of any address: the table stays small). */
+/** A ticket stored on its own (ResendVerificationEmail, RequestPasswordReset, Signup without verification). */
 export const InsertTicket = document<
   { insert_account_ticket_one: { id: string } | null },
   { ticket: NewTicket; now: string }
 >(/* GraphQL */ `
   mutation InsertTicket($ticket: account_ticket_insert_input!, $now: timestamptz!) {
-    insert_account_ticket_one(object: $ticket) {
-      id
-    }
-    delete_account_ticket(where: { expires_at: { _lt: $now } }) {
-      affected_rows
-    }
+    ${STORE_TICKET}
   }`);
 
 /** Spends a ticket: only an unused, unexpired one of that very purpose, and only once. */
@@ -103,20 +131,11 @@ export const VerifyAccount = document<
   { email: string; passwordHash: string; now: string }
 >(/* GraphQL */ `
   mutation VerifyAccount($email: String!, $passwordHash: String!, $now: timestamptz!) {
-    update_refresh_token(
-      where: { revoked_at: { _is_null: true }, user: { email: { _eq: $email }, email_verified: { _eq: false } } }
-      _set: { revoked_at: $now }
-    ) {
-      affected_rows
-    }
+    ${END_UNVERIFIED_SESSIONS}
     update_user(where: { email: { _eq: $email }, email_verified: { _eq: false } }, _set: { password_hash: $passwordHash }) {
       affected_rows
     }
-    verified: update_user(where: { email: { _eq: $email } }, _set: { email_verified: true }) {
-      returning {
-        id
-      }
-    }
+    ${MARK_VERIFIED}
   }`);
 
 /** As VerifyAccount, for a ticket that carries no password (ResendVerificationEmail's). */
@@ -125,17 +144,8 @@ export const VerifyAccountKeepingPassword = document<
   { email: string; now: string }
 >(/* GraphQL */ `
   mutation VerifyAccountKeepingPassword($email: String!, $now: timestamptz!) {
-    update_refresh_token(
-      where: { revoked_at: { _is_null: true }, user: { email: { _eq: $email }, email_verified: { _eq: false } } }
-      _set: { revoked_at: $now }
-    ) {
-      affected_rows
-    }
-    verified: update_user(where: { email: { _eq: $email } }, _set: { email_verified: true }) {
-      returning {
-        id
-      }
-    }
+    ${END_UNVERIFIED_SESSIONS}
+    ${MARK_VERIFIED}
   }`);
 
 /**
@@ -158,12 +168,7 @@ export const ResetAccountPassword = document<
     ) {
       affected_rows
     }
-    update_account_ticket(
-      where: { email: { _eq: $email }, purpose: { _eq: "reset-password" }, used_at: { _is_null: true } }
-      _set: { used_at: $now }
-    ) {
-      affected_rows
-    }
+    ${SPEND_RESET_TICKETS}
   }`);
 
 /** The signed-in user's account, with what a password check needs. */
@@ -192,12 +197,7 @@ export const ChangeAccountPassword = document<
     update_refresh_token(where: { user_id: { _eq: $id }, revoked_at: { _is_null: true } }, _set: { revoked_at: $now }) {
       affected_rows
     }
-    update_account_ticket(
-      where: { email: { _eq: $email }, purpose: { _eq: "reset-password" }, used_at: { _is_null: true } }
-      _set: { used_at: $now }
-    ) {
-      affected_rows
-    }
+    ${SPEND_RESET_TICKETS}
   }`);
 
 /** The projects an account owns, whatever their status (DeleteAccount deletes each). */

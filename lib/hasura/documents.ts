@@ -187,6 +187,28 @@ export interface ProjectRow {
   user?: { email: string };
 }
 
+/**
+ * The selection that fills a ProjectRow, as one fragment: the documents that read whole rows
+ * (FindOwnProject, ConsoleCandidates) select the same fields, so a column added to the row is added
+ * once. Not exported: every exported string here is an operation (documents.test.ts).
+ */
+const PROJECT_ROW_FIELDS = /* GraphQL */ `
+  fragment ProjectRowFields on project {
+    id
+    name
+    status
+    status_reason
+    url
+    qovery_environment_id
+    qovery_appwrite_id
+    qovery_mariadb_id
+    created_at
+    console_account_at
+    user {
+      email
+    }
+  }`;
+
 /** The user's used quota slots, and their e-mail (the only one an instance's console admits). */
 export const ProjectSlots = document<
   { project: { slot: number }[]; user_by_pk: { email: string } | null },
@@ -242,21 +264,10 @@ export const FindOwnProject = document<
 >(/* GraphQL */ `
   query FindOwnProject($id: Int!, $ownerId: Int!) {
     project(where: { id: { _eq: $id }, owner_id: { _eq: $ownerId } }, limit: 1) {
-      id
-      name
-      status
-      status_reason
-      url
-      qovery_environment_id
-      qovery_appwrite_id
-      qovery_mariadb_id
-      created_at
-      console_account_at
-      user {
-        email
-      }
+      ...ProjectRowFields
     }
-  }`);
+  }
+  ${PROJECT_ROW_FIELDS}`);
 
 /** The owner's console account exists (created by the control plane, or found there). */
 export const MarkConsoleAccount = document<
@@ -350,21 +361,10 @@ export const ReconcileRows = document<
 export const ConsoleCandidates = document<{ project: ProjectRow[] }, { ids: number[] }>(/* GraphQL */ `
   query ConsoleCandidates($ids: [Int!]!) {
     project(where: { id: { _in: $ids }, status: { _eq: "RUNNING" }, console_account_at: { _is_null: true } }) {
-      id
-      name
-      status
-      status_reason
-      url
-      qovery_environment_id
-      qovery_appwrite_id
-      qovery_mariadb_id
-      created_at
-      console_account_at
-      user {
-        email
-      }
+      ...ProjectRowFields
     }
-  }`);
+  }
+  ${PROJECT_ROW_FIELDS}`);
 
 /** Projects that go from one status to another, all with the same reason. */
 export interface ProjectMove {
