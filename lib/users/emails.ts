@@ -1,9 +1,9 @@
 import type { AccountsConfig } from '../config';
 import type { HasuraClient } from '../hasura/client';
-import { InsertTicket } from '../hasura/documents';
-import type { Mailer } from '../mail';
+import { InsertTicket, type TicketPurpose } from '../hasura/documents';
+import type { Mailer, MailTemplate } from '../mail';
 import { type CallOptions, iso } from './common';
-import { createTickets } from './tickets';
+import { createTickets, type Tickets } from './tickets';
 
 export interface AccountEmailsDeps {
   hasura: HasuraClient;
@@ -22,36 +22,51 @@ export interface AccountEmails {
 
 export function createAccountEmails({ hasura, mailer, accounts, now }: AccountEmailsDeps): AccountEmails {
   const tickets = createTickets({ hasura, accounts, now });
-  return {
-    async resendVerificationEmail(email, { deadline, log } = {}) {
-      const user = await tickets.accountOf(email, deadline);
-      const { token, ticket } = tickets.issue(email, 'verify-email', null);
-      await hasura.request(InsertTicket, { ticket, now: iso(now()) }, { deadline });
-      await mailer.deliver(
-        email,
-        !user
-          ? { kind: 'no-account', asked: 'verification' }
-          : user.email_verified
-            ? { kind: 'already-verified' }
-            : { kind: 'verify-email', token, ttlHours: tickets.ttlHours('verify-email') },
-        { deadline, log },
-      );
-      return { ok: true };
-    },
+  const ttl = (purpose: TicketPurpose) => tickets.ttlHours(purpose);
 
-    async requestPasswordReset(email, { deadline, log } = {}) {
-      const user = await tickets.accountOf(email, deadline);
-      // Written for an unknown address too (it can never be spent): the same work either way.
-      const { token, ticket } = tickets.issue(email, 'reset-password', null);
-      await hasura.request(InsertTicket, { ticket, now: iso(now()) }, { deadline });
-      await mailer.deliver(
+  /**
+   * The same work for any address, with or without an account: one lookup, one ticket written
+   * (never spendable for an unknown address), one email. Only the email's words differ, and only
+   * the address's owner reads them.
+   */
+  async function mailTicket(
+    email: string,
+    purpose: TicketPurpose,
+    template: (account: Account | undefined, token: string) => MailTemplate,
+    { deadline, log }: CallOptions,
+  ): Promise<{ ok: true }> {
+    const account = await tickets.accountOf(email, deadline);
+    const { token, ticket } = tickets.issue(email, purpose, null);
+    await hasura.request(InsertTicket, { ticket, now: iso(now()) }, { deadline });
+    await mailer.deliver(email, template(account, token), { deadline, log });
+    return { ok: true };
+  }
+
+  return {
+    resendVerificationEmail: (email, options = {}) =>
+      mailTicket(
         email,
-        user
-          ? { kind: 'reset-password', token, ttlHours: tickets.ttlHours('reset-password') }
-          : { kind: 'no-account', asked: 'reset' },
-        { deadline, log },
-      );
-      return { ok: true };
-    },
+        'verify-email',
+        (account, token) =>
+          !account
+            ? { kind: 'no-account', asked: 'verification' }
+            : account.email_verified
+              ? { kind: 'already-verified' }
+              : { kind: 'verify-email', token, ttlHours: ttl('verify-email') },
+        options,
+      ),
+
+    requestPasswordReset: (email, options = {}) =>
+      mailTicket(
+        email,
+        'reset-password',
+        (account, token) =>
+          account
+            ? { kind: 'reset-password', token, ttlHours: ttl('reset-password') }
+            : { kind: 'no-account', asked: 'reset' },
+        options,
+      ),
   };
 }
+
+type Account = Awaited<ReturnType<Tickets['accountOf']>>;
