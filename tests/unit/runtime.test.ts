@@ -85,15 +85,13 @@ describe('a function on AWS', () => {
   const awsEnv = Object.fromEntries(Object.entries(ENV).filter(([name]) => !secrets.includes(name)));
   afterAll(() => ssm.restore());
   beforeEach(() => ssm.reset());
+  /** SSM's answer when every parameter asked for is stored under PATH. */
+  const stored = (input: { Names: string[] }) => ({
+    Parameters: input.Names.map((n) => ({ Name: n, Value: ENV[n.slice(PATH.length)], Type: 'SecureString' })),
+  });
 
   it('reads its secrets from SSM once per cold start, not from its environment', async () => {
-    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
-      Parameters: input.Names.map((n) => ({
-        Name: n,
-        Value: ENV[n.slice(PATH.length)],
-        Type: 'SecureString',
-      })),
-    }));
+    ssm.on(GetParametersCommand).callsFake(stored);
     const handler = freshHandler(join(ROOT, 'functions', 'signup'));
     const answers = await recordingReads(
       { ...awsEnv, SECRETS_SSM_PATH: PATH, AWS_REGION: 'eu-west-3' },
@@ -114,17 +112,11 @@ describe('a function on AWS', () => {
 
   it('answers internal-error while a parameter is missing, and recovers once it is there', async () => {
     let created = false; // the operator puts the parameters after the first call
-    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) =>
-      created
-        ? {
-            Parameters: input.Names.map((n) => ({
-              Name: n,
-              Value: ENV[n.slice(PATH.length)],
-              Type: 'SecureString',
-            })),
-          }
-        : { Parameters: [], InvalidParameters: input.Names },
-    );
+    ssm
+      .on(GetParametersCommand)
+      .callsFake((input: { Names: string[] }) =>
+        created ? stored(input) : { Parameters: [], InvalidParameters: input.Names },
+      );
     const handler = freshHandler(join(ROOT, 'functions', 'signup'));
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
@@ -147,13 +139,7 @@ describe('a function on AWS', () => {
   });
 
   it('refuses at cold start a Qovery id that is not a UUID or a plain-http Qovery URL, saying which', async () => {
-    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
-      Parameters: input.Names.map((n) => ({
-        Name: n,
-        Value: ENV[n.slice(PATH.length)],
-        Type: 'SecureString',
-      })),
-    }));
+    ssm.on(GetParametersCommand).callsFake(stored);
     const handler = freshHandler(join(ROOT, 'functions', 'start-project'));
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
