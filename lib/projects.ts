@@ -1,3 +1,4 @@
+import { APPWRITE_VERSION } from './appwrite/versions';
 import { AppError } from './errors';
 import type { HasuraClient } from './hasura/client';
 import {
@@ -73,6 +74,8 @@ export interface ProjectsDeps {
   requireEmailVerification: boolean;
   /** Budget of the clean-up after a failed CreateProject, independent of the action's. */
   cleanupTimeoutMs?: number;
+  /** The AppWrite release new instances get (the operator's APPWRITE_VERSION), recorded on the row. */
+  appwriteVersion?: string;
 }
 
 const ok = { ok: true } as const;
@@ -102,6 +105,7 @@ export function createProjects({
   maxProjectsPerUser,
   requireEmailVerification,
   cleanupTimeoutMs = 4000,
+  appwriteVersion = APPWRITE_VERSION,
 }: ProjectsDeps): Projects {
   /** The final removal of rows Qovery confirmed deleted: their buckets, then the rows. */
   const removeDeleted = (ids: number[], deadline: number) =>
@@ -377,7 +381,11 @@ export function createProjects({
     const used = new Set(project.map((p) => p.slot));
     for (let slot = 1; slot <= maxProjectsPerUser; slot++) {
       if (used.has(slot)) continue;
-      const claimed = await hasura.request(ClaimProjectSlot, { ownerId: userId, slot, name }, { deadline });
+      const claimed = await hasura.request(
+        ClaimProjectSlot,
+        { ownerId: userId, slot, name, version: appwriteVersion },
+        { deadline },
+      );
       if (claimed.insert_project_one) return { id: claimed.insert_project_one.id, email: user_by_pk.email };
     }
     throw new AppError('quota-exceeded', {

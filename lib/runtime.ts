@@ -194,6 +194,7 @@ function buildProjects(
     ownerConsole,
     maxProjectsPerUser: qovery.maxProjectsPerUser,
     requireEmailVerification: config.accounts.requireEmailVerification,
+    appwriteVersion: config.instance.version,
   });
 }
 

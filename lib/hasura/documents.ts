@@ -223,14 +223,17 @@ export const ProjectSlots = document<
     }
   }`);
 
-/** Takes a quota slot, or returns null when another call took it first (unique owner_id+slot). */
+/**
+ * Takes a quota slot, or returns null when another call took it first (unique owner_id+slot). The
+ * row records the AppWrite release the instance is created with.
+ */
 export const ClaimProjectSlot = document<
   { insert_project_one: { id: number } | null },
-  { ownerId: number; slot: number; name: string }
+  { ownerId: number; slot: number; name: string; version: string }
 >(/* GraphQL */ `
-  mutation ClaimProjectSlot($ownerId: Int!, $slot: smallint!, $name: String!) {
+  mutation ClaimProjectSlot($ownerId: Int!, $slot: smallint!, $name: String!, $version: String!) {
     insert_project_one(
-      object: { owner_id: $ownerId, slot: $slot, name: $name, status: "CREATING" }
+      object: { owner_id: $ownerId, slot: $slot, name: $name, status: "CREATING", appwrite_version: $version }
       on_conflict: { constraint: project_owner_id_slot_key, update_columns: [] }
     ) {
       id

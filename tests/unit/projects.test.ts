@@ -104,6 +104,9 @@ describe('CreateProject', () => {
       status: 'STOPPED',
       url: created.url,
       slot: 1,
+      // The release it was created with: what an upgrade starts from.
+      appwrite_version: instanceSettings.version,
+      appwrite_target_version: null,
     });
     for (const column of [
       'qovery_environment_id',
