@@ -45,6 +45,7 @@ import type {
   ContainerRequest,
   CreateEnvironmentRequest,
   Healthcheck,
+  JobRequest,
   VariableImportRequest,
   VariableRequest,
 } from 'qovery-typescript-axios';
@@ -312,6 +313,8 @@ export const DEFAULT_SIZES: Readonly<Record<string, Size>> = {
   'appwrite-browser': { cpu: 250, memory: 512 },
   mariadb: { cpu: 500, memory: 1024, storage: 20 },
   redis: { cpu: 250, memory: 640, storage: 4 },
+  // AppWrite's `migrate` (a job that runs for the length of a deployment, not a service).
+  'appwrite-migrate': { cpu: 500, memory: 1024 },
   // Every worker and task.
   default: { cpu: 100, memory: 256 },
 };
@@ -406,6 +409,49 @@ export function containerRequest(
     healthchecks: healthchecks(spec),
     auto_preview: false,
     auto_deploy: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AppWrite's `migrate`.
+
+/**
+ * AppWrite's `migrate` (`docker compose exec appwrite migrate` in its set-up: `bin/migrate`, i.e.
+ * `php app/cli.php migrate`, for the image's own version) as a Qovery LIFECYCLE job that runs on
+ * every deployment of the environment (`on_start`): after an upgrade step it migrates the data to
+ * the new release; on any other deployment it finds nothing to do (it is idempotent). It runs the
+ * API's image and reads the API's settings, which are ENVIRONMENT-scoped, so the job needs no
+ * variable of its own.
+ */
+export const MIGRATE_JOB = 'appwrite-migrate';
+/**
+ * Its deployment stage, created after Qovery's default ones: Qovery deploys jobs before containers
+ * by default, but `migrate` needs MariaDB, Redis and the API (which creates the console's
+ * collections on boot) up first.
+ */
+export const MIGRATE_STAGE = 'appwrite-migrate';
+
+export function migrateJobRequest(
+  settings: QoverySettings,
+  release: Release = releaseOf(settings.instance),
+): JobRequest {
+  const size = sizeOf(settings.instance, MIGRATE_JOB);
+  return {
+    name: MIGRATE_JOB,
+    description: 'AppWrite migrate, run on every deployment (managed by AppWrite Cloud)',
+    cpu: size.cpu,
+    memory: size.memory,
+    // A failed migration fails the deployment: no retry that could run it half-way twice at once.
+    max_nb_restart: 0,
+    // AppWrite: "its duration grows with data size".
+    max_duration_seconds: 3600,
+    auto_preview: false,
+    auto_deploy: false,
+    source: {
+      image: { image_name: 'appwrite/appwrite', tag: release.appwrite, registry_id: settings.registryId },
+    },
+    healthchecks: {},
+    schedule: { on_start: { entrypoint: 'migrate', arguments: [] }, lifecycle_type: 'GENERIC' },
   };
 }
 

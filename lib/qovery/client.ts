@@ -28,6 +28,11 @@ import type {
   DatabaseRequest,
   DatabaseResponseList,
   DatabasesApi,
+  DeployAllRequest,
+  DeploymentStageMainCallsApi,
+  DeploymentStageRequest,
+  DeploymentStageResponse,
+  DeploymentStageResponseList,
   Environment,
   EnvironmentActionsApi,
   EnvironmentMainCallsApi,
@@ -35,7 +40,12 @@ import type {
   EnvironmentStatus,
   EnvironmentStatusList,
   EnvironmentsApi,
+  JobRequest,
+  JobResponse,
+  JobResponseList,
+  JobsApi,
   LinkResponseList,
+  ReferenceObjectStatusResponseList,
   Status,
   VariableImport,
   VariableImportRequest,
@@ -112,6 +122,42 @@ export interface QoveryClient {
    * variable mounted in the service. Not retried.
    */
   createVariable(body: VariableRequest, options?: CallOptions): Promise<VariableResponse>;
+  /**
+   * POST /environment/{environmentId}/service/deploy (202): changes the image tags of the listed
+   * containers and jobs and deploys them, in one deployment request. Not retried: a repeat while
+   * the first runs answers 409.
+   */
+  deployAllServices(
+    environmentId: string,
+    body: DeployAllRequest,
+    options?: CallOptions,
+  ): Promise<EnvironmentStatus>;
+  /** POST /environment/{environmentId}/job (201). Not retried. */
+  createJob(environmentId: string, body: JobRequest, options?: CallOptions): Promise<JobResponse>;
+  /** GET /environment/{environmentId}/job. */
+  listJobs(environmentId: string, options?: CallOptions): Promise<JobResponseList>;
+  /** GET /environment/{environmentId}/job/status: each job's state in its last deployment. */
+  getEnvironmentJobStatus(
+    environmentId: string,
+    options?: CallOptions,
+  ): Promise<ReferenceObjectStatusResponseList>;
+  /** POST /environment/{environmentId}/deploymentStage (200): a stage, ordered after the others. Not retried. */
+  createEnvironmentDeploymentStage(
+    environmentId: string,
+    body: DeploymentStageRequest,
+    options?: CallOptions,
+  ): Promise<DeploymentStageResponse>;
+  /** GET /environment/{environmentId}/deploymentStage. */
+  listEnvironmentDeploymentStage(
+    environmentId: string,
+    options?: CallOptions,
+  ): Promise<DeploymentStageResponseList>;
+  /** PUT /deploymentStage/{deploymentStageId}/service/{serviceId}: moves a service to a stage. Retried. */
+  attachServiceToDeploymentStage(
+    deploymentStageId: string,
+    serviceId: string,
+    options?: CallOptions,
+  ): Promise<DeploymentStageResponseList>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,14 +169,23 @@ type Operations = Pick<
 > &
   Pick<
     EnvironmentActionsApi,
-    'cloneEnvironment' | 'deployEnvironment' | 'stopEnvironment' | 'cancelEnvironmentDeployment'
+    | 'cloneEnvironment'
+    | 'deployEnvironment'
+    | 'stopEnvironment'
+    | 'cancelEnvironmentDeployment'
+    | 'deployAllServices'
   > &
   Pick<EnvironmentMainCallsApi, 'deleteEnvironment' | 'getEnvironmentStatus'> &
   Pick<ContainersApi, 'createContainer' | 'listContainer'> &
   Pick<DatabasesApi, 'createDatabase' | 'listDatabase'> &
   Pick<ContainerEnvironmentVariableApi, 'importContainerEnvironmentVariable'> &
   Pick<ContainerMainCallsApi, 'listContainerLinks'> &
-  Pick<VariableMainCallsApi, 'createVariable'>;
+  Pick<VariableMainCallsApi, 'createVariable'> &
+  Pick<JobsApi, 'createJob' | 'listJobs' | 'getEnvironmentJobStatus'> &
+  Pick<
+    DeploymentStageMainCallsApi,
+    'createEnvironmentDeploymentStage' | 'listEnvironmentDeploymentStage' | 'attachServiceToDeploymentStage'
+  >;
 
 /** The Qovery operations this client implements (their `operationId`s). */
 export type OperationId = keyof QoveryClient;
@@ -165,7 +220,7 @@ export type Conformance = [
 // ---------------------------------------------------------------------------------------------
 // Routes: method, path template (parameter names as in the spec) and whether a retry is safe.
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 interface Route {
   method: Method;
   path: string;
@@ -202,6 +257,25 @@ export const routes = {
   },
   listContainerLinks: { method: 'GET', path: '/container/{containerId}/link', safe: true },
   createVariable: { method: 'POST', path: '/variable', safe: false },
+  deployAllServices: { method: 'POST', path: '/environment/{environmentId}/service/deploy', safe: false },
+  createJob: { method: 'POST', path: '/environment/{environmentId}/job', safe: false },
+  listJobs: { method: 'GET', path: '/environment/{environmentId}/job', safe: true },
+  getEnvironmentJobStatus: { method: 'GET', path: '/environment/{environmentId}/job/status', safe: true },
+  createEnvironmentDeploymentStage: {
+    method: 'POST',
+    path: '/environment/{environmentId}/deploymentStage',
+    safe: false,
+  },
+  listEnvironmentDeploymentStage: {
+    method: 'GET',
+    path: '/environment/{environmentId}/deploymentStage',
+    safe: true,
+  },
+  attachServiceToDeploymentStage: {
+    method: 'PUT',
+    path: '/deploymentStage/{deploymentStageId}/service/{serviceId}',
+    safe: true,
+  },
 } as const satisfies Record<OperationId, Route>;
 
 // ---------------------------------------------------------------------------------------------
@@ -414,6 +488,17 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
       call('importContainerEnvironmentVariable', [containerId], body, o),
     listContainerLinks: (containerId, o) => call('listContainerLinks', [containerId], undefined, o),
     createVariable: (body, o) => call('createVariable', [], body, o),
+    deployAllServices: (environmentId, body, o) => call('deployAllServices', [environmentId], body, o),
+    createJob: (environmentId, body, o) => call('createJob', [environmentId], body, o),
+    listJobs: (environmentId, o) => call('listJobs', [environmentId], undefined, o),
+    getEnvironmentJobStatus: (environmentId, o) =>
+      call('getEnvironmentJobStatus', [environmentId], undefined, o),
+    createEnvironmentDeploymentStage: (environmentId, body, o) =>
+      call('createEnvironmentDeploymentStage', [environmentId], body, o),
+    listEnvironmentDeploymentStage: (environmentId, o) =>
+      call('listEnvironmentDeploymentStage', [environmentId], undefined, o),
+    attachServiceToDeploymentStage: (deploymentStageId, serviceId, o) =>
+      call('attachServiceToDeploymentStage', [deploymentStageId, serviceId], undefined, o),
   };
 }
 

@@ -6,9 +6,11 @@
  *
  * | operation                | requests | stages | calls                                          |
  * | ------------------------ | -------- | ------ | ---------------------------------------------- |
- * | provision (blueprint)  | 27       | 3      | create env → create every container (20)       |
+ * | provision (blueprint)    | 30       | 3      | create env → create every container (20) ∥     |
+ * |                          |          |        |   migrate job ∥ its deployment stage           |
  * |                          |          |        | → import env+mariadb vars ∥ 3 container vars ∥ |
- * |                          |          |        |   proxy file variable ∥ proxy link             |
+ * |                          |          |        |   proxy file variable ∥ proxy link ∥ job to    |
+ * |                          |          |        |   its stage                                    |
  * | provision (clone)        | 4        | 3      | clone → list containers → import env+mariadb   |
  * |                          |          |        |   vars ∥ proxy link (+1 list per second while  |
  * |                          |          |        |   the clone's services are not listed yet)     |
@@ -25,6 +27,7 @@
  */
 import type { Environment, LinkResponseList, StateEnum } from 'qovery-typescript-axios';
 import { consoleGateToken } from '../appwrite/console';
+import type { Release } from '../appwrite/versions';
 import { AppError } from '../errors';
 import { type Observed, phaseOf, statusFor } from '../lifecycle';
 import type { ProjectStatus } from '../project-status';
@@ -39,12 +42,18 @@ import {
   environmentVariables,
   generateSecrets,
   type InstanceSecrets,
+  imageOf,
+  MIGRATE_JOB,
+  MIGRATE_STAGE,
+  migrateJobRequest,
   ownRowId,
   type QoverySettings,
+  SERVICES,
   type ServiceIds,
   type StorageGrant,
   services,
   smtpVariables,
+  type Value,
   variablesImport,
 } from './blueprint';
 import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from './client';
@@ -52,7 +61,7 @@ import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from 
 /** Requests each operation sends on its success path (see the table above). */
 export const ROUND_TRIPS = {
   /** With the default settings (no executor): see `provisionCalls` for any settings. */
-  provisionBlueprint: 27,
+  provisionBlueprint: 30,
   provisionClone: 4,
   cleanupAfterFailure: 1,
   deploy: 1,
@@ -85,8 +94,9 @@ export function provisionCalls(settings: QoverySettings): { calls: number; stage
   if (settings.templateEnvironmentId) return { calls: ROUND_TRIPS.provisionClone, stages: 3 };
   const list = services(settings.instance);
   const withVariables = list.filter((s) => s.variables && s.name !== 'mariadb').length;
-  // environment; every container; env+mariadb import, other container imports, file variable, link.
-  return { calls: 1 + list.length + 1 + withVariables + 2, stages: 3 };
+  // environment; every container, the migrate job and its stage; env+mariadb import, other
+  // container imports, file variable, link, the job attached to its stage.
+  return { calls: 1 + list.length + 2 + 1 + withVariables + 3, stages: 3 };
 }
 
 export interface ProvisionedInstance {
@@ -150,6 +160,25 @@ export interface Instances {
    * 2 calls (import through MariaDB's container, deploy).
    */
   openConsole(environmentId: string, mariadbId: string, options?: CallOptions): Promise<void>;
+  /**
+   * One upgrade step (lib/upgrades.ts): adds the variables `release` introduced (never overwriting
+   * one already set), then, in ONE deployment request, gives every AppWrite-image service, the
+   * console, Redis, MariaDB and the browser their tags of `release` and the `migrate` job the new
+   * AppWrite image, and deploys them. The job is created first if the instance predates it.
+   * 3 calls (list containers ∥ list jobs → import ∥ → deploy), +3 for an instance without the job.
+   */
+  upgrade(environmentId: string, release: Release, options?: CallOptions): Promise<void>;
+  /** How the `migrate` job fared in its last run (2 calls: list jobs ∥ job statuses). */
+  migrateStatus(environmentId: string, options?: CallOptions): Promise<MigrateStatus>;
+}
+
+/** The `migrate` job's state in its last run, when that run was asked, and whether it was part of the
+ * environment's last deployment; ABSENT when the environment has no such job. */
+export interface MigrateStatus {
+  state: StateEnum | 'ABSENT';
+  /** Epoch ms of its last deployment, or null. */
+  at: number | null;
+  inLastDeployment: boolean;
 }
 
 /** Structurally compatible with lib/log's Logger. */
@@ -180,6 +209,12 @@ export interface InstancesOptions {
 }
 
 const CLOCK_SKEW_MS = 60_000;
+
+/** The stage of the `migrate` job, after Qovery's default ones (lib/qovery/blueprint). */
+const migrateStageRequest = {
+  name: MIGRATE_STAGE,
+  description: 'AppWrite migrate, once every container is up (managed by AppWrite Cloud)',
+};
 
 export function createInstances({
   client,
@@ -273,13 +308,25 @@ export function createInstances({
     }
   }
 
-  /** Creates every container of the blueprint, all at once. */
-  async function fromBlueprint(environmentId: string, options: CallOptions): Promise<ServiceIds> {
+  /**
+   * Creates every container of the blueprint, the `migrate` job and its deployment stage, all at
+   * once. Answers the containers' ids and the job's and stage's, which the next stage attaches.
+   */
+  async function fromBlueprint(
+    environmentId: string,
+    options: CallOptions,
+  ): Promise<{ ids: ServiceIds; jobId: string; stageId: string }> {
     const list = services(settings.instance);
-    const created = await all(
-      list.map((spec) => client.createContainer(environmentId, containerRequest(settings, spec), options)),
-    );
-    return Object.fromEntries(list.map((spec, i) => [spec.name, idOf(created[i])]));
+    const [job, stage, ...created] = await all([
+      client.createJob(environmentId, migrateJobRequest(settings), options),
+      client.createEnvironmentDeploymentStage(environmentId, migrateStageRequest, options),
+      ...list.map((spec) => client.createContainer(environmentId, containerRequest(settings, spec), options)),
+    ] as const);
+    return {
+      ids: Object.fromEntries(list.map((spec, i) => [spec.name, idOf(created[i])])),
+      jobId: idOf(job),
+      stageId: idOf(stage),
+    };
   }
 
   /** Finds every container of the blueprint in a clone of the template environment. */
@@ -319,7 +366,9 @@ export function createInstances({
     const environmentId = idOf(environment);
     try {
       const cloned = settings.templateEnvironmentId !== undefined;
-      const ids = cloned ? await fromClone(environmentId, call) : await fromBlueprint(environmentId, call);
+      // A clone has the template's `migrate` job, in its own stage already.
+      const built = cloned ? undefined : await fromBlueprint(environmentId, call);
+      const ids = built ? built.ids : await fromClone(environmentId, call);
       const bucket = await storage;
       if ('error' in bucket) throw bucket.error;
       const secrets = makeSecrets();
@@ -359,11 +408,14 @@ export function createInstances({
                 ),
               )),
       ];
-      const [links, , ...results] = await all([
+      const [links, , , ...results] = await all([
         client.listContainerLinks(need(ids, 'proxy'), call),
         cloned
           ? Promise.resolve(undefined)
           : client.createVariable(caddyfileVariable(need(ids, 'proxy')), call),
+        built
+          ? client.attachServiceToDeploymentStage(built.stageId, built.jobId, call)
+          : Promise.resolve(undefined),
         ...imports,
       ] as const);
       for (const result of results) {
@@ -503,7 +555,80 @@ export function createInstances({
         if (!isQoveryError(error, 'conflict')) throw error;
       }
     },
+
+    async upgrade(environmentId, release, options = {}) {
+      const [containers, jobs] = await all([
+        client.listContainer(environmentId, options),
+        client.listJobs(environmentId, options),
+      ] as const);
+      const list = containers.results ?? [];
+      const ids: ServiceIds = Object.fromEntries(list.map((c) => [c.name.toLowerCase(), c.id]));
+      const found = (jobs.results ?? []).find((job) => job.name.toLowerCase() === MIGRATE_JOB);
+      const added = Object.entries(release.variables ?? {}).map(([name, value]): [string, Value] => [
+        name,
+        typeof value === 'string' ? { value, secret: false } : value,
+      ]);
+      const [jobId] = await all([
+        found ? Promise.resolve(found.id) : addMigrateJob(environmentId, release, options),
+        added.length === 0
+          ? Promise.resolve(undefined)
+          : client.importContainerEnvironmentVariable(
+              need(ids, 'mariadb'),
+              // Added, never overwritten: a value the operator changed stays theirs.
+              {
+                ...variablesImport([{ scope: 'ENVIRONMENT', vars: Object.fromEntries(added) }], ids),
+                overwrite: false,
+              },
+              options,
+            ),
+      ] as const);
+      await client.deployAllServices(
+        environmentId,
+        {
+          containers: list.map((container) => {
+            const spec = SERVICES.find((s) => s.name === container.name.toLowerCase());
+            // A container the blueprint does not know is redeployed as it is.
+            return spec ? { id: container.id, image_tag: imageOf(spec, release).tag } : { id: container.id };
+          }),
+          jobs: [{ id: jobId, image_tag: release.appwrite }],
+        },
+        options,
+      );
+    },
+
+    async migrateStatus(environmentId, options = {}) {
+      const [jobs, statuses] = await all([
+        client.listJobs(environmentId, options),
+        client.getEnvironmentJobStatus(environmentId, options),
+      ] as const);
+      const job = (jobs.results ?? []).find((j) => j.name.toLowerCase() === MIGRATE_JOB);
+      const status = job && (statuses.results ?? []).find((s) => s.id === job.id);
+      if (!status) return { state: 'ABSENT', at: null, inLastDeployment: false };
+      const at = status.last_deployment_date ? Date.parse(status.last_deployment_date) : Number.NaN;
+      return {
+        state: status.state,
+        at: Number.isNaN(at) ? null : at,
+        inLastDeployment: status.is_part_last_deployment,
+      };
+    },
   };
+
+  /** The `migrate` job of an instance made before it existed: its stage (found or made), then it. */
+  async function addMigrateJob(
+    environmentId: string,
+    release: Release,
+    options: CallOptions,
+  ): Promise<string> {
+    const [stages, job] = await all([
+      client.listEnvironmentDeploymentStage(environmentId, options),
+      client.createJob(environmentId, migrateJobRequest(settings, release), options),
+    ] as const);
+    const stage =
+      (stages.results ?? []).find((s) => s.name?.toLowerCase() === MIGRATE_STAGE) ??
+      (await client.createEnvironmentDeploymentStage(environmentId, migrateStageRequest, options));
+    await client.attachServiceToDeploymentStage(idOf(stage), idOf(job), options);
+    return idOf(job);
+  }
 }
 
 /** Like Promise.all, but waits for every call to settle, so nothing is still in flight. */

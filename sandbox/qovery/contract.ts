@@ -13,6 +13,7 @@
  * - `nullable: true` beside no `type` (on a `$ref`, `allOf`, `oneOf`, `enum`, …): Ajv refuses to
  *   compile it ("nullable" cannot be used without "type"), so the whole document would be lost.
  *   OpenAPI 3.0 means "this schema, or null": it becomes `anyOf: [<the schema>, {type: 'null'}]`.
+ *   A `nullable: false` beside no `type` (the jobs' `source`) means nothing and is dropped.
  * - Formats Ajv does not know (`UUID`, `uu`, `cron`, `string`, …, typos included) are accepted as
  *   any string: Qovery documents no rule for them.
  * - `discriminator` is ignored (Ajv's support needs constraints this document does not meet);
@@ -93,6 +94,12 @@ export function patchNullable(node: unknown): number {
     if (value === null || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
     for (const child of Object.values(record)) visit(child);
+    // `nullable: false` beside no `type` (BaseJobResponse's `source`) says nothing, but Ajv refuses
+    // it as well: it goes.
+    if (record.nullable === false && record.type === undefined) {
+      delete record.nullable;
+      patched++;
+    }
     if (record.nullable === true && record.type === undefined) {
       const { nullable: _nullable, description, title, ...schema } = record;
       for (const key of Object.keys(record)) delete record[key];

@@ -46,6 +46,9 @@ export function loadState(file: string, state: StandInState): boolean {
   for (const [id, env] of saved.environments) state.environments.set(id, env);
   for (const [id, service] of saved.services) state.services.set(id, service);
   for (const [id, links] of saved.links) state.links.set(id, links);
+  // Files written before the stand-in had jobs and stages have neither.
+  for (const [id, job] of saved.jobs ?? []) state.jobs.set(id, job);
+  for (const [id, stage] of saved.stages ?? []) state.stages.set(id, stage);
   for (const [id, env] of state.environments) {
     const settled = settle(env.state, env.deploymentProblems?.length > 0);
     if (settled === 'GONE') {
@@ -60,6 +63,16 @@ export function loadState(file: string, state: StandInState): boolean {
       env.state = settled;
       env.lastDeploymentState = settled;
     }
+  }
+  // A job whose run was under way ended as its environment's deployment did.
+  for (const [id, job] of state.jobs) {
+    const env = state.environments.get(job.environmentId);
+    if (!env) state.jobs.delete(id);
+    else if (job.state === 'DEPLOYMENT_QUEUED' && job.inLastDeployment)
+      job.state = env.state === 'DEPLOYED' ? 'DEPLOYED' : 'DEPLOYMENT_ERROR';
+  }
+  for (const [id, stage] of state.stages) {
+    if (!state.environments.has(stage.environmentId)) state.stages.delete(id);
   }
   return true;
 }

@@ -15,10 +15,16 @@ import type {
   CreateEnvironmentRequest,
   Database,
   DatabaseRequest,
+  DeployAllRequest,
+  DeploymentStageRequest,
+  DeploymentStageResponse,
   Environment,
   EnvironmentModeEnum,
   EnvironmentStatus,
+  JobRequest,
+  JobResponse,
   Link,
+  ReferenceObjectStatus,
   StateEnum,
   Status,
   VariableImport,
@@ -130,6 +136,35 @@ export interface DatabaseRecord {
 
 export type ServiceRecord = ContainerRecord | DatabaseRecord;
 
+/** One run of a lifecycle job, in a deployment: what a test checks ("migrate ran once, with 1.9.6"). */
+export interface JobRun {
+  deploymentId: string;
+  image: string;
+  entrypoint: string | null;
+  arguments: string[];
+  ok: boolean;
+}
+
+export interface JobRecord {
+  environmentId: string;
+  resource: JobResponse;
+  /** JOB-scoped variables (the stand-in takes none through its API yet). */
+  variables: Map<string, StoredVariable>;
+  state: StateEnum;
+  lastDeploymentDate: string | null;
+  deploymentRequestId: string | null;
+  /** Whether it took part in its environment's last deployment. */
+  inLastDeployment: boolean;
+  runs: JobRun[];
+}
+
+export interface StageRecord {
+  environmentId: string;
+  resource: DeploymentStageResponse;
+  /** Ids of the services (containers, databases, jobs) in this stage. */
+  serviceIds: string[];
+}
+
 export interface StandInState {
   projects: Set<string>;
   /** Ids of the container registries linked in the organization. */
@@ -138,6 +173,10 @@ export interface StandInState {
   services: Map<string, ServiceRecord>;
   /** Public links by container id. */
   links: Map<string, Link[]>;
+  /** Jobs, by id. */
+  jobs: Map<string, JobRecord>;
+  /** Deployment stages, by id. */
+  stages: Map<string, StageRecord>;
 }
 
 export interface QoveryStandIn {
@@ -157,6 +196,11 @@ export interface QoveryStandIn {
   stateHistory(environmentId: string): StateEnum[];
   /** Removes and returns this stand-in's contract violations (for tests that cause them on purpose). */
   takeViolations(): ContractViolation[];
+  /**
+   * The next run of this job fails (the migration broke): its deployment ends DEPLOYMENT_ERROR,
+   * as a failed lifecycle job fails Qovery's deployment.
+   */
+  failNextRun(jobId: string, reason?: string): void;
   close(): Promise<void>;
 }
 
@@ -203,6 +247,8 @@ const IN_PROGRESS = new Set<StateEnum>([
   'WAITING_DELETING',
   'DELETING',
 ]);
+/** Qovery's default deployment stages of an environment, in order (services go by type). */
+const DEFAULT_STAGES = ['DATABASE DEFAULT', 'JOB DEFAULT', 'CONTAINER DEFAULT'] as const;
 const DATABASE_PORTS: Record<string, number> = { REDIS: 6379, MYSQL: 3306, POSTGRESQL: 5432, MONGODB: 27017 };
 
 export async function startQoveryStandIn(options: StandInOptions): Promise<QoveryStandIn> {
@@ -216,7 +262,10 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     environments: new Map(),
     services: new Map(),
     links: new Map(),
+    jobs: new Map(),
+    stages: new Map(),
   };
+  const failingRuns = new Map<string, string>();
   const calls: RecordedCall[] = [];
   let faults: (Fault & { remaining: number })[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -279,7 +328,12 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
   }
 
   /** Moves an environment through `steps`, one per stepMs; `done` runs after the last. */
-  function transition(record: EnvironmentRecord, steps: StateEnum[], done?: () => void): void {
+  function transition(
+    record: EnvironmentRecord,
+    steps: StateEnum[],
+    done?: () => void,
+    onLast?: () => void,
+  ): void {
     const id = record.resource.id;
     const previous = transitions.get(id);
     if (previous) {
@@ -293,6 +347,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
         record.state = step;
         record.lastDeploymentState = step;
         histories.set(id, [...(histories.get(id) ?? []), step]);
+        if (index === steps.length - 1) onLast?.();
         persist();
       }
       index++;
@@ -330,7 +385,266 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       deploymentProblems: [],
     };
     state.environments.set(id, record);
+    stagesOf(id);
     return record;
+  }
+
+  /**
+   * An environment's deployment stages, in deployment order. A new environment has Qovery's
+   * default ones, where each service goes by its type: databases, then jobs, then containers (so
+   * by default a lifecycle job runs before the containers are up). A stage created through the API
+   * comes after them.
+   */
+  function stagesOf(environmentId: string): StageRecord[] {
+    let list = [...state.stages.values()].filter((stage) => stage.environmentId === environmentId);
+    if (list.length === 0) {
+      for (const name of DEFAULT_STAGES) addStage(environmentId, name);
+      list = [...state.stages.values()].filter((stage) => stage.environmentId === environmentId);
+    }
+    return list.sort((a, b) => (a.resource.deployment_order ?? 0) - (b.resource.deployment_order ?? 0));
+  }
+
+  function addStage(environmentId: string, name: string, description?: string): StageRecord {
+    const id = randomUUID();
+    const order = [...state.stages.values()].filter((stage) => stage.environmentId === environmentId).length;
+    const record: StageRecord = {
+      environmentId,
+      resource: {
+        id,
+        created_at: now(),
+        environment: { id: environmentId },
+        name,
+        ...(description === undefined ? {} : { description }),
+        deployment_order: order,
+        services: [],
+      },
+      serviceIds: [],
+    };
+    state.stages.set(id, record);
+    return record;
+  }
+
+  /** Puts a service in a stage (taking it out of any other), by stage id or default stage name. */
+  function placeService(
+    environmentId: string,
+    serviceId: string,
+    stage: { id?: string; name?: string },
+  ): void {
+    const stages = stagesOf(environmentId);
+    const target = stages.find((s) => s.resource.id === stage.id || s.resource.name === stage.name);
+    if (!target) throw new HttpProblem(404, 'Deployment stage not found');
+    for (const s of stages) s.serviceIds = s.serviceIds.filter((id) => id !== serviceId);
+    target.serviceIds.push(serviceId);
+  }
+
+  function stageResponse(stage: StageRecord): DeploymentStageResponse {
+    return {
+      ...stage.resource,
+      services: stage.serviceIds.map((serviceId) => ({
+        id: serviceId,
+        created_at: stage.resource.created_at,
+        service_id: serviceId,
+        service_type: state.jobs.has(serviceId)
+          ? 'JOB'
+          : state.services.get(serviceId)?.kind === 'DATABASE'
+            ? 'DATABASE'
+            : 'CONTAINER',
+        is_skipped: false,
+      })),
+    };
+  }
+
+  function jobsOf(environmentId: string): JobRecord[] {
+    return [...state.jobs.values()].filter((job) => job.environmentId === environmentId);
+  }
+
+  function job(id: string): JobRecord {
+    const record = state.jobs.get(id);
+    if (!record) throw new HttpProblem(404, 'Job not found');
+    return record;
+  }
+
+  function addJob(environmentId: string, body: JobRequest, variables = new Map<string, StoredVariable>()) {
+    const image = body.source?.image;
+    if (!image?.image_name || !image.tag || !image.registry_id)
+      throw new HttpProblem(400, 'Only container image sources are supported');
+    if (!state.registries.has(image.registry_id))
+      throw new HttpProblem(400, 'Container registry not found in the organization');
+    const schedule = body.schedule ?? {};
+    if (!schedule.on_start && !schedule.on_stop && !schedule.on_delete && !schedule.cronjob)
+      throw new HttpProblem(400, 'A job needs a schedule: on_start, on_stop, on_delete or cronjob');
+    if (schedule.cronjob) throw new HttpProblem(400, 'The stand-in runs lifecycle jobs only');
+    const id = randomUUID();
+    const resource: JobResponse = {
+      id,
+      created_at: now(),
+      environment: { id: environmentId },
+      maximum_cpu: 4000,
+      maximum_memory: 8192,
+      maximum_gpu: 0,
+      name: body.name,
+      ...(body.description === undefined ? {} : { description: body.description }),
+      cpu: body.cpu ?? 500,
+      memory: body.memory ?? 512,
+      gpu: body.gpu ?? 0,
+      max_nb_restart: body.max_nb_restart ?? 0,
+      ...(body.max_duration_seconds === undefined ? {} : { max_duration_seconds: body.max_duration_seconds }),
+      auto_preview: body.auto_preview ?? false,
+      source: {
+        image: {
+          image_name: image.image_name,
+          tag: image.tag,
+          registry_id: image.registry_id,
+          registry: { ...DOCKER_HUB, id: image.registry_id },
+        },
+      },
+      healthchecks: body.healthchecks,
+      auto_deploy: body.auto_deploy ?? false,
+      icon_uri: 'app://qovery-console/job',
+      service_type: 'JOB',
+      job_type: 'LIFECYCLE',
+      schedule: {
+        ...(schedule.on_start ? { on_start: schedule.on_start } : {}),
+        ...(schedule.on_stop ? { on_stop: schedule.on_stop } : {}),
+        ...(schedule.on_delete ? { on_delete: schedule.on_delete } : {}),
+        ...(schedule.lifecycle_type ? { lifecycle_type: schedule.lifecycle_type } : {}),
+      },
+    } as JobResponse;
+    state.jobs.set(id, {
+      environmentId,
+      resource,
+      variables,
+      state: 'READY',
+      lastDeploymentDate: null,
+      deploymentRequestId: null,
+      inLastDeployment: false,
+      runs: [],
+    });
+    placeService(environmentId, id, { name: 'JOB DEFAULT' });
+    return resource;
+  }
+
+  function imageOfJob(record: JobRecord): { image_name: string; tag: string } {
+    const image = (record.resource.source as { image?: { image_name: string; tag: string } }).image;
+    return { image_name: image?.image_name ?? '', tag: image?.tag ?? '' };
+  }
+
+  /**
+   * What would make a lifecycle job that runs at deployment (`on_start`) fail: a `{{…}}` reference
+   * that resolves to nothing; a stage that deploys it before containers it needs (on Qovery the
+   * job would find no database); and, for AppWrite's image, a required variable unset. AppWrite's
+   * set-up runs `migrate` inside the API container (`docker compose exec appwrite migrate`), so a
+   * job of that image with an entrypoint no service has (migrate) needs what the API needs.
+   */
+  function jobProblems(environmentId: string): string[] {
+    const problems: string[] = [];
+    const stages = stagesOf(environmentId);
+    const orderOf = (serviceId: string) =>
+      stages.find((stage) => stage.serviceIds.includes(serviceId))?.resource.deployment_order ?? 0;
+    const lastContainer = Math.max(
+      -1,
+      ...servicesOf(environmentId)
+        .filter((service) => service.kind === 'CONTAINER')
+        .map((service) => orderOf(service.resource.id)),
+    );
+    for (const record of jobsOf(environmentId)) {
+      const onStart = (record.resource.schedule as { on_start?: { entrypoint?: string } }).on_start;
+      if (!onStart) continue;
+      const name = record.resource.name;
+      const { values, missing } = resolve(record.environmentId, record.variables);
+      for (const ref of missing) problems.push(`${name}: {{${ref}}} does not resolve`);
+      if (orderOf(record.resource.id) <= lastContainer)
+        problems.push(`${name}: deployed before the containers it needs (its stage comes first)`);
+      const { image_name } = imageOfJob(record);
+      const known =
+        inventoryServiceOf({ image_name, entrypoint: onStart.entrypoint ?? null }) ??
+        (image_name === 'appwrite/appwrite' ? inventory.services.appwrite : undefined);
+      for (const variable of known?.required ?? []) {
+        if (!values[variable]) problems.push(`${name}: ${variable} is required by AppWrite and not set`);
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Starts a deployment of the environment: every check (containers and lifecycle jobs) decides
+   * how it ends; each job that runs at deployment is recorded, with the image it ran.
+   */
+  function startDeployment(id: string, record: EnvironmentRecord): void {
+    const containerProblems = deploymentProblems(id);
+    const problemsOfJobs = jobProblems(id);
+    const runs = jobsOf(id).filter(
+      (j) => (j.resource.schedule as { on_start?: unknown }).on_start !== undefined,
+    );
+    const failing = runs.flatMap((j) => {
+      const reason = failingRuns.get(j.resource.id);
+      if (reason === undefined) return [];
+      failingRuns.delete(j.resource.id);
+      return [`${j.resource.name}: ${reason}`];
+    });
+    record.deploymentProblems = [...containerProblems, ...problemsOfJobs, ...failing];
+    const broken = record.deploymentProblems.length > 0;
+    record.lastDeploymentId = randomUUID();
+    record.lastDeploymentDate = now();
+    for (const j of jobsOf(id)) j.inLastDeployment = false;
+    for (const j of runs) {
+      j.state = 'DEPLOYMENT_QUEUED';
+      j.inLastDeployment = true;
+      j.lastDeploymentDate = record.lastDeploymentDate;
+      j.deploymentRequestId = record.lastDeploymentId;
+    }
+    const deploymentId = record.lastDeploymentId;
+    transition(
+      record,
+      ['DEPLOYMENT_QUEUED', 'DEPLOYING', broken ? 'DEPLOYMENT_ERROR' : 'DEPLOYED'],
+      undefined,
+      () => {
+        for (const j of runs) {
+          // A job fails with its own problems; one that did not run because others failed is canceled.
+          const own = record.deploymentProblems.some((p) => p.startsWith(`${j.resource.name}:`));
+          const ran = !broken || own;
+          j.state = !broken ? 'DEPLOYED' : own ? 'DEPLOYMENT_ERROR' : 'CANCELED';
+          if (!ran) continue;
+          const schedule = (
+            j.resource.schedule as { on_start?: { entrypoint?: string; arguments?: string[] } }
+          ).on_start;
+          const { image_name, tag } = imageOfJob(j);
+          j.runs.push({
+            deploymentId,
+            image: `${image_name}:${tag}`,
+            entrypoint: schedule?.entrypoint ?? null,
+            arguments: schedule?.arguments ?? [],
+            ok: !own,
+          });
+        }
+      },
+    );
+  }
+
+  function jobStatus(record: JobRecord): ReferenceObjectStatus {
+    return {
+      id: record.resource.id,
+      state: record.state,
+      service_deployment_status: record.lastDeploymentDate === null ? 'NEVER_DEPLOYED' : 'UP_TO_DATE',
+      ...(record.lastDeploymentDate === null ? {} : { last_deployment_date: record.lastDeploymentDate }),
+      is_part_last_deployment: record.inLastDeployment,
+      status_details: {
+        action: 'DEPLOY',
+        status:
+          record.state === 'DEPLOYED'
+            ? 'SUCCESS'
+            : record.state === 'DEPLOYMENT_ERROR'
+              ? 'ERROR'
+              : record.state === 'CANCELED'
+                ? 'CANCELED'
+                : record.lastDeploymentDate === null
+                  ? 'NEVER'
+                  : 'ONGOING',
+        sub_action: 'NONE',
+      },
+      deployment_request_id: record.deploymentRequestId,
+      deployment_requests_count: record.runs.length,
+    };
   }
 
   function shortId(id: string): string {
@@ -373,6 +687,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       service_type: 'CONTAINER',
     };
     state.services.set(id, { kind: 'CONTAINER', environmentId, resource, variables, files });
+    placeService(environmentId, id, { name: 'CONTAINER DEFAULT' });
     const publicPort = resource.ports?.find((p) => p.publicly_accessible);
     if (publicPort) {
       const url = `https://z${shortId(id)}-z${shortId(environmentId)}-gtw.oom.sh`;
@@ -417,6 +732,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       resource,
       password: randomBytes(16).toString('hex'),
     });
+    placeService(environmentId, id, { name: 'DATABASE DEFAULT' });
     return resource;
   }
 
@@ -486,12 +802,20 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     return problems;
   }
 
-  function resolveVariables(containerId: string): { values: Record<string, string>; missing: string[] } {
-    const record = container(containerId);
-    const env = environment(record.environmentId);
-    const raw: Record<string, string> = { ...builtIns(record.environmentId) };
+  function resolveVariables(serviceId: string): { values: Record<string, string>; missing: string[] } {
+    const record = state.jobs.get(serviceId) ?? container(serviceId);
+    return resolve(record.environmentId, record.variables);
+  }
+
+  /** BUILT_IN, then environment, then the service's own variables, `{{…}}` resolved. */
+  function resolve(
+    environmentId: string,
+    own: Map<string, StoredVariable>,
+  ): { values: Record<string, string>; missing: string[] } {
+    const env = environment(environmentId);
+    const raw: Record<string, string> = { ...builtIns(environmentId) };
     for (const [key, variable] of env.variables) raw[key] = variable.value;
-    for (const [key, variable] of record.variables) raw[key] = variable.value;
+    for (const [key, variable] of own) raw[key] = variable.value;
     const missing = new Set<string>();
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(raw)) {
@@ -576,6 +900,8 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
               state.services.delete(service.resource.id);
               state.links.delete(service.resource.id);
             }
+            for (const j of jobsOf(id)) state.jobs.delete(j.resource.id);
+            for (const stage of stagesOf(id)) state.stages.delete(stage.resource.id);
             state.environments.delete(id);
           });
         }
@@ -593,16 +919,12 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
       ([id = '']) => {
         const record = environment(id);
         if (IN_PROGRESS.has(record.state)) throw new HttpProblem(409, 'Operation is in progress');
-        record.deploymentProblems = deploymentProblems(id);
-        const broken = record.deploymentProblems.length > 0;
-        record.lastDeploymentId = randomUUID();
-        record.lastDeploymentDate = now();
-        transition(record, ['DEPLOYMENT_QUEUED', 'DEPLOYING', broken ? 'DEPLOYMENT_ERROR' : 'DEPLOYED']);
+        startDeployment(id, record);
         const status: Status = {
           id,
           state: record.state,
           service_deployment_status: 'OUT_OF_DATE',
-          last_deployment_date: record.lastDeploymentDate,
+          last_deployment_date: record.lastDeploymentDate ?? undefined,
           is_part_last_deployment: true,
           status_details: { action: 'DEPLOY', status: 'QUEUED', sub_action: 'NONE' },
           deployment_request_id: record.lastDeploymentId,
@@ -659,6 +981,43 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
           if (!state.environments.has(clone.resource.id)) return;
           for (const [key, variable] of source.variables)
             clone.variables.set(key, { ...variable, id: randomUUID() });
+          // The clone's stages are the source's, in the same order; each service keeps its stage.
+          const sourceStages = stagesOf(id);
+          for (const stage of sourceStages.slice(stagesOf(clone.resource.id).length))
+            addStage(clone.resource.id, stage.resource.name ?? '', stage.resource.description);
+          const keepStage = (sourceId: string, cloneId: string) => {
+            const name = sourceStages.find((stage) => stage.serviceIds.includes(sourceId))?.resource.name;
+            if (name) placeService(clone.resource.id, cloneId, { name });
+          };
+          for (const j of jobsOf(id)) {
+            const r = j.resource;
+            const copy = addJob(
+              clone.resource.id,
+              {
+                name: r.name,
+                ...(r.description === undefined ? {} : { description: r.description }),
+                cpu: r.cpu,
+                memory: r.memory,
+                max_nb_restart: r.max_nb_restart ?? 0,
+                ...(r.max_duration_seconds === undefined
+                  ? {}
+                  : { max_duration_seconds: r.max_duration_seconds }),
+                auto_preview: r.auto_preview,
+                source: {
+                  image: {
+                    ...imageOfJob(j),
+                    registry_id:
+                      (r.source as { image?: { registry_id?: string } }).image?.registry_id ??
+                      LOCAL_REGISTRY_ID,
+                  },
+                },
+                healthchecks: r.healthchecks,
+                schedule: r.schedule as JobRequest['schedule'],
+              },
+              new Map([...j.variables].map(([k, v]) => [k, { ...v, id: randomUUID() }])),
+            );
+            keepStage(r.id, copy.id);
+          }
           for (const service of servicesOf(id)) {
             if (service.kind === 'CONTAINER') {
               const { resource: r } = service;
@@ -684,10 +1043,10 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
                 ports: (r.ports ?? []).map(({ id: _id, ...p }) => p),
                 storage: (r.storage ?? []).map(({ id: _id, ...s }) => s),
               };
-              addContainer(clone.resource.id, request, variables, files);
+              keepStage(r.id, addContainer(clone.resource.id, request, variables, files).id);
             } else {
               const { resource: r } = service;
-              addDatabase(clone.resource.id, {
+              const copy = addDatabase(clone.resource.id, {
                 name: r.name,
                 type: r.type,
                 version: r.version,
@@ -697,6 +1056,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
                 ...(r.memory === undefined ? {} : { memory: r.memory }),
                 ...(r.storage === undefined ? {} : { storage: r.storage }),
               });
+              keepStage(r.id, copy.id);
             }
           }
           persist();
@@ -838,6 +1198,96 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
           is_secret: request.is_secret,
         };
         return { status: 201, body: response };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/service\/deploy$/,
+      ([id = ''], body) => {
+        const record = environment(id);
+        const request = object<DeployAllRequest>(body ?? {}, []);
+        if (IN_PROGRESS.has(record.state)) throw new HttpProblem(409, 'Operation is in progress');
+        // Check every id first: nothing changes unless the whole request is good.
+        const containers = (request.containers ?? []).map((c) => {
+          const found = container(c.id);
+          if (found.environmentId !== id) throw new HttpProblem(400, 'Container not in this environment');
+          return { record: found, tag: c.image_tag };
+        });
+        const jobs = (request.jobs ?? []).map((j) => {
+          const found = job(j.id ?? '');
+          if (found.environmentId !== id) throw new HttpProblem(400, 'Job not in this environment');
+          return { record: found, tag: j.image_tag };
+        });
+        for (const c of containers) if (c.tag) c.record.resource.tag = c.tag;
+        for (const j of jobs) {
+          const image = (j.record.resource.source as { image?: { tag: string } }).image;
+          if (j.tag && image) image.tag = j.tag;
+        }
+        startDeployment(id, record);
+        return { status: 202, body: environmentStatus(record) };
+      },
+    ],
+    [
+      'GET',
+      /^\/environment\/([^/]+)\/job$/,
+      ([id = '']) => {
+        environment(id);
+        return { status: 200, body: { results: jobsOf(id).map((j) => j.resource) } };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/job$/,
+      ([id = ''], body) => {
+        writable(environment(id));
+        const request = object<JobRequest>(body, ['name']);
+        if (request.healthchecks === null || typeof request.healthchecks !== 'object')
+          throw new HttpProblem(400, 'healthchecks is required');
+        if (jobsOf(id).some((j) => j.resource.name.toLowerCase() === request.name.toLowerCase()))
+          throw new HttpProblem(409, 'Job name within the environment is already taken');
+        uniqueServiceName(id, request.name);
+        return { status: 201, body: addJob(id, request) };
+      },
+    ],
+    [
+      'GET',
+      /^\/environment\/([^/]+)\/job\/status$/,
+      ([id = '']) => {
+        environment(id);
+        return { status: 200, body: { results: jobsOf(id).map(jobStatus) } };
+      },
+    ],
+    [
+      'GET',
+      /^\/environment\/([^/]+)\/deploymentStage$/,
+      ([id = '']) => {
+        environment(id);
+        return { status: 200, body: { results: stagesOf(id).map(stageResponse) } };
+      },
+    ],
+    [
+      'POST',
+      /^\/environment\/([^/]+)\/deploymentStage$/,
+      ([id = ''], body) => {
+        writable(environment(id));
+        const request = object<DeploymentStageRequest>(body, ['name']);
+        if (stagesOf(id).some((stage) => stage.resource.name?.toLowerCase() === request.name.toLowerCase()))
+          throw new HttpProblem(400, 'A deployment stage with this name already exists');
+        const stage = addStage(id, request.name, request.description ?? undefined);
+        return { status: 200, body: stageResponse(stage) };
+      },
+    ],
+    [
+      'PUT',
+      /^\/deploymentStage\/([^/]+)\/service\/([^/]+)$/,
+      ([stageId = '', serviceId = '']) => {
+        const stage = state.stages.get(stageId);
+        if (!stage) throw new HttpProblem(404, 'Deployment stage not found');
+        const owner =
+          state.jobs.get(serviceId)?.environmentId ?? state.services.get(serviceId)?.environmentId;
+        if (owner !== stage.environmentId) throw new HttpProblem(404, 'Service not found');
+        placeService(stage.environmentId, serviceId, { id: stageId });
+        return { status: 200, body: { results: stagesOf(stage.environmentId).map(stageResponse) } };
       },
     ],
     [
@@ -1020,6 +1470,9 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     },
     resolveVariables,
     takeViolations: () => takeViolations(selfUrl),
+    failNextRun(jobId, reason = 'the job exited with status 1') {
+      failingRuns.set(jobId, reason);
+    },
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
@@ -1031,7 +1484,10 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
 }
 
 /** The service of AppWrite's set-up a container runs: same image (any tag) and entrypoint. */
-function inventoryServiceOf(resource: ContainerResponse): InventoryService | undefined {
+function inventoryServiceOf(resource: {
+  image_name: string;
+  entrypoint?: string | null;
+}): InventoryService | undefined {
   const entrypoint = resource.entrypoint ?? null;
   return Object.values(inventory.services).find((service) => {
     const at = service.image.lastIndexOf(':');

@@ -1,3 +1,4 @@
+import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
 import { AppError } from '../../lib/errors';
 import type { HasuraClient } from '../../lib/hasura/client';
 import { createLogger } from '../../lib/log';
@@ -105,7 +106,7 @@ describe('CreateProject', () => {
       url: created.url,
       slot: 1,
       // The release it was created with: what an upgrade starts from.
-      appwrite_version: instanceSettings.version,
+      appwrite_version: APPWRITE_VERSION,
       appwrite_target_version: null,
     });
     for (const column of [

@@ -80,6 +80,7 @@ describe('releases', () => {
       storage: storageGrant(),
       ownerEmail: 'owner@example.com',
       ownerAccountExists: false,
+      consoleGate: 'gate-token-0123456789',
     });
     const introduced = Object.entries(releases)
       .filter(([version]) => compareVersions(version, APPWRITE_VERSION) <= 0)

@@ -3,9 +3,11 @@ import {
   ContainerMainCallsApiAxiosParamCreator,
   ContainersApiAxiosParamCreator,
   DatabasesApiAxiosParamCreator,
+  DeploymentStageMainCallsApiAxiosParamCreator,
   EnvironmentActionsApiAxiosParamCreator,
   EnvironmentMainCallsApiAxiosParamCreator,
   EnvironmentsApiAxiosParamCreator,
+  JobsApiAxiosParamCreator,
   VariableMainCallsApiAxiosParamCreator,
 } from 'qovery-typescript-axios';
 import { AppError } from '../../../lib/errors';
@@ -95,6 +97,9 @@ const bodies = {
     variable_scope: 'CONTAINER' as const,
     variable_parent_id: 'id-1',
   },
+  deployAllServices: { containers: [{ id: ID, image_tag: '1.9.6' }], jobs: [{ id: ID, image_tag: '1.9.6' }] },
+  createJob: { name: 'appwrite-migrate', healthchecks: {} },
+  createEnvironmentDeploymentStage: { name: 'appwrite-migrate' },
 };
 const samples: Record<
   OperationId,
@@ -174,6 +179,38 @@ const samples: Record<
   createVariable: {
     ours: (c) => c.createVariable(bodies.createVariable),
     theirs: () => VariableMainCallsApiAxiosParamCreator().createVariable(bodies.createVariable),
+  },
+  deployAllServices: {
+    ours: (c) => c.deployAllServices(ID, bodies.deployAllServices),
+    theirs: () => EnvironmentActionsApiAxiosParamCreator().deployAllServices(ID, bodies.deployAllServices),
+  },
+  createJob: {
+    ours: (c) => c.createJob(ID, bodies.createJob),
+    theirs: () => JobsApiAxiosParamCreator().createJob(ID, bodies.createJob),
+  },
+  listJobs: {
+    ours: (c) => c.listJobs(ID),
+    theirs: () => JobsApiAxiosParamCreator().listJobs(ID),
+  },
+  getEnvironmentJobStatus: {
+    ours: (c) => c.getEnvironmentJobStatus(ID),
+    theirs: () => JobsApiAxiosParamCreator().getEnvironmentJobStatus(ID),
+  },
+  createEnvironmentDeploymentStage: {
+    ours: (c) => c.createEnvironmentDeploymentStage(ID, bodies.createEnvironmentDeploymentStage),
+    theirs: () =>
+      DeploymentStageMainCallsApiAxiosParamCreator().createEnvironmentDeploymentStage(
+        ID,
+        bodies.createEnvironmentDeploymentStage,
+      ),
+  },
+  listEnvironmentDeploymentStage: {
+    ours: (c) => c.listEnvironmentDeploymentStage(ID),
+    theirs: () => DeploymentStageMainCallsApiAxiosParamCreator().listEnvironmentDeploymentStage(ID),
+  },
+  attachServiceToDeploymentStage: {
+    ours: (c) => c.attachServiceToDeploymentStage(ID, ID),
+    theirs: () => DeploymentStageMainCallsApiAxiosParamCreator().attachServiceToDeploymentStage(ID, ID),
   },
 };
 
