@@ -69,6 +69,14 @@ describe('least privilege between functions', () => {
     expect(settings[name]).not.toContain('QOVERY_API_TOKEN');
   });
 
+  it.each(['deleteAccount', 'requestPasswordReset', 'resendVerificationEmail'])(
+    '%s never sees the JWT signing key (it issues no token)',
+    (name) => {
+      expect(settings[name]).toContain('HASURA_GRAPHQL_ADMIN_SECRET');
+      expect(settings[name]).not.toContain('HASURA_GRAPHQL_JWT_SECRET');
+    },
+  );
+
   it.each(['createProject', 'startProject', 'stopProject', 'deleteProject', 'projectStatus', 'claimConsole'])(
     '%s never sees the JWT signing key',
     (name) => {
