@@ -27,6 +27,8 @@ import {
   environmentRequest,
   environmentVariables,
   generateSecrets,
+  MIGRATE_STAGE,
+  migrateJobRequest,
   type QoverySettings,
   services,
   variablesImport,
@@ -284,11 +286,17 @@ export async function CreateProject(event: Event): Promise<Answer> {
     environmentRequest(settings, id),
   );
   const list = services(settings.instance);
-  const created = await Promise.all(
-    list.map((spec) =>
+  // The containers, AppWrite's migrate job and the stage it runs in (after the containers).
+  const [job, stage, ...created] = await Promise.all([
+    qovery('POST', `/environment/${environment.id}/job`, migrateJobRequest(settings)),
+    qovery('POST', `/environment/${environment.id}/deploymentStage`, {
+      name: MIGRATE_STAGE,
+      description: 'AppWrite migrate, once every container is up',
+    }),
+    ...list.map((spec) =>
       qovery('POST', `/environment/${environment.id}/container`, containerRequest(settings, spec)),
     ),
-  );
+  ]);
   const ids: Record<string, string> = Object.fromEntries(list.map((spec, i) => [spec.name, created[i].id]));
   const secrets = generateSecrets();
   const [, key] = await bucketAndKeys;
@@ -308,6 +316,7 @@ export async function CreateProject(event: Event): Promise<Answer> {
   const [links] = await Promise.all([
     qovery('GET', `/container/${ids.proxy}/link`),
     qovery('POST', '/variable', caddyfileVariable(ids.proxy ?? '')),
+    qovery('PUT', `/deploymentStage/${stage.id}/service/${job.id}`),
     ...list
       .filter((spec) => spec.variables)
       .map((spec) =>

@@ -216,6 +216,21 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
           status: 201,
           answer: (body) => ({ id: uuid(), key: (body as { key: string }).key }),
         },
+        {
+          route: 'POST /environment/{environmentId}/job',
+          status: 201,
+          answer: (body) => ({ id: uuid(), name: (body as { name: string }).name }),
+        },
+        {
+          route: 'POST /environment/{environmentId}/deploymentStage',
+          status: 200,
+          answer: (body) => ({ id: uuid(), name: (body as { name: string }).name }),
+        },
+        {
+          route: 'PUT /deploymentStage/{stageId}/service/{serviceId}',
+          status: 200,
+          answer: () => ({ results: [] }),
+        },
       ],
       output: ['id', 'name', 'url'],
     },
