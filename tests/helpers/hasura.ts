@@ -13,6 +13,10 @@ export interface TestHasura {
   client: HasuraClient;
   /** How many GraphQL requests the client sent, by operation name. */
   calls: string[];
+  /** Empties every table of the schema, ids starting at 1 again, and forgets the calls. */
+  emptyTables(): Promise<void>;
+  /** The rows a SQL query answers. */
+  rows<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -54,5 +58,22 @@ export async function startTestHasura(env: Record<string, string> = {}): Promise
     timeoutMs: 5000,
     fetch,
   });
-  return { db, engine, client, calls, close: () => db.close() };
+  // Every table the migrations made, so that a new one is emptied too.
+  const tables = (
+    await db.query<{ name: string }>(
+      "SELECT format('%I', tablename) AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+    )
+  ).rows.map((t) => t.name);
+  return {
+    db,
+    engine,
+    client,
+    calls,
+    async emptyTables() {
+      await db.exec(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+      calls.length = 0;
+    },
+    rows: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+    close: () => db.close(),
+  };
 }

@@ -39,9 +39,7 @@ export async function resetStandIns(
   qovery.faults.clear();
   qovery.state.environments.clear();
   qovery.calls.length = 0;
-  await hasura.db.exec(
-    'TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE',
-  );
+  await hasura.emptyTables();
   for (const email of emails)
     await hasura.db.query(
       `INSERT INTO "user" (email, password_hash, email_verified) VALUES ($1, 'x', true)`,

@@ -8,6 +8,7 @@ import { createUsers, hashTicketToken, type Session } from '../../lib/users';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 import { memoryLogger } from '../helpers/lambda';
 import { memoryMail, tokenIn } from '../helpers/mail';
+import { outcome as code } from '../helpers/outcome';
 
 /** Email verification (on, as by default), password reset and change, account deletion. */
 
@@ -28,10 +29,7 @@ beforeEach(async () => {
   clock = Date.now();
   mail = memoryMail();
   removed.length = 0;
-  await hasura.db.exec(
-    'TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE',
-  );
-  hasura.calls.length = 0;
+  await hasura.emptyTables();
 });
 
 /** DeleteProject's path, as far as accounts are concerned: the row goes (or stays DELETING). */
@@ -69,12 +67,7 @@ function users(projects = deletingProjects) {
 }
 
 const ADA = { email: 'ada@example.com', password: 'correct horse' };
-const rows = async (sql: string) => (await hasura.db.query<Record<string, unknown>>(sql)).rows;
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'ok',
-    (error: unknown) => (error instanceof AppError ? error.code : error),
-  );
+const rows = (sql: string) => hasura.rows(sql);
 const caller = (userId: number): Caller => ({
   userId,
   deadline: Date.now() + 20_000,

@@ -1,5 +1,4 @@
 import type { StateEnum } from 'qovery-typescript-axios';
-import { AppError } from '../../lib/errors';
 import { busy, phaseOf, reasons, statusFor } from '../../lib/lifecycle';
 import { createLogger } from '../../lib/log';
 import type { ProjectStatus } from '../../lib/project-status';
@@ -9,6 +8,7 @@ import { createReconciler } from '../../lib/reconciler';
 import type { QoveryStandIn } from '../../sandbox/qovery';
 import type { TestHasura } from '../helpers/hasura';
 import { memoryStorage } from '../helpers/instance';
+import { outcome } from '../helpers/outcome';
 import {
   closeStandIns,
   QOVERY_PROJECT,
@@ -109,13 +109,7 @@ async function check(
   await situation();
   qovery.calls.length = 0;
   extra.before?.();
-  const outcome = await projects()
-    [action](1, ada(extra.budgetMs))
-    .then(
-      () => 'ok',
-      (error: unknown) => (error instanceof AppError ? error.code : error),
-    );
-  expect(outcome).toBe(expected.outcome);
+  expect(await outcome(projects()[action](1, ada(extra.budgetMs)))).toBe(expected.outcome);
   const after = await row();
   expect(after?.status ?? 'removed').toBe(expected.row);
   if (expected.reason !== undefined) expect(after?.status_reason).toBe(expected.reason);

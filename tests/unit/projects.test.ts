@@ -1,5 +1,4 @@
 import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
-import { AppError } from '../../lib/errors';
 import type { HasuraClient } from '../../lib/hasura/client';
 import { createLogger } from '../../lib/log';
 import { type Caller, createProjects } from '../../lib/projects';
@@ -8,6 +7,7 @@ import { createStorage } from '../../lib/storage';
 import type { QoveryStandIn } from '../../sandbox/qovery';
 import { type S3StandIn, startS3StandIn } from '../../sandbox/s3';
 import type { TestHasura } from '../helpers/hasura';
+import { outcome as code } from '../helpers/outcome';
 import {
   closeStandIns,
   QOVERY_PROJECT as PROJECT,
@@ -81,12 +81,7 @@ function projects(
 
 const ada = (): Caller => ({ userId: 1, deadline: Date.now() + 20_000, log });
 const bob = (): Caller => ({ userId: 2, deadline: Date.now() + 20_000, log });
-const rows = async (sql: string) => (await hasura.db.query<Record<string, unknown>>(sql)).rows;
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'ok',
-    (e: unknown) => (e instanceof AppError ? e.code : e),
-  );
+const rows = (sql: string) => hasura.rows(sql);
 const liveEnvironments = () => [...qovery.state.environments.values()].filter((e) => e.state !== 'DELETED');
 
 describe('CreateProject', () => {

@@ -2,6 +2,7 @@ import { AppError } from '../../lib/errors';
 import { HitRateLimits } from '../../lib/hasura/documents';
 import { clientAddress, createRateLimiter, digest, giveBack, type Limit } from '../../lib/rate-limit';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
+import { outcome } from '../helpers/outcome';
 
 let hasura: TestHasura;
 let clock = Date.parse('2026-03-01T10:00:00Z');
@@ -18,11 +19,6 @@ beforeEach(async () => {
 
 /** One limiter per call: as many Lambda instances, sharing only the database. */
 const limiter = () => createRateLimiter({ hasura: hasura.client, now: () => clock });
-const outcome = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'ok',
-    (error: unknown) => (error instanceof AppError ? error.code : error),
-  );
 const counters = async () =>
   (
     await hasura.db.query<{ key: string; hits: number }>('SELECT key, hits FROM rate_limit ORDER BY key')

@@ -1,11 +1,12 @@
 import { jwtVerify } from 'jose';
 import { createPasswords } from '../../lib/auth/passwords';
 import { createAccessTokens, hashRefreshToken } from '../../lib/auth/tokens';
-import { AppError } from '../../lib/errors';
+import type { AppError } from '../../lib/errors';
 import { createRateLimiter } from '../../lib/rate-limit';
 import { createUsers, type Session } from '../../lib/users';
 import { startTestHasura, type TestHasura } from '../helpers/hasura';
 import { memoryMail } from '../helpers/mail';
+import { outcome as code } from '../helpers/outcome';
 
 const key = new TextEncoder().encode('test-jwt-key-that-is-at-least-32-characters');
 const jwt = { key, claimsNamespace: 'https://hasura.io/jwt/claims', claimsFormat: 'json' as const };
@@ -19,10 +20,7 @@ beforeAll(async () => {
 afterAll(() => hasura.close());
 beforeEach(async () => {
   clock = Date.now();
-  await hasura.db.exec(
-    'TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE',
-  );
-  hasura.calls.length = 0;
+  await hasura.emptyTables();
   checked.count = 0;
 });
 
@@ -69,12 +67,7 @@ async function signup(credentials: { email: string; password: string }): Promise
   return { accessToken, refreshToken };
 }
 
-const rows = async (sql: string) => (await hasura.db.query<Record<string, unknown>>(sql)).rows;
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'ok',
-    (error: unknown) => (error instanceof AppError ? error.code : error),
-  );
+const rows = (sql: string) => hasura.rows(sql);
 
 describe('Signup with email verification lifted (REQUIRE_EMAIL_VERIFICATION=false)', () => {
   it('stores the user with a bcrypt hash and answers an access token for that user', async () => {

@@ -125,9 +125,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await hasura.db.exec(
-    'TRUNCATE refresh_token, rate_limit, account_ticket, project, "user" RESTART IDENTITY CASCADE',
-  );
+  await hasura.emptyTables();
   mail.sent.length = 0;
   checked.count = 0;
 });
