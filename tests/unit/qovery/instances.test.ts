@@ -471,10 +471,24 @@ describe('a fault at each step of provision', () => {
 // Lifecycle and status.
 
 describe('lifecycle', () => {
+  /**
+   * Each test reads a state under way (STARTING, STOPPING, DELETING, a queued deployment) one call
+   * after the call that began it: at 10 ms a step a loaded machine lets the state move on between
+   * the two calls (a flake seen under load), at 250 ms it does not.
+   */
+  const LIFECYCLE_STEP_MS = 250;
   let env: Awaited<ReturnType<typeof setUp>>;
   let environmentId: string;
   beforeEach(async () => {
-    env = await setUp();
+    env = await setUp(
+      {},
+      await startQoveryStandIn({
+        token: fixture.token,
+        stepMs: LIFECYCLE_STEP_MS,
+        projectIds: [fixture.projectId],
+        registryIds: [fixture.registryId],
+      }),
+    );
     environmentId = (await env.instances.provision(20, provisionInputs(), { deadline: deadline() }))
       .environmentId;
     env.qovery.calls.length = 0;
