@@ -32,6 +32,22 @@ async function newEnvironment(name = 'appwrite-1'): Promise<string> {
   return created.body.id;
 }
 
+/**
+ * Replaces this test's stand-in by one whose states last `stepMs`: a test that reads a state under
+ * way one call after the call that began it must not lose it to a busy machine (at 20 ms a step the
+ * deployment can be over before the next call).
+ */
+async function slowSteps(stepMs: number): Promise<void> {
+  await qovery.close();
+  qovery = await startQoveryStandIn({
+    token: TOKEN,
+    stepMs,
+    projectIds: [PROJECT],
+    registryIds: [fixture.registryId],
+  });
+}
+const SLOW_STEP = 250;
+
 async function stateOf(id: string): Promise<string> {
   return (await api('GET', `/environment/${id}/status`)).body.state;
 }
@@ -194,6 +210,7 @@ describe('Qovery stand-in: states over time', () => {
   });
 
   test('refuses to deploy during a transition and to stop a stopped environment (409)', async () => {
+    await slowSteps(60_000);
     const env = await newEnvironment();
     expect((await api('POST', `/environment/${env}/stop`)).status).toBe(409);
     await api('POST', `/environment/${env}/deploy`);
@@ -221,6 +238,7 @@ describe('Qovery stand-in: states over time', () => {
   });
 
   test('cancels a deployment in progress (CANCELING → CANCELED), and answers 409 when there is none', async () => {
+    await slowSteps(SLOW_STEP);
     const id = await newEnvironment();
     expect((await api('POST', `/environment/${id}/cancelDeployment`, { force_cancel: false })).status).toBe(
       409,
@@ -229,8 +247,8 @@ describe('Qovery stand-in: states over time', () => {
     const cancelled = await api('POST', `/environment/${id}/cancelDeployment`, {});
     expect(cancelled).toMatchObject({ status: 202, body: { id, state: 'CANCELING' } });
     await eventually(async () => (await stateOf(id)) === 'CANCELED');
-    // The cancelled deployment does not come back.
-    await sleep(STEP * 4);
+    // The cancelled deployment does not come back (it would have ended DEPLOYED two steps later).
+    await sleep(SLOW_STEP * 4);
     expect(await stateOf(id)).toBe('CANCELED');
   });
 
