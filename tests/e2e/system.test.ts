@@ -409,13 +409,25 @@ describe('the tutorial, end to end', () => {
     expect(await graphql(`mutation { StopProject(input: {id: ${projectId}}) { ok } }`, token)).toEqual({
       data: { StopProject: { ok: true } },
     });
-    expect(await graphql(`mutation { DeleteProject(input: {id: ${projectId}}) { ok } }`, token)).toEqual({
-      data: { DeleteProject: { ok: true } },
+    // The reconciler (every 200 ms) cannot confirm anything while its status listing fails: the row
+    // is read DELETING below however slow the machine (else the deletion may be confirmed first).
+    stack.qovery.faults.inject({
+      method: 'GET',
+      path: /^\/project\/[^/]+\/environment\/status$/,
+      status: 503,
+      times: Number.POSITIVE_INFINITY,
     });
-    // The row (and its quota slot) stays, DELETING, until Qovery confirms the environment gone.
-    expect(await graphql('{ project { id status } }', token)).toEqual({
-      data: { project: [{ id: projectId, status: 'DELETING' }] },
-    });
+    try {
+      expect(await graphql(`mutation { DeleteProject(input: {id: ${projectId}}) { ok } }`, token)).toEqual({
+        data: { DeleteProject: { ok: true } },
+      });
+      // The row (and its quota slot) stays, DELETING, until Qovery confirms the environment gone.
+      expect(await graphql('{ project { id status } }', token)).toEqual({
+        data: { project: [{ id: projectId, status: 'DELETING' }] },
+      });
+    } finally {
+      stack.qovery.faults.clear();
+    }
     expect(stack.qovery.calls.some((c) => c.method === 'DELETE')).toBe(true);
     // No ProjectStatus call: the reconciler removes the row once Qovery confirms.
     await eventually(async () => (await graphql('{ project { id } }', token)).data?.project.length === 0, {
