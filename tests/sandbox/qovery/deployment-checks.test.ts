@@ -1,3 +1,4 @@
+import type { QoverySettings } from '../../../lib/qovery/blueprint';
 import { createQoveryClient } from '../../../lib/qovery/client';
 import { createInstances } from '../../../lib/qovery/instances';
 import { type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
@@ -22,8 +23,12 @@ beforeEach(async () => {
 });
 afterEach(() => qovery.close());
 
-async function provisioned() {
-  const instances = createInstances({
+/** lib/qovery/instances on this stand-in, with the fixture's settings (and `overrides`). */
+function fixtureInstances(
+  overrides: Partial<QoverySettings> = {},
+  options: { cloneRecheckMs?: number } = {},
+) {
+  return createInstances({
     client: createQoveryClient({ baseUrl: qovery.url, token: fixture.token }),
     settings: {
       apiUrl: qovery.url,
@@ -31,8 +36,14 @@ async function provisioned() {
       projectId: fixture.projectId,
       registryId: fixture.registryId,
       instance: instanceSettings,
+      ...overrides,
     },
+    ...options,
   });
+}
+
+async function provisioned() {
+  const instances = fixtureInstances();
   const instance = await instances.provision(1, provisionInputs());
   return { instances, instance, env: qovery.state.environments.get(instance.environmentId) };
 }
@@ -192,18 +203,10 @@ describe('Qovery stand-in: what a deployment checks', () => {
 describe('Qovery stand-in: the template-clone strategy', () => {
   test('a clone keeps the template’s migrate job, in its stage after the containers, and deploys', async () => {
     const { instance: template } = await provisioned();
-    const cloning = createInstances({
-      client: createQoveryClient({ baseUrl: qovery.url, token: fixture.token }),
-      settings: {
-        apiUrl: qovery.url,
-        token: fixture.token,
-        projectId: fixture.projectId,
-        registryId: fixture.registryId,
-        instance: instanceSettings,
-        templateEnvironmentId: template.environmentId,
-      },
-      cloneRecheckMs: 10,
-    });
+    const cloning = fixtureInstances(
+      { templateEnvironmentId: template.environmentId },
+      { cloneRecheckMs: 10 },
+    );
     const clone = await cloning.provision(2, provisionInputs());
     const [job] = jobsIn(clone.environmentId);
     expect(job?.resource.name).toBe('appwrite-migrate');
