@@ -114,6 +114,20 @@ export function statusFor(observed: Observed, deleting: boolean): StatusWithReas
   }
 }
 
+/**
+ * A deployment that failed during an upgrade says so: the row's `upgrade_error` (a user-safe
+ * sentence written by lib/upgrades) replaces the generic reason for as long as the upgrade is
+ * stopped. Every writer of a status (actions, reconciler) goes through this, so none undoes it.
+ */
+export function withUpgradeReason(
+  next: StatusWithReason,
+  upgradeError: string | null | undefined,
+): StatusWithReason {
+  return next.status === 'ERROR' && next.reason === reasons.deploymentFailed && upgradeError
+    ? { status: 'ERROR', reason: upgradeError }
+    : next;
+}
+
 /** The `project-busy` answers: what is happening, and when to try again. */
 export const busy = {
   creating: {

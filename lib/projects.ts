@@ -21,6 +21,7 @@ import {
   reasons,
   type StatusWithReason,
   statusFor,
+  withUpgradeReason,
 } from './lifecycle';
 import type { Logger } from './log';
 import type { OwnerConsole } from './owner-console';
@@ -129,7 +130,8 @@ export function createProjects({
   }
 
   /** Writes the row's new status (and reason) unless someone moved it meanwhile. */
-  async function save(row: ProjectRow, next: StatusWithReason, deadline: number): Promise<void> {
+  async function save(row: ProjectRow, wanted: StatusWithReason, deadline: number): Promise<void> {
+    const next = withUpgradeReason(wanted, row.upgrade_error);
     if (row.status === next.status && row.status_reason === next.reason) return;
     await hasura.request(
       MoveProject,

@@ -42,6 +42,7 @@ import {
   reasons,
   type StatusWithReason,
   statusFor,
+  withUpgradeReason,
 } from './lifecycle';
 import type { Logger } from './log';
 import { type CallOptions, isQoveryError } from './qovery/client';
@@ -270,7 +271,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
             )
               return void stopAgain.push(environmentId);
           }
-          if (row.status !== 'DELETING') return move(row, statusFor(observed, false));
+          if (row.status !== 'DELETING')
+            return move(row, withUpgradeReason(statusFor(observed, false), row.upgrade_error));
           const phase = phaseOfObserved(observed);
           if (phase === 'gone') gone.push(row.id);
           else if (phase === 'delete-failed') move(row, statusFor(observed, false));

@@ -15,6 +15,7 @@ import { createRateLimiter, type RateLimiter } from './rate-limit';
 import { createReconciler } from './reconciler';
 import { type SecretsOptions, withSecrets } from './secrets';
 import { createStorage } from './storage';
+import { upgradesStep } from './upgrades';
 import {
   type AccountChanges,
   type AccountDeletion,
@@ -237,8 +238,9 @@ function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storag
     instances,
     storage: createStorage(config.storage),
     log,
-    // The owner's console seat, taken as soon as the instance runs (lib/owner-console).
-    steps: [secureConsolesStep(ownerConsole, { hasura, log })],
+    // The owner's console seat, taken as soon as the instance runs (lib/owner-console); the
+    // upgrades an operator asked for (lib/upgrades).
+    steps: [secureConsolesStep(ownerConsole, { hasura, log }), upgradesStep({ hasura, instances, log })],
     orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
     revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
   });

@@ -183,6 +183,8 @@ export interface ProjectRow {
   created_at: string;
   /** When the owner's console account was made (lib/owner-console); null until then. */
   console_account_at?: string | null;
+  /** Why the instance's upgrade stopped (lib/upgrades), shown as its ERROR reason; null otherwise. */
+  upgrade_error?: string | null;
   /** The owner (the `user` relationship). */
   user?: { email: string };
 }
@@ -204,6 +206,7 @@ const PROJECT_ROW_FIELDS = /* GraphQL */ `
     qovery_mariadb_id
     created_at
     console_account_at
+    upgrade_error
     user {
       email
     }
@@ -342,6 +345,8 @@ export interface ReconcileRow {
   created_at: string;
   /** Null until the owner's console seat is taken (the reconciler takes it: lib/owner-console). */
   console_account_at: string | null;
+  /** Why the instance's upgrade stopped (lib/upgrades): its reason while it is ERROR. */
+  upgrade_error?: string | null;
 }
 
 /** One page of every project, in id order (the reconciler reads them all, page by page). */
@@ -357,6 +362,7 @@ export const ReconcileRows = document<
       qovery_environment_id
       created_at
       console_account_at
+      upgrade_error
     }
   }`);
 
@@ -423,4 +429,140 @@ export const PurgeExpired = document<
       affected_rows
     }
   }`);
+// ---- upgrades (lib/upgrades.ts, scripts/upgrade.ts) -------------------------------------------
+
+export interface UpgradeRow {
+  id: number;
+  status: ProjectStatus;
+  qovery_environment_id: string | null;
+  appwrite_version: string;
+  appwrite_target_version: string | null;
+  upgrade_step: string | null;
+  upgrade_step_at: string | null;
+  upgrade_error: string | null;
+}
+
+const UPGRADE_ROW_FIELDS = /* GraphQL */ `
+  fragment UpgradeRowFields on project {
+    id
+    status
+    qovery_environment_id
+    appwrite_version
+    appwrite_target_version
+    upgrade_step
+    upgrade_step_at
+    upgrade_error
+  }`;
+
+/** Projects an operator asked to upgrade and that are not there yet, in id order. */
+export const PendingUpgrades = document<{ project: UpgradeRow[] }, { limit: number }>(/* GraphQL */ `
+  query PendingUpgrades($limit: Int!) {
+    project(where: { appwrite_target_version: { _is_null: false } }, order_by: { id: asc }, limit: $limit) {
+      ...UpgradeRowFields
+    }
+  }
+  ${UPGRADE_ROW_FIELDS}`);
+
+/** A step is about to be asked of Qovery: only if the row is still where it was read, between steps. */
+export const BeginUpgradeStep = document<
+  { update_project: { affected_rows: number } | null },
+  { id: number; from: string; step: string; at: string }
+>(/* GraphQL */ `
+  mutation BeginUpgradeStep($id: Int!, $from: String!, $step: String!, $at: timestamptz!) {
+    update_project(
+      where: {
+        id: { _eq: $id }
+        appwrite_version: { _eq: $from }
+        upgrade_step: { _is_null: true }
+        upgrade_error: { _is_null: true }
+      }
+      _set: { upgrade_step: $step, upgrade_step_at: $at }
+    ) {
+      affected_rows
+    }
+  }`);
+
+/** Qovery did not take the step: it is asked again later. */
+export const ForgetUpgradeStep = document<
+  { update_project: { affected_rows: number } | null },
+  { id: number; step: string }
+>(/* GraphQL */ `
+  mutation ForgetUpgradeStep($id: Int!, $step: String!) {
+    update_project(
+      where: { id: { _eq: $id }, upgrade_step: { _eq: $step } }
+      _set: { upgrade_step: null, upgrade_step_at: null }
+    ) {
+      affected_rows
+    }
+  }`);
+
+/** The step is done (deployed, migrated): the instance runs it; the target goes once reached. */
+export const FinishUpgradeStep = document<
+  { update_project: { affected_rows: number } | null },
+  { id: number; step: string; target: string | null }
+>(/* GraphQL */ `
+  mutation FinishUpgradeStep($id: Int!, $step: String!, $target: String) {
+    update_project(
+      where: { id: { _eq: $id }, upgrade_step: { _eq: $step } }
+      _set: {
+        appwrite_version: $step
+        appwrite_target_version: $target
+        upgrade_step: null
+        upgrade_step_at: null
+        upgrade_error: null
+      }
+    ) {
+      affected_rows
+    }
+  }`);
+
+/** The upgrade stops, with a user-safe reason, until the operator asks again. */
+export const StopUpgrade = document<
+  { update_project: { affected_rows: number } | null },
+  { id: number; reason: string }
+>(/* GraphQL */ `
+  mutation StopUpgrade($id: Int!, $reason: String!) {
+    update_project(where: { id: { _eq: $id }, upgrade_error: { _is_null: true } }, _set: { upgrade_error: $reason }) {
+      affected_rows
+    }
+  }`);
+
+/** One page of every project's release and upgrade (the operator's `npm run upgrade`). */
+export const ProjectVersions = document<
+  { project: UpgradeRow[] },
+  { after: number; limit: number }
+>(/* GraphQL */ `
+  query ProjectVersions($after: Int!, $limit: Int!) {
+    project(where: { id: { _gt: $after } }, order_by: { id: asc }, limit: $limit) {
+      ...UpgradeRowFields
+    }
+  }
+  ${UPGRADE_ROW_FIELDS}`);
+
+/**
+ * The operator asks for an upgrade of these projects (not those being deleted): a stopped upgrade
+ * is retried from its last recorded version (its step is forgotten, then its reason).
+ */
+export const RequestUpgrade = document<
+  {
+    retried: { affected_rows: number } | null;
+    asked: { affected_rows: number } | null;
+  },
+  { ids: number[]; target: string }
+>(/* GraphQL */ `
+  mutation RequestUpgrade($ids: [Int!]!, $target: String!) {
+    retried: update_project(
+      where: { id: { _in: $ids }, upgrade_error: { _is_null: false } }
+      _set: { upgrade_step: null, upgrade_step_at: null }
+    ) {
+      affected_rows
+    }
+    asked: update_project(
+      where: { id: { _in: $ids }, status: { _neq: "DELETING" } }
+      _set: { appwrite_target_version: $target, upgrade_error: null }
+    ) {
+      affected_rows
+    }
+  }`);
+
 export * from './account-documents';

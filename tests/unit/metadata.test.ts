@@ -197,6 +197,15 @@ describe('Hasura metadata', () => {
     });
   });
 
+  it('lets a user read their instance’s AppWrite release, not how its upgrade goes', () => {
+    const permission = project.tables.find((t) => t.table.name === 'project')?.select.get('user');
+    expect(permission?.columns).toContain('appwrite_version');
+    // A stopped upgrade shows through status_reason, in words written for users.
+    expect(permission?.columns).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^upgrade_|^appwrite_target_version$/)]),
+    );
+  });
+
   it('keeps Qovery ids out of what a user can select', () => {
     const permission = project.tables.find((t) => t.table.name === 'project')?.select.get('user');
     expect(permission?.columns).not.toEqual(expect.arrayContaining([expect.stringMatching(/^qovery_/)]));
