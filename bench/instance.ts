@@ -3,7 +3,7 @@
  * stages of CreateProject per strategy (counted against the Qovery stand-in, next to the figure
  * lib/qovery/instances states), and the resources one instance takes with the default sizes.
  */
-import { APPWRITE_VERSION } from '../lib/appwrite/versions';
+import { APPWRITE_VERSION, type Release, releases } from '../lib/appwrite/versions';
 import {
   DEFAULT_SIZES,
   type InstanceSettings,
@@ -54,6 +54,48 @@ async function measure(strategy: 'blueprint' | 'clone', settings: InstanceSettin
   }
 }
 
+/**
+ * One upgrade step of one running instance (lib/upgrades.ts): the Qovery calls `Instances.upgrade`
+ * makes, and those of one check of its `migrate` job. The release is made up (1.9's service set,
+ * new tags and one new variable), as the blueprint deploys 1.9 only.
+ */
+async function measureUpgrade() {
+  const project = '00000000-0000-4000-8000-0000000000b2';
+  const qovery = await startQoveryStandIn({ token: 't', stepMs: 5, projectIds: [project] });
+  try {
+    const instances = createInstances({
+      client: createQoveryClient({ baseUrl: qovery.url, token: 't' }),
+      settings: {
+        apiUrl: qovery.url,
+        token: 't',
+        projectId: project,
+        registryId: LOCAL_REGISTRY_ID,
+        instance,
+      },
+    });
+    const { environmentId } = await instances.provision(1, {
+      ownerEmail: 'o@x.io',
+      storage: Promise.resolve(grant),
+    });
+    await instances.deploy(environmentId);
+    while (qovery.state.environments.get(environmentId)?.state !== 'DEPLOYED')
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    const next: Release = {
+      ...(releases[APPWRITE_VERSION] as Release),
+      appwrite: '1.10.0',
+      variables: { _APP_NEW_SETTING: 'on' },
+    };
+    qovery.calls.length = 0;
+    await instances.upgrade(environmentId, next);
+    const step = qovery.calls.map((c) => `${c.method} ${c.path.replace(/[0-9a-f-]{36}/g, '{id}')}`);
+    qovery.calls.length = 0;
+    await instances.migrateStatus(environmentId);
+    return { step, check: qovery.calls.length };
+  } finally {
+    await qovery.close();
+  }
+}
+
 async function main() {
   const withExecutor = { ...instance, executor: { url: 'http://executor/v1', secret: 'x'.repeat(20) } };
   console.log(
@@ -69,6 +111,10 @@ async function main() {
     const m = await measure(strategy, settings);
     console.log(`| ${name} | ${m.calls} | ${m.stated.calls} / ${m.stated.stages} | ${m.ms.toFixed(0)} ms |`);
   }
+  const upgrade = await measureUpgrade();
+  console.log(
+    `Upgrade step of one instance: ${upgrade.step.length} Qovery calls in 3 stages (${upgrade.step.join(', ')}); each check of its migrate job: ${upgrade.check} calls in 1 stage`,
+  );
   for (const [name, settings] of [
     ['default', instance],
     ['with an operator executor', withExecutor],

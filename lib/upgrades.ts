@@ -60,7 +60,7 @@ export interface UpgradesDeps {
   log: Logger;
   /** The releases an instance can be moved through (tests may add a newer one). */
   releases?: Readonly<Record<string, Release>>;
-  /** Steps asked of Qovery per run (3 calls each). Default 3. */
+  /** Steps asked of Qovery per run (3 or 4 calls each). Default 3. */
   maxStepsPerRun?: number;
   /** Steps under way checked per run (2 calls each). Default 20. */
   maxChecksPerRun?: number;

@@ -165,7 +165,8 @@ export interface Instances {
    * one already set), then, in ONE deployment request, gives every AppWrite-image service, the
    * console, Redis, MariaDB and the browser their tags of `release` and the `migrate` job the new
    * AppWrite image, and deploys them. The job is created first if the instance predates it.
-   * 3 calls (list containers ∥ list jobs → import ∥ → deploy), +3 for an instance without the job.
+   * 3 stages: list containers ∥ list jobs → import the new variables (when the release has any)
+   * → deploy: 3 or 4 calls, +3 for an instance without the job.
    */
   upgrade(environmentId: string, release: Release, options?: CallOptions): Promise<void>;
   /** How the `migrate` job fared in its last run (2 calls: list jobs ∥ job statuses). */
