@@ -60,7 +60,11 @@ export interface UpgradesDeps {
   log: Logger;
   /** The releases an instance can be moved through (tests may add a newer one). */
   releases?: Readonly<Record<string, Release>>;
-  /** Steps asked of Qovery per run (3 or 4 calls each). Default 3. */
+  /**
+   * Steps asked of Qovery per run (3 or 4 calls each, then about 2 to check it). Default 1: with a
+   * run a minute that is at most ~360 Qovery calls an hour, beside the users' share of the token's
+   * ~1000 (README "Limits").
+   */
   maxStepsPerRun?: number;
   /** Steps under way checked per run (2 calls each). Default 20. */
   maxChecksPerRun?: number;
@@ -89,15 +93,17 @@ export function upgradesStep({
   instances,
   log,
   releases = knownReleases,
-  maxStepsPerRun = 3,
+  maxStepsPerRun = 1,
   maxChecksPerRun = 20,
   stalledAfterMs = 30 * 60 * 1000,
   now = Date.now,
 }: UpgradesDeps): ReconcileStep {
   return {
     name: 'upgrades',
-    async run({ states, deadline }) {
+    async run({ rows, states, deadline }) {
       const call = { deadline };
+      // The rows this run looks at: all on a schedule, the ones a webhook named otherwise.
+      const inRun = new Set(rows.map((row) => row.id));
       const timeFor = (reserve: number) => deadline - now() > reserve;
       const { project } = await hasura.request(PendingUpgrades, { limit: PAGE }, call);
       let changed = 0;
@@ -105,7 +111,8 @@ export function upgradesStep({
       let checked = 0;
       for (const row of project) {
         const environmentId = row.qovery_environment_id;
-        if (!environmentId || row.status === 'DELETING' || row.status === 'CREATING') continue;
+        if (!inRun.has(row.id) || !environmentId || row.status === 'DELETING' || row.status === 'CREATING')
+          continue;
         const observed = states.get(environmentId);
         if (observed === undefined) continue;
         const phase = phaseOfObserved(observed);
