@@ -16,46 +16,55 @@ export interface NewTicket {
   created_at: string;
 }
 
-// Root fields that several mutations run, written once (each mutation declares the variables they
-// use: $ticket, $email, $now). Not exported: every exported string here is an operation.
+// Root fields that several mutations run, written once as fragments on mutation_root (each
+// mutation declares the variables they use: $ticket, $email, $now) and passed to `document` after
+// the operation. Not exported: every exported string here is an operation.
 
 /** Stores a ticket, and drops every expired one (of any address: the table stays small). */
 const STORE_TICKET = /* GraphQL */ `
+  fragment StoreTicket on mutation_root {
     insert_account_ticket_one(object: $ticket) {
       id
     }
     delete_account_ticket(where: { expires_at: { _lt: $now } }) {
       affected_rows
-    }`;
+    }
+  }`;
 
 /** Spends every pending reset ticket of the address (a new password makes them pointless). */
 const SPEND_RESET_TICKETS = /* GraphQL */ `
+  fragment SpendResetTickets on mutation_root {
     update_account_ticket(
       where: { email: { _eq: $email }, purpose: { _eq: "reset-password" }, used_at: { _is_null: true } }
       _set: { used_at: $now }
     ) {
       affected_rows
-    }`;
+    }
+  }`;
 
 /** Ends every session of the address's account while it is not verified yet. */
 const END_UNVERIFIED_SESSIONS = /* GraphQL */ `
+  fragment EndUnverifiedSessions on mutation_root {
     update_refresh_token(
       where: { revoked_at: { _is_null: true }, user: { email: { _eq: $email }, email_verified: { _eq: false } } }
       _set: { revoked_at: $now }
     ) {
       affected_rows
-    }`;
+    }
+  }`;
 
 /** Marks the address's account verified, answering its id (none when it was deleted since). */
 const MARK_VERIFIED = /* GraphQL */ `
+  fragment MarkVerified on mutation_root {
     verified: update_user(where: { email: { _eq: $email } }, _set: { email_verified: true }) {
       returning {
         id
       }
-    }`;
+    }
+  }`;
 
 /** The address's account, if any: read the same way whether or not there is one. */
-export const MailAccountLookup = document<
+export const MailAccountLookup = /* @__PURE__ */ document<
   { user: { id: number; email_verified: boolean }[] },
   { email: string }
 >(/* GraphQL */ `
@@ -71,10 +80,11 @@ export const MailAccountLookup = document<
  * error either way) and stores the verification ticket, in one transaction. A null
  * `insert_user_one` means the address already had an account.
  */
-export const SignupAccount = document<
+export const SignupAccount = /* @__PURE__ */ document<
   { insert_user_one: { id: number } | null; insert_account_ticket_one: { id: string } | null },
   { email: string; passwordHash: string; ticket: NewTicket; now: string }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   mutation SignupAccount(
     $email: String!
     $passwordHash: String!
@@ -87,20 +97,25 @@ export const SignupAccount = document<
     ) {
       id
     }
-    ${STORE_TICKET}
-  }`);
+    ...StoreTicket
+  }`,
+  STORE_TICKET,
+);
 
 /** A ticket stored on its own (ResendVerificationEmail, RequestPasswordReset, Signup without verification). */
-export const InsertTicket = document<
+export const InsertTicket = /* @__PURE__ */ document<
   { insert_account_ticket_one: { id: string } | null },
   { ticket: NewTicket; now: string }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   mutation InsertTicket($ticket: account_ticket_insert_input!, $now: timestamptz!) {
-    ${STORE_TICKET}
-  }`);
+    ...StoreTicket
+  }`,
+  STORE_TICKET,
+);
 
 /** Spends a ticket: only an unused, unexpired one of that very purpose, and only once. */
-export const UseTicket = document<
+export const UseTicket = /* @__PURE__ */ document<
   { update_account_ticket: { returning: { email: string; password_hash: string | null }[] } | null },
   { hash: string; purpose: TicketPurpose; now: string }
 >(/* GraphQL */ `
@@ -126,36 +141,45 @@ export const UseTicket = document<
  * password chosen by the Signup that sent the ticket: whoever signed the address up before its
  * owner keeps nothing. A verified account is left as it is.
  */
-export const VerifyAccount = document<
+export const VerifyAccount = /* @__PURE__ */ document<
   { verified: { returning: { id: number }[] } | null },
   { email: string; passwordHash: string; now: string }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   mutation VerifyAccount($email: String!, $passwordHash: String!, $now: timestamptz!) {
-    ${END_UNVERIFIED_SESSIONS}
+    ...EndUnverifiedSessions
     update_user(where: { email: { _eq: $email }, email_verified: { _eq: false } }, _set: { password_hash: $passwordHash }) {
       affected_rows
     }
-    ${MARK_VERIFIED}
-  }`);
+    ...MarkVerified
+  }`,
+  END_UNVERIFIED_SESSIONS,
+  MARK_VERIFIED,
+);
 
 /** As VerifyAccount, for a ticket that carries no password (ResendVerificationEmail's). */
-export const VerifyAccountKeepingPassword = document<
+export const VerifyAccountKeepingPassword = /* @__PURE__ */ document<
   { verified: { returning: { id: number }[] } | null },
   { email: string; now: string }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   mutation VerifyAccountKeepingPassword($email: String!, $now: timestamptz!) {
-    ${END_UNVERIFIED_SESSIONS}
-    ${MARK_VERIFIED}
-  }`);
+    ...EndUnverifiedSessions
+    ...MarkVerified
+  }`,
+  END_UNVERIFIED_SESSIONS,
+  MARK_VERIFIED,
+);
 
 /**
  * A reset through an emailed ticket: new password, the address counts as verified (the ticket
  * proves it), every session ends and every other reset ticket of the address is spent.
  */
-export const ResetAccountPassword = document<
+export const ResetAccountPassword = /* @__PURE__ */ document<
   { update_user: { returning: { id: number }[] } | null },
   { email: string; passwordHash: string; now: string }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   mutation ResetAccountPassword($email: String!, $passwordHash: String!, $now: timestamptz!) {
     update_user(where: { email: { _eq: $email } }, _set: { password_hash: $passwordHash, email_verified: true }) {
       returning {
@@ -168,11 +192,13 @@ export const ResetAccountPassword = document<
     ) {
       affected_rows
     }
-    ${SPEND_RESET_TICKETS}
-  }`);
+    ...SpendResetTickets
+  }`,
+  SPEND_RESET_TICKETS,
+);
 
 /** The signed-in user's account, with what a password check needs. */
-export const FindAccount = document<
+export const FindAccount = /* @__PURE__ */ document<
   { user_by_pk: { id: number; email: string; password_hash: string; email_verified: boolean } | null },
   { id: number }
 >(/* GraphQL */ `
@@ -186,10 +212,11 @@ export const FindAccount = document<
   }`);
 
 /** ChangePassword: new password, every session ends, pending reset tickets are spent. */
-export const ChangeAccountPassword = document<
+export const ChangeAccountPassword = /* @__PURE__ */ document<
   { update_user_by_pk: { id: number } | null },
   { id: number; email: string; passwordHash: string; now: string }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   mutation ChangeAccountPassword($id: Int!, $email: String!, $passwordHash: String!, $now: timestamptz!) {
     update_user_by_pk(pk_columns: { id: $id }, _set: { password_hash: $passwordHash }) {
       id
@@ -197,11 +224,16 @@ export const ChangeAccountPassword = document<
     update_refresh_token(where: { user_id: { _eq: $id }, revoked_at: { _is_null: true } }, _set: { revoked_at: $now }) {
       affected_rows
     }
-    ${SPEND_RESET_TICKETS}
-  }`);
+    ...SpendResetTickets
+  }`,
+  SPEND_RESET_TICKETS,
+);
 
 /** The projects an account owns, whatever their status (DeleteAccount deletes each). */
-export const OwnedProjects = document<{ project: { id: number }[] }, { ownerId: number }>(/* GraphQL */ `
+export const OwnedProjects = /* @__PURE__ */ document<
+  { project: { id: number }[] },
+  { ownerId: number }
+>(/* GraphQL */ `
   query OwnedProjects($ownerId: Int!) {
     project(where: { owner_id: { _eq: $ownerId } }, order_by: { id: asc }) {
       id
@@ -212,7 +244,7 @@ export const OwnedProjects = document<{ project: { id: number }[] }, { ownerId: 
  * Deletes an account: its refresh tokens go with it (ON DELETE CASCADE), its tickets are forgotten, and a project still being deleted on Qovery stays, without owner
  * (ON DELETE SET NULL), until its deletion is confirmed.
  */
-export const DeleteAccountRows = document<
+export const DeleteAccountRows = /* @__PURE__ */ document<
   { delete_user_by_pk: { id: number } | null },
   { id: number; email: string }
 >(/* GraphQL */ `
@@ -226,7 +258,7 @@ export const DeleteAccountRows = document<
   }`);
 
 /** Whether the caller's account exists and its email is verified (CreateProject, StartProject). */
-export const AccountStanding = document<
+export const AccountStanding = /* @__PURE__ */ document<
   { user_by_pk: { email_verified: boolean } | null },
   { id: number }
 >(/* GraphQL */ `

@@ -5,6 +5,12 @@ import { document } from './client';
  * Every GraphQL operation the functions send to Hasura: named, with typed variables and results.
  * tests/unit/hasura/documents.test.ts validates each one against the schema Hasura generates
  * from hasura-metadata/.
+ *
+ * Each `document(...)` call is marked `/* @__PURE__ *\/` (here and in account-documents.ts): a
+ * top-level call is otherwise kept by esbuild, and every bundle would carry every document instead
+ * of the few its function sends (tests/unit/bundles.test.ts checks both). Shared parts are GraphQL
+ * fragments passed to `document` after the operation, never `${interpolated}`: an interpolation
+ * keeps the call whatever the annotation.
  */
 
 export interface RefreshTokenRow {
@@ -32,7 +38,7 @@ export interface RateLimitHitInput {
   limits: { key: string; max: number; window_seconds: number }[];
 }
 
-export const HitRateLimits = document<
+export const HitRateLimits = /* @__PURE__ */ document<
   {
     insert_rate_limit_hit_one: { refused_key: string | null; retry_after_seconds: number | null } | null;
   },
@@ -45,7 +51,7 @@ export const HitRateLimits = document<
     }
   }`);
 
-export const InsertUser = document<
+export const InsertUser = /* @__PURE__ */ document<
   { insert_user_one: { id: number } | null },
   { email: string; passwordHash: string }
 >(
@@ -61,7 +67,7 @@ export const InsertUser = document<
  * The account behind an email, for a sign-in whose attempt was already counted (lib/rate-limit.ts),
  * and its live sessions beyond the newest `keep` (one row per live family): the new session ends them.
  */
-export const SigninUser = document<
+export const SigninUser = /* @__PURE__ */ document<
   { user: { id: number; password_hash: string }[]; refresh_token: { family_id: string }[] },
   { email: string; keep: number; now: string }
 >(/* GraphQL */ `
@@ -84,7 +90,7 @@ export const SigninUser = document<
  * password is not a failure: the failures before it stay counted), and drops the user's expired
  * tokens and the sessions beyond their cap (`evict`), atomically.
  */
-export const StartSession = document<
+export const StartSession = /* @__PURE__ */ document<
   { insert_refresh_token_one: { id: string } | null },
   { token: NewRefreshToken; giveBack: RateLimitHitInput[]; userId: number; now: string; evict: string[] }
 >(/* GraphQL */ `
@@ -109,7 +115,7 @@ export const StartSession = document<
   }`);
 
 /** The presented token's row, or the rows of the family it claims (to recognise a rotated one). */
-export const FindRefreshToken = document<
+export const FindRefreshToken = /* @__PURE__ */ document<
   { refresh_token: RefreshTokenRow[] },
   { hash: string; familyId: string }
 >(/* GraphQL */ `
@@ -129,7 +135,7 @@ export const FindRefreshToken = document<
  * Revokes the presented token, stores its successor and deletes the family's revoked rows, in one
  * transaction: a live family keeps one row (reuse is recognised by the family id in the token).
  */
-export const RotateRefreshToken = document<
+export const RotateRefreshToken = /* @__PURE__ */ document<
   { update_refresh_token: { affected_rows: number } | null; insert_refresh_token_one: { id: string } | null },
   { id: string; now: string; next: NewRefreshToken; familyId: string }
 >(/* GraphQL */ `
@@ -145,7 +151,7 @@ export const RotateRefreshToken = document<
     }
   }`);
 
-export const RevokeRefreshTokenFamily = document<
+export const RevokeRefreshTokenFamily = /* @__PURE__ */ document<
   { update_refresh_token: { affected_rows: number } | null },
   { familyId: string; now: string }
 >(/* GraphQL */ `
@@ -159,7 +165,7 @@ export const RevokeRefreshTokenFamily = document<
   }`);
 
 /** Signs out: the whole session (family) of the token goes, even when the token was rotated. */
-export const EndSession = document<
+export const EndSession = /* @__PURE__ */ document<
   { delete_refresh_token: { affected_rows: number } | null },
   { hash: string; familyId: string }
 >(/* GraphQL */ `
@@ -191,8 +197,8 @@ export interface ProjectRow {
 
 /**
  * The selection that fills a ProjectRow, as one fragment: the documents that read whole rows
- * (FindOwnProject, ConsoleCandidates) select the same fields, so a column added to the row is added
- * once. Not exported: every exported string here is an operation (documents.test.ts).
+ * (FindOwnProject, ConsoleCandidates) spread it, so a column added to the row is added once. Not
+ * exported: every exported string here is an operation (documents.test.ts).
  */
 const PROJECT_ROW_FIELDS = /* GraphQL */ `
   fragment ProjectRowFields on project {
@@ -213,7 +219,7 @@ const PROJECT_ROW_FIELDS = /* GraphQL */ `
   }`;
 
 /** The user's used quota slots, and their e-mail (the only one an instance's console admits). */
-export const ProjectSlots = document<
+export const ProjectSlots = /* @__PURE__ */ document<
   { project: { slot: number }[]; user_by_pk: { email: string } | null },
   { ownerId: number }
 >(/* GraphQL */ `
@@ -230,7 +236,7 @@ export const ProjectSlots = document<
  * Takes a quota slot, or returns null when another call took it first (unique owner_id+slot). The
  * row records the AppWrite release the instance is created with.
  */
-export const ClaimProjectSlot = document<
+export const ClaimProjectSlot = /* @__PURE__ */ document<
   { insert_project_one: { id: number } | null },
   { ownerId: number; slot: number; name: string; version: string }
 >(/* GraphQL */ `
@@ -243,7 +249,7 @@ export const ClaimProjectSlot = document<
     }
   }`);
 
-export const SaveProvisionedProject = document<
+export const SaveProvisionedProject = /* @__PURE__ */ document<
   { update_project_by_pk: { id: number } | null },
   {
     id: number;
@@ -264,19 +270,21 @@ export const SaveProvisionedProject = document<
   }`);
 
 /** The caller's project: filtered by owner, so another user's id finds nothing. */
-export const FindOwnProject = document<
+export const FindOwnProject = /* @__PURE__ */ document<
   { project: ProjectRow[] },
   { id: number; ownerId: number }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   query FindOwnProject($id: Int!, $ownerId: Int!) {
     project(where: { id: { _eq: $id }, owner_id: { _eq: $ownerId } }, limit: 1) {
       ...ProjectRowFields
     }
-  }
-  ${PROJECT_ROW_FIELDS}`);
+  }`,
+  PROJECT_ROW_FIELDS,
+);
 
 /** The owner's console account exists (created by the control plane, or found there). */
-export const MarkConsoleAccount = document<
+export const MarkConsoleAccount = /* @__PURE__ */ document<
   { update_project_by_pk: { id: number } | null },
   { id: number; at: string }
 >(/* GraphQL */ `
@@ -286,7 +294,7 @@ export const MarkConsoleAccount = document<
     }
   }`);
 
-export const UpdateProject = document<
+export const UpdateProject = /* @__PURE__ */ document<
   { update_project_by_pk: { id: number } | null },
   { id: number; set: { status?: ProjectStatus; url?: string; qovery_environment_id?: string } }
 >(/* GraphQL */ `
@@ -300,7 +308,7 @@ export const UpdateProject = document<
  * Moves a project from one status to another, only if it is still in the first: two writers (an
  * action and the reconciler, say) never overwrite each other's newer news.
  */
-export const MoveProject = document<
+export const MoveProject = /* @__PURE__ */ document<
   { update_project: { affected_rows: number } | null },
   { id: number; from: ProjectStatus; status: ProjectStatus; reason: string | null }
 >(/* GraphQL */ `
@@ -314,7 +322,7 @@ export const MoveProject = document<
   }`);
 
 /** Removes projects whose deletion Qovery confirmed; only rows still DELETING. Frees their slots. */
-export const RemoveDeletedProjects = document<
+export const RemoveDeletedProjects = /* @__PURE__ */ document<
   { delete_project: { affected_rows: number } | null },
   { ids: number[] }
 >(/* GraphQL */ `
@@ -325,7 +333,7 @@ export const RemoveDeletedProjects = document<
   }`);
 
 /** Removes a row that never got an instance (a failed CreateProject's own clean-up). */
-export const RemoveProject = document<
+export const RemoveProject = /* @__PURE__ */ document<
   { delete_project_by_pk: { id: number } | null },
   { id: number }
 >(/* GraphQL */ `
@@ -350,7 +358,7 @@ export interface ReconcileRow {
 }
 
 /** One page of every project, in id order (the reconciler reads them all, page by page). */
-export const ReconcileRows = document<
+export const ReconcileRows = /* @__PURE__ */ document<
   { project: ReconcileRow[] },
   { after: number; limit: number }
 >(/* GraphQL */ `
@@ -367,13 +375,15 @@ export const ReconcileRows = document<
   }`);
 
 /** Projects whose owner's console seat is still free, with what taking it needs (at most `ids`). */
-export const ConsoleCandidates = document<{ project: ProjectRow[] }, { ids: number[] }>(/* GraphQL */ `
+export const ConsoleCandidates = /* @__PURE__ */ document<{ project: ProjectRow[] }, { ids: number[] }>(
+  /* GraphQL */ `
   query ConsoleCandidates($ids: [Int!]!) {
     project(where: { id: { _in: $ids }, status: { _eq: "RUNNING" }, console_account_at: { _is_null: true } }) {
       ...ProjectRowFields
     }
-  }
-  ${PROJECT_ROW_FIELDS}`);
+  }`,
+  PROJECT_ROW_FIELDS,
+);
 
 /** Projects that go from one status to another, all with the same reason. */
 export interface ProjectMove {
@@ -414,7 +424,7 @@ export function MoveProjects(moves: readonly ProjectMove[]): {
  * Forgets what no longer matters: expired refresh tokens, revoked ones once their reuse no longer
  * needs catching, and rate-limit counters (sign-in failures among them) whose window has passed.
  */
-export const PurgeExpired = document<
+export const PurgeExpired = /* @__PURE__ */ document<
   {
     delete_refresh_token: { affected_rows: number } | null;
     delete_rate_limit: { affected_rows: number } | null;

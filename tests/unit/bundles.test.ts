@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { ROOT } from '../../bench/lib/paths';
 import { esbuildOptions, functionSpecs } from '../../bench/lib/serverless-config';
 
 /**
@@ -10,7 +13,7 @@ import { esbuildOptions, functionSpecs } from '../../bench/lib/serverless-config
 const BUDGET_BYTES = 150_000;
 
 let warnings: string[] = [];
-let outputs: { name: string; bytes: number; inputs: Map<string, number> }[] = [];
+let outputs: { name: string; bytes: number; inputs: Map<string, number>; text: string }[] = [];
 
 beforeAll(async () => {
   const specs = functionSpecs();
@@ -32,7 +35,8 @@ beforeAll(async () => {
     const inputs = Object.entries(output.inputs)
       .filter(([, input]) => input.bytesInOutput > 0)
       .map(([path, input]): [string, number] => [path, input.bytesInOutput]);
-    return { name: spec.name, bytes: output.bytes, inputs: new Map(inputs) };
+    const file = result.outputFiles?.find((out) => out.path.endsWith(`/${spec.name}.js`));
+    return { name: spec.name, bytes: output.bytes, inputs: new Map(inputs), text: file?.text ?? '' };
   });
 }, 60_000);
 
@@ -117,6 +121,26 @@ describe('function bundles', () => {
     expect(carrying('signin', 'node_modules/jose/').length).toBeGreaterThan(0);
     expect(carrying('deleteAccount', 'lib/qovery/client.ts')).toEqual(['lib/qovery/client.ts']);
     expect(carrying('signup', 'lib/mail/').length).toBeGreaterThan(0);
+  });
+
+  it('carries only the GraphQL documents its function sends', () => {
+    expect(bundle('reconcile').text).toContain('query ReconcileRows(');
+    expect(bundle('signin').text).toContain('query SigninUser(');
+    expect(bundle('signin').text).not.toContain('query ReconcileRows(');
+    expect(bundle('createProject').text).not.toContain('mutation SignupAccount(');
+    expect(bundle('deleteAccount').text).not.toContain('mutation RotateRefreshToken(');
+  });
+
+  it('marks every document of lib/hasura pure, so that the check above holds for each', () => {
+    for (const file of ['lib/hasura/documents.ts', 'lib/hasura/account-documents.ts']) {
+      const source = readFileSync(join(ROOT, file), 'utf8');
+      const calls = source.match(/= (\/\* @__PURE__ \*\/ )?document[<(]/g) ?? [];
+      expect(calls.length).toBeGreaterThan(5);
+      expect({ file, unmarked: calls.filter((call) => !call.includes('@__PURE__')) }).toEqual({
+        file,
+        unmarked: [],
+      });
+    }
   });
 
   it('carries the parts of lib/users each action calls, and no other', () => {
