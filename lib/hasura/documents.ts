@@ -465,16 +465,18 @@ const UPGRADE_ROW_FIELDS = /* GraphQL */ `
   }`;
 
 /** Projects an operator asked to upgrade and that are not there yet, in id order. */
-export const PendingUpgrades = document<{ project: UpgradeRow[] }, { limit: number }>(/* GraphQL */ `
+export const PendingUpgrades = /* @__PURE__ */ document<{ project: UpgradeRow[] }, { limit: number }>(
+  /* GraphQL */ `
   query PendingUpgrades($limit: Int!) {
     project(where: { appwrite_target_version: { _is_null: false } }, order_by: { id: asc }, limit: $limit) {
       ...UpgradeRowFields
     }
-  }
-  ${UPGRADE_ROW_FIELDS}`);
+  }`,
+  UPGRADE_ROW_FIELDS,
+);
 
 /** A step is about to be asked of Qovery: only if the row is still where it was read, between steps. */
-export const BeginUpgradeStep = document<
+export const BeginUpgradeStep = /* @__PURE__ */ document<
   { update_project: { affected_rows: number } | null },
   { id: number; from: string; step: string; at: string }
 >(/* GraphQL */ `
@@ -493,7 +495,7 @@ export const BeginUpgradeStep = document<
   }`);
 
 /** Qovery did not take the step: it is asked again later. */
-export const ForgetUpgradeStep = document<
+export const ForgetUpgradeStep = /* @__PURE__ */ document<
   { update_project: { affected_rows: number } | null },
   { id: number; step: string }
 >(/* GraphQL */ `
@@ -507,7 +509,7 @@ export const ForgetUpgradeStep = document<
   }`);
 
 /** The step is done (deployed, migrated): the instance runs it; the target goes once reached. */
-export const FinishUpgradeStep = document<
+export const FinishUpgradeStep = /* @__PURE__ */ document<
   { update_project: { affected_rows: number } | null },
   { id: number; step: string; target: string | null }
 >(/* GraphQL */ `
@@ -527,7 +529,7 @@ export const FinishUpgradeStep = document<
   }`);
 
 /** The upgrade stops, with a user-safe reason, until the operator asks again. */
-export const StopUpgrade = document<
+export const StopUpgrade = /* @__PURE__ */ document<
   { update_project: { affected_rows: number } | null },
   { id: number; reason: string }
 >(/* GraphQL */ `
@@ -538,22 +540,24 @@ export const StopUpgrade = document<
   }`);
 
 /** One page of every project's release and upgrade (the operator's `npm run upgrade`). */
-export const ProjectVersions = document<
+export const ProjectVersions = /* @__PURE__ */ document<
   { project: UpgradeRow[] },
   { after: number; limit: number }
->(/* GraphQL */ `
+>(
+  /* GraphQL */ `
   query ProjectVersions($after: Int!, $limit: Int!) {
     project(where: { id: { _gt: $after } }, order_by: { id: asc }, limit: $limit) {
       ...UpgradeRowFields
     }
-  }
-  ${UPGRADE_ROW_FIELDS}`);
+  }`,
+  UPGRADE_ROW_FIELDS,
+);
 
 /**
  * The operator asks for an upgrade of these projects (not those being deleted): a stopped upgrade
  * is retried from its last recorded version (its step is forgotten, then its reason).
  */
-export const RequestUpgrade = document<
+export const RequestUpgrade = /* @__PURE__ */ document<
   {
     retried: { affected_rows: number } | null;
     asked: { affected_rows: number } | null;
