@@ -81,8 +81,8 @@ const STEP_RESERVE_MS = 12_000;
 const CHECK_RESERVE_MS = 4000;
 /**
  * Qovery's clock against ours, when comparing the `migrate` job's last deployment with the time a
- * step was asked. A deployment of a whole instance takes minutes, so the deployment before the
- * step cannot have been asked within this margin and have finished by the time the step is.
+ * step was asked. The job must also carry the step's image, which only the step's own deployment
+ * request gives it, so a run of the deployment before the step never counts.
  */
 const CLOCK_SKEW_MS = 60_000;
 /** Qovery states of a job run that failed. */
@@ -191,8 +191,12 @@ export function upgradesStep({
       async function check(row: UpgradeRow, step: string, environmentId: string): Promise<number> {
         const migrate = await instances.migrateStatus(environmentId, call);
         const askedAt = Date.parse(row.upgrade_step_at ?? '');
+        // It ran with the step's image, in the environment's last deployment, asked after the step.
         const ranSince =
-          migrate.inLastDeployment && migrate.at !== null && migrate.at >= askedAt - CLOCK_SKEW_MS;
+          migrate.tag === releases[step]?.appwrite &&
+          migrate.inLastDeployment &&
+          migrate.at !== null &&
+          migrate.at >= askedAt - CLOCK_SKEW_MS;
         if (ranSince && migrate.state === 'DEPLOYED') {
           const target = row.appwrite_target_version === step ? null : row.appwrite_target_version;
           const { update_project } = await hasura.request(

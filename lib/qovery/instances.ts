@@ -177,6 +177,8 @@ export interface Instances {
  * environment's last deployment; ABSENT when the environment has no such job. */
 export interface MigrateStatus {
   state: StateEnum | 'ABSENT';
+  /** The AppWrite image tag the job has now (a step gives it the new one), or null. */
+  tag: string | null;
   /** Epoch ms of its last deployment, or null. */
   at: number | null;
   inLastDeployment: boolean;
@@ -604,10 +606,12 @@ export function createInstances({
       ] as const);
       const job = (jobs.results ?? []).find((j) => j.name.toLowerCase() === MIGRATE_JOB);
       const status = job && (statuses.results ?? []).find((s) => s.id === job.id);
-      if (!status) return { state: 'ABSENT', at: null, inLastDeployment: false };
+      if (!status) return { state: 'ABSENT', tag: null, at: null, inLastDeployment: false };
+      const tag = 'image' in job.source && job.source.image ? job.source.image.tag : null;
       const at = status.last_deployment_date ? Date.parse(status.last_deployment_date) : Number.NaN;
       return {
         state: status.state,
+        tag,
         at: Number.isNaN(at) ? null : at,
         inLastDeployment: status.is_part_last_deployment,
       };

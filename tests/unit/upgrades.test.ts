@@ -237,6 +237,81 @@ describe('upgrades', () => {
     expect(stages.at(-1)?.resource.name).toBe('appwrite-migrate');
   });
 
+  it('asks again later when Qovery is busy (409), and records nothing meanwhile', async () => {
+    const { id } = await runningInstance();
+    qovery.faults.inject({ method: 'POST', path: /\/service\/deploy$/, status: 409 });
+    await requestUpgrades(
+      hasura.client,
+      { projects: [id], target: '1.10.0', releases: table },
+      Date.now() + 5000,
+    );
+    await run();
+    expect(await row(id)).toMatchObject({
+      appwrite_version: '1.9.6',
+      upgrade_step: null,
+      upgrade_error: null,
+    });
+    await upgradedTo(id, '1.10.0');
+  });
+
+  it('stops for the operator when Qovery refuses the step (400), leaving the instance as it was', async () => {
+    const { p, id } = await runningInstance();
+    qovery.faults.inject({ method: 'POST', path: /\/service\/deploy$/, status: 400 });
+    const request = () =>
+      requestUpgrades(
+        hasura.client,
+        { projects: [id], target: '1.10.0', releases: table },
+        Date.now() + 5000,
+      );
+    await request();
+    await run();
+    expect(await row(id)).toMatchObject({
+      appwrite_version: '1.9.6',
+      upgrade_step: null,
+      upgrade_error: upgradeReasons.refused('1.10.0'),
+    });
+    expect(await p.status(id, ada())).toEqual(expect.objectContaining({ status: 'RUNNING', reason: null }));
+    await run();
+    expect(serviceDeploys().filter((c) => c.status === 202)).toHaveLength(0);
+    // The operator asks again: the upgrade is retried.
+    await request();
+    await upgradedTo(id, '1.10.0');
+  });
+
+  it('stops a step whose migrate never ran (Qovery answered but did not deploy)', async () => {
+    const { id, environmentId } = await runningInstance();
+    qovery.faults.inject({ method: 'POST', path: /\/service\/deploy$/, status: 202, body: {} });
+    await requestUpgrades(
+      hasura.client,
+      { projects: [id], target: '1.10.0', releases: table },
+      Date.now() + 5000,
+    );
+    const impatient = createReconciler({
+      hasura: hasura.client,
+      instances: instances(),
+      storage: memoryStorage(),
+      log,
+      steps: [
+        upgradesStep({
+          hasura: hasura.client,
+          instances: instances(),
+          log,
+          releases: table,
+          stalledAfterMs: 0,
+        }),
+      ],
+    });
+    await impatient.run({ deadline: Date.now() + 20_000 });
+    expect(await row(id)).toMatchObject({ upgrade_step: '1.10.0', upgrade_error: null });
+    await impatient.run({ deadline: Date.now() + 20_000 });
+    expect(await row(id)).toMatchObject({
+      appwrite_version: '1.9.6',
+      upgrade_step: '1.10.0',
+      upgrade_error: upgradeReasons.stalled('1.10.0'),
+    });
+    expect(migrateOf(environmentId)?.runs).toHaveLength(1);
+  });
+
   it('asks only what can be done: no downgrade, no unknown release, nothing for an instance already there', async () => {
     const { id } = await runningInstance();
     const deadline = Date.now() + 5000;
