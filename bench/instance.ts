@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/instance.ts`: what one instance costs, from the blueprint. Qovery calls and
+ * `npx tsx bench/instance.ts` (part 8 of `npm run bench`): what one instance costs, from the blueprint. Qovery calls and
  * stages of CreateProject per strategy (counted against the Qovery stand-in, next to the figure
  * lib/qovery/instances states), and the resources one instance takes with the default sizes.
  */
@@ -96,37 +96,57 @@ async function measureUpgrade() {
   }
 }
 
-async function main() {
+/**
+ * Part 8 of `npm run bench` (and `npx tsx bench/instance.ts` alone): CreateProject's Qovery calls
+ * and stages per strategy next to the figure before issue 8, one upgrade step, and the resources one
+ * instance takes with the default sizes, as a section of BENCHMARKS.md.
+ */
+export async function instanceSection(): Promise<string> {
   const withExecutor = { ...instance, executor: { url: 'http://executor/v1', secret: 'x'.repeat(20) } };
-  console.log(
-    '| CreateProject strategy | Qovery calls (counted) | stated calls / stages | local stand-in time |',
-  );
-  console.log('| --- | --- | --- | --- |');
-  console.log('| before issue 8 (API + MariaDB + Redis) | 7 | 7 / 3 | — |');
+  const rows = ['| before issue 8 (API + MariaDB + Redis) | 7 | 7 / 3 | — |'];
   for (const [name, strategy, settings] of [
     ['blueprint, default (no executor)', 'blueprint', instance],
     ['blueprint, with an operator executor', 'blueprint', withExecutor],
     ['template clone', 'clone', instance],
   ] as const) {
     const m = await measure(strategy, settings);
-    console.log(`| ${name} | ${m.calls} | ${m.stated.calls} / ${m.stated.stages} | ${m.ms.toFixed(0)} ms |`);
+    rows.push(`| ${name} | ${m.calls} | ${m.stated.calls} / ${m.stated.stages} | ${m.ms.toFixed(0)} ms |`);
   }
   const upgrade = await measureUpgrade();
-  console.log(
-    `Upgrade step of one instance: ${upgrade.step.length} Qovery calls in 3 stages (${upgrade.step.join(', ')}); each check of its migrate job: ${upgrade.check} calls in 1 stage`,
-  );
-  for (const [name, settings] of [
-    ['default', instance],
-    ['with an operator executor', withExecutor],
-  ] as const) {
+  const resources = (
+    [
+      ['default sizes', instance],
+      ['default sizes, with an operator executor', withExecutor],
+    ] as const
+  ).map(([name, settings]) => {
     const t = totalResources(settings);
-    console.log(
-      `Resources of one instance (${name}): ${t.services} containers, ${t.cpu} mCPU (${(t.cpu / 1000).toFixed(2)} vCPU), ${t.memory} MB (${(t.memory / 1024).toFixed(2)} GiB) memory, ${t.storage} GB storage`,
-    );
-  }
+    return `| ${name} | ${t.services} | ${(t.cpu / 1000).toFixed(2)} vCPU | ${(t.memory / 1024).toFixed(2)} GiB | ${t.storage} GB |`;
+  });
+  return `## 8. One instance: CreateProject's Qovery calls, an upgrade step, resources
+
+Counted against the Qovery stand-in (every request checked against Qovery's OpenAPI document),
+next to the figure lib/qovery/instances states (\`provisionCalls\`). A clone's count can exceed the
+stated one by a listing: Qovery's clone is asynchronous and its services are listed again until
+they appear. The local time is the stand-in's, not Qovery's.
+
+| CreateProject strategy | Qovery calls (counted) | stated calls / stages | local stand-in time |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+
+One upgrade step of a running instance (lib/upgrades.ts, a made-up release with one new variable):
+${upgrade.step.length} Qovery calls in 3 stages (${upgrade.step.map((c) => `\`${c}\``).join(', ')}); each check of
+its \`migrate\` job: ${upgrade.check} calls in 1 stage.
+
+| Resources of one instance | Containers | CPU | Memory | Storage |
+| --- | --- | --- | --- | --- |
+${resources.join('\n')}
+`;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module)
+  instanceSection()
+    .then((section) => process.stdout.write(section))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });

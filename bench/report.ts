@@ -10,8 +10,11 @@ import type { Warm } from './parts/warm';
 
 export const TARGETS = {
   bundleBytes: 150_000,
+  /** Issue 10: our code's cold start over the bare handler. */
   coldAddedMs: 25,
-  warmRatio: 1.2,
+  /** Issue 10: warm overhead per invocation, at most the previous figure + 50 µs. */
+  warmPreviousUs: [147, 500] as const,
+  warmGrowthUs: 50,
   bcryptRatio: 1.1,
 };
 
@@ -27,6 +30,8 @@ export interface ReportInput {
   roundTrips: ColdStart[];
   /** Part 6, already rendered (bench/parts/secrets.ts). */
   secrets?: string;
+  /** Part 8, already rendered (bench/instance.ts). */
+  instance?: string;
   options: { runs: number; iterations: number; bcryptIterations: number };
   seconds: number;
   /** 1-minute load average at the end of the run. */
@@ -54,6 +59,7 @@ export function renderReport(input: ReportInput): string {
     roundTrips.length > 0 ? roundTripSection(roundTrips) : '',
     input.secrets?.trim() ?? '',
     reconcile ? reconcileSection(reconcile) : '',
+    input.instance?.trim() ?? '',
     methodSection(),
   ];
   return `${sections.filter(Boolean).join('\n\n')}\n`;
@@ -110,31 +116,34 @@ function summary({ bundles, cold, warm }: ReportInput): string {
       `largest: ${largest.fn.name} ${kb(largest.minified)} (${kb(largest.gzip)} gzip)`,
       mark(largest.minified <= TARGETS.bundleBytes),
     ]);
-  const worstCold = [...cold].sort((a, b) => b.addedMs - a.addedMs)[0];
-  const bestCold = [...cold].sort((a, b) => a.addedMs - b.addedMs)[0];
-  if (worstCold && bestCold)
-    rows.push([
-      `Cold start ≤ baseline + ${TARGETS.coldAddedMs} ms`,
-      `worst: ${worstCold.fn.name} ${signed(worstCold.addedMs, ms)} (${ratio(worstCold.ratio)}); best: ${bestCold.fn.name} ${signed(bestCold.addedMs, ms)} (${ratio(bestCold.ratio)})`,
-      mark(cold.every((c) => c.addedMs <= TARGETS.coldAddedMs)),
-    ]);
   const worstOwn = [...cold].sort((a, b) => b.addedOverBareMs - a.addedOverBareMs)[0];
   if (worstOwn) {
     const within = cold.filter((c) => c.addedOverBareMs <= TARGETS.coldAddedMs).length;
     rows.push([
-      '↳ our code alone: function − its bare handler bundle',
-      `${within} of ${cold.length} within ${TARGETS.coldAddedMs} ms; worst: ${worstOwn.fn.name} ${signed(worstOwn.addedOverBareMs, ms)}. The rest of the added time is Node's fetch (undici), node:crypto and bcrypt, which the bare handler pays too (section 2)`,
-      within === cold.length ? 'within' : 'not all within',
+      `Cold start of our code (function − its bare handler bundle) ≤ +${TARGETS.coldAddedMs} ms`,
+      `${within} of ${cold.length} within; worst: ${worstOwn.fn.name} ${signed(worstOwn.addedOverBareMs, ms)}`,
+      mark(within === cold.length),
     ]);
   }
-  const worstWarm = [...warm].sort((a, b) => b.medianRatio - a.medianRatio)[0];
-  const worstWarmP99 = [...warm].sort((a, b) => b.p99Ratio - a.p99Ratio)[0];
-  if (worstWarm && worstWarmP99)
+  const worstCold = [...cold].sort((a, b) => b.addedMs - a.addedMs)[0];
+  const bestCold = [...cold].sort((a, b) => a.addedMs - b.addedMs)[0];
+  if (worstCold && bestCold)
     rows.push([
-      `Warm ≤ ${ratio(TARGETS.warmRatio, 1)} the bare handler`,
-      `worst median: ${worstWarm.fn.name} ${ratio(worstWarm.medianRatio)}; worst p99: ${worstWarmP99.fn.name} ${ratio(worstWarmP99.p99Ratio)}; the handlers add ${us(Math.min(...warm.filter((w) => !w.bcrypt).map((w) => w.handler.median - w.bare.median)))}–${us(Math.max(...warm.filter((w) => !w.bcrypt).map((w) => w.handler.median - w.bare.median)))} per invocation to the actions without bcrypt`,
-      mark(warm.every((w) => w.medianRatio <= TARGETS.warmRatio)),
+      '↳ for reference: over a constant handler',
+      `worst: ${worstCold.fn.name} ${signed(worstCold.addedMs, ms)} (${ratio(worstCold.ratio)}); best: ${bestCold.fn.name} ${signed(bestCold.addedMs, ms)} (${ratio(bestCold.ratio)}). Most of it is Node's fetch (undici), node:crypto and bcrypt, which any implementation pays (section 2)`,
+      'info',
     ]);
+  const plain = warm.filter((w) => !w.bcrypt).map((w) => w.handler.median - w.bare.median);
+  if (plain.length > 0) {
+    const [lowest, highest] = [Math.min(...plain), Math.max(...plain)];
+    const [before, after] = TARGETS.warmPreviousUs;
+    rows.push([
+      `Warm overhead per invocation ≤ the previous ${before}–${after} µs + ${TARGETS.warmGrowthUs} µs`,
+      `${us(lowest)}–${us(highest)} per invocation (median handler − median bare handler, actions without bcrypt; section 3)`,
+      // Values are in ms: the largest overhead may exceed the previous largest by 50 µs at most.
+      mark(highest * 1000 <= after + TARGETS.warmGrowthUs),
+    ]);
+  }
   for (const w of warm.filter((w) => w.bcryptMedianRatio !== undefined))
     rows.push([
       `${w.fn.name} ≤ ${ratio(TARGETS.bcryptRatio, 1)} bare bcrypt`,

@@ -7,11 +7,13 @@
  *   npm run bench -- --runs 10         fewer cold-start runs (default 25)
  *   npm run bench -- --parts 6         the secrets read at cold start, per candidate library (printed)
  *   npm run bench -- --parts 7         the reconciler over 1,000 instances (printed)
+ *   npm run bench -- --parts 8         one instance: CreateProject's Qovery calls, an upgrade, resources
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
+import { instanceSection } from './instance';
 import { compile } from './lib/compile';
 import { describeMachine, loadAverageNow } from './lib/machine';
 import { createWorkDir, ROOT } from './lib/paths';
@@ -26,7 +28,7 @@ import { PASSWORD, scenarios } from './upstream/scenarios';
 
 const { values } = parseArgs({
   options: {
-    parts: { type: 'string', default: '1,2,3,4,5,6,7' },
+    parts: { type: 'string', default: '1,2,3,4,5,6,7,8' },
     runs: { type: 'string', default: '25' },
     iterations: { type: 'string', default: '2000' },
     'bcrypt-iterations': { type: 'string', default: '30' },
@@ -60,6 +62,11 @@ async function main() {
     if (parts.size === 1 && parts.has('7')) {
       progress('part 7: the reconciler over 1,000 instances (stand-ins)');
       process.stdout.write(`${reconcileSection(await measureReconcile({ progress }))}\n`);
+      return;
+    }
+    if (parts.size === 1 && parts.has('8')) {
+      progress('part 8: one instance (Qovery stand-in)');
+      process.stdout.write(await instanceSection());
       return;
     }
     progress(`part 1: bundles (serverless package in ${work.dir})`);
@@ -137,6 +144,12 @@ async function main() {
       reconcile = await measureReconcile({ progress });
     }
 
+    let instance: string | undefined;
+    if (parts.has('8')) {
+      progress('part 8: one instance (Qovery stand-in)');
+      instance = await instanceSection();
+    }
+
     const report = renderReport({
       machine,
       bundles,
@@ -145,6 +158,7 @@ async function main() {
       warm,
       endToEnd,
       reconcile,
+      instance,
       roundTrips: parts.has('5') ? cold : [],
       secrets,
       options: {
