@@ -287,6 +287,24 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
   };
   const wait = (ms: number) => new Promise<void>((resolve) => later(ms, resolve));
   const now = () => new Date().toISOString();
+  /** What Qovery answers alike for a container and a job: identity, environment, resources. */
+  const serviceBase = (
+    id: string,
+    environmentId: string,
+    body: { name: string; description?: string; cpu?: number; memory?: number; gpu?: number },
+  ) => ({
+    id,
+    created_at: now(),
+    environment: { id: environmentId },
+    maximum_cpu: 4000,
+    maximum_memory: 8192,
+    maximum_gpu: 0,
+    name: body.name,
+    ...(body.description === undefined ? {} : { description: body.description }),
+    cpu: body.cpu ?? 500,
+    memory: body.memory ?? 512,
+    gpu: body.gpu ?? 0,
+  });
 
   // -------------------------------------------------------------------------------------------
   // State helpers.
@@ -476,17 +494,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     if (schedule.cronjob) throw new HttpProblem(400, 'The stand-in runs lifecycle jobs only');
     const id = randomUUID();
     const resource: JobResponse = {
-      id,
-      created_at: now(),
-      environment: { id: environmentId },
-      maximum_cpu: 4000,
-      maximum_memory: 8192,
-      maximum_gpu: 0,
-      name: body.name,
-      ...(body.description === undefined ? {} : { description: body.description }),
-      cpu: body.cpu ?? 500,
-      memory: body.memory ?? 512,
-      gpu: body.gpu ?? 0,
+      ...serviceBase(id, environmentId, body),
       max_nb_restart: body.max_nb_restart ?? 0,
       ...(body.max_duration_seconds === undefined ? {} : { max_duration_seconds: body.max_duration_seconds }),
       auto_preview: body.auto_preview ?? false,
@@ -659,24 +667,14 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
   ) {
     const id = randomUUID();
     const resource: ContainerResponse = {
-      id,
-      created_at: now(),
+      ...serviceBase(id, environmentId, body),
       storage: (body.storage ?? []).map((s) => ({ ...s, id: randomUUID() })),
       image_name: body.image_name,
       tag: body.tag,
       registry_id: body.registry_id,
       registry: { ...DOCKER_HUB, id: body.registry_id },
-      environment: { id: environmentId },
-      maximum_cpu: 4000,
-      maximum_memory: 8192,
-      maximum_gpu: 0,
-      name: body.name,
-      ...(body.description === undefined ? {} : { description: body.description }),
       arguments: body.arguments ?? [],
       ...(body.entrypoint === undefined ? {} : { entrypoint: body.entrypoint }),
-      cpu: body.cpu ?? 500,
-      memory: body.memory ?? 512,
-      gpu: body.gpu ?? 0,
       min_running_instances: body.min_running_instances ?? 1,
       max_running_instances: body.max_running_instances ?? 1,
       healthchecks: body.healthchecks,

@@ -1,10 +1,11 @@
 import { createLogger } from '../../lib/log';
+import { createProjects, type Projects, type ProjectsDeps } from '../../lib/projects';
 import type { QoverySettings } from '../../lib/qovery/blueprint';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createInstances, type Instances, type InstancesOptions } from '../../lib/qovery/instances';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from './hasura';
-import { instanceSettings } from './instance';
+import { instanceSettings, memoryStorage } from './instance';
 
 /** The Qovery token and project of the control plane's tests (the stand-in knows both). */
 export const QOVERY_TOKEN = 'qov-test-token';
@@ -86,5 +87,23 @@ export function standInInstances(
     settings: standInSettings(qovery, settings),
     log: createLogger({ level: 'silent' }),
     ...rest,
+  });
+}
+
+/**
+ * lib/projects on those stand-ins: their instances, an in-memory storage, 3 projects a user,
+ * verified e-mails required (the production defaults); `overrides` replace any of them.
+ */
+export function standInProjects(
+  { hasura, qovery }: StandIns,
+  overrides: Partial<ProjectsDeps> = {},
+): Projects {
+  return createProjects({
+    hasura: hasura.client,
+    instances: standInInstances(qovery),
+    storage: memoryStorage(),
+    maxProjectsPerUser: 3,
+    requireEmailVerification: true,
+    ...overrides,
   });
 }

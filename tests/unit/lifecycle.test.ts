@@ -2,7 +2,7 @@ import type { StateEnum } from 'qovery-typescript-axios';
 import { busy, phaseOf, reasons, statusFor } from '../../lib/lifecycle';
 import { createLogger } from '../../lib/log';
 import type { ProjectStatus } from '../../lib/project-status';
-import { type Caller, createProjects } from '../../lib/projects';
+import type { Caller } from '../../lib/projects';
 import { createQoveryClient } from '../../lib/qovery/client';
 import { createReconciler } from '../../lib/reconciler';
 import type { QoveryStandIn } from '../../sandbox/qovery';
@@ -15,6 +15,7 @@ import {
   QOVERY_TOKEN,
   resetStandIns,
   standInInstances,
+  standInProjects,
   startStandIns,
 } from '../helpers/stand-ins';
 import { eventually } from '../helpers/wait';
@@ -36,14 +37,7 @@ afterAll(() => closeStandIns({ hasura, qovery }));
 beforeEach(() => resetStandIns({ hasura, qovery }));
 
 const instances = () => standInInstances(qovery);
-const projects = () =>
-  createProjects({
-    hasura: hasura.client,
-    instances: instances(),
-    storage: memoryStorage(),
-    maxProjectsPerUser: 3,
-    requireEmailVerification: true,
-  });
+const projects = () => standInProjects({ hasura, qovery });
 const reconciler = () =>
   createReconciler({ hasura: hasura.client, instances: instances(), storage: memoryStorage(), log });
 

@@ -1,12 +1,18 @@
 import { APPWRITE_VERSION, type Release, releases } from '../../lib/appwrite/versions';
 import { createLogger } from '../../lib/log';
-import { type Caller, createProjects } from '../../lib/projects';
+import type { Caller } from '../../lib/projects';
 import { createReconciler } from '../../lib/reconciler';
 import { listUpgrades, requestUpgrades, upgradeReasons, upgradesStep } from '../../lib/upgrades';
 import type { ContainerRecord, QoveryStandIn } from '../../sandbox/qovery';
 import type { TestHasura } from '../helpers/hasura';
 import { memoryStorage } from '../helpers/instance';
-import { closeStandIns, resetStandIns, standInInstances, startStandIns } from '../helpers/stand-ins';
+import {
+  closeStandIns,
+  resetStandIns,
+  standInInstances,
+  standInProjects,
+  startStandIns,
+} from '../helpers/stand-ins';
 import { eventually } from '../helpers/wait';
 
 /**
@@ -46,14 +52,7 @@ beforeEach(() => resetStandIns({ hasura, qovery }));
 
 const ada = (): Caller => ({ userId: 1, deadline: Date.now() + 20_000, log });
 const instances = () => standInInstances(qovery);
-const projects = () =>
-  createProjects({
-    hasura: hasura.client,
-    instances: instances(),
-    storage: memoryStorage(),
-    maxProjectsPerUser: 3,
-    requireEmailVerification: true,
-  });
+const projects = () => standInProjects({ hasura, qovery });
 const reconciler = () =>
   createReconciler({
     hasura: hasura.client,
