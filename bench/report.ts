@@ -345,7 +345,10 @@ function methodSection(): string {
   the verification email through Amazon SES), Signin (right password), RefreshToken (valid token,
   rotated), Signout, CreateProject (the blueprint's environment, services, variables and link,
   with the instance's bucket and its IAM user and key), StartProject (stopped → deploy),
-  StopProject (running → stop), DeleteProject (stopped), ProjectStatus (running, nothing to update).
+  StopProject (running → stop), DeleteProject (stopped), ProjectStatus (running, nothing to update),
+  VerifyEmail (a sign-up's ticket, then a session), RequestPasswordReset and ResendVerificationEmail
+  (lookup, ticket, email). ChangePassword, ResetPassword, DeleteAccount and ClaimConsole have no
+  scenario yet: their bundles are measured (section 1), their cold start and warm overhead are not.
 - The AWS SDK (S3, IAM, SES) is provided by Lambda's runtime and loaded lazily: its clients are
   in-memory upstreams too (bench/upstream/fake-aws.ts), so its load time is in no figure here;
   part 6 measures what loading the SDK costs (it dominates the secrets read).

@@ -17,7 +17,14 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import bcrypt from 'bcryptjs';
 import { consoleGateToken } from '../../lib/appwrite/console';
 import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
-import { AccountStanding, SignupAccount } from '../../lib/hasura/account-documents';
+import {
+  AccountStanding,
+  InsertTicket,
+  MailAccountLookup,
+  SignupAccount,
+  UseTicket,
+  VerifyAccount,
+} from '../../lib/hasura/account-documents';
 import * as documents from '../../lib/hasura/documents';
 import {
   caddyfileVariable,
@@ -162,6 +169,71 @@ async function findProject(id: number, ownerId: number) {
 const move = (id: number, from: string, status: string) =>
   hasura('MoveProject', documents.MoveProject, { id, from, status, reason: null });
 
+/** One email through SES, as lib/mail sends it (text and HTML). */
+async function mail(to: string, subject: string, link: string) {
+  await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: env.MAIL_FROM,
+      Destination: { ToAddresses: [to] },
+      Content: {
+        Simple: {
+          Subject: { Data: subject, Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: `Open ${link} within 24 hours.`, Charset: 'UTF-8' },
+            Html: { Data: `<p><a href="${link}">${subject}</a> within 24 hours.</p>`, Charset: 'UTF-8' },
+          },
+        },
+      },
+    }),
+  );
+}
+
+/** RequestPasswordReset and ResendVerificationEmail: lookup, ticket, email, for any address. */
+async function mailTicket(event: Event, action: string, purpose: 'verify-email' | 'reset-password') {
+  const { email } = call(event).input;
+  await countCall(`action:${action}:address:unknown`, [
+    { key: `mail:${purpose}:${sha256(email)}`, max: 5, window_seconds: 3600 },
+  ]);
+  await hasura('MailAccountLookup', MailAccountLookup, { email });
+  const token = randomBytes(32).toString('base64url');
+  const now = Date.now();
+  const ticket = {
+    purpose,
+    email,
+    token_hash: sha256(token),
+    password_hash: null,
+    expires_at: iso(now + 3_600_000),
+    created_at: iso(now),
+  };
+  await hasura('InsertTicket', InsertTicket, { ticket, now: iso(now) });
+  await mail(email, 'Your link', `${env.APP_URL}/${purpose}?token=${token}`);
+  return ok({ ok: true });
+}
+
+export const RequestPasswordReset = (event: Event) =>
+  mailTicket(event, 'RequestPasswordReset', 'reset-password');
+export const ResendVerificationEmail = (event: Event) =>
+  mailTicket(event, 'ResendVerificationEmail', 'verify-email');
+
+/** VerifyEmail: the ticket spent, the account verified with its sign-up password, a session. */
+export async function VerifyEmail(event: Event): Promise<Answer> {
+  const { token } = call(event).input;
+  await countCall('action:VerifyEmail:address:unknown');
+  const now = iso(Date.now());
+  const { update_account_ticket } = await hasura('UseTicket', UseTicket, {
+    hash: sha256(token),
+    purpose: 'verify-email',
+    now,
+  });
+  const ticket = update_account_ticket.returning[0];
+  const { verified } = await hasura('VerifyAccount', VerifyAccount, {
+    email: ticket.email,
+    passwordHash: ticket.password_hash,
+    now,
+  });
+  return ok(await startSession(verified.returning[0].id));
+}
+
 export async function Signup(event: Event): Promise<Answer> {
   const { email, password } = call(event).input;
   await countCall('action:Signup:address:unknown', [
@@ -182,25 +254,7 @@ export async function Signup(event: Event): Promise<Answer> {
     created_at: iso(now),
   };
   await hasura('SignupAccount', SignupAccount, { email, passwordHash, ticket, now: iso(now) });
-  const link = `${env.APP_URL}/verify-email?token=${token}`;
-  await ses.send(
-    new SendEmailCommand({
-      FromEmailAddress: env.MAIL_FROM,
-      Destination: { ToAddresses: [email] },
-      Content: {
-        Simple: {
-          Subject: { Data: 'Verify your email', Charset: 'UTF-8' },
-          Body: {
-            Text: { Data: `Open ${link} within 24 hours.`, Charset: 'UTF-8' },
-            Html: {
-              Data: `<p><a href="${link}">Verify your email</a> within 24 hours.</p>`,
-              Charset: 'UTF-8',
-            },
-          },
-        },
-      },
-    }),
-  );
+  await mail(email, 'Verify your email', `${env.APP_URL}/verify-email?token=${token}`);
   return ok({ accessToken: null, refreshToken: null, emailVerificationRequired: true });
 }
 
@@ -399,6 +453,9 @@ export const bare: Record<string, Bare> = {
   StopProject,
   DeleteProject,
   ProjectStatus,
+  RequestPasswordReset,
+  ResendVerificationEmail,
+  VerifyEmail,
 };
 
 /** The one bcrypt operation of Signup (hash) and Signin (compare), alone, at the same cost. */

@@ -284,6 +284,42 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       qovery: [environmentStatus('DEPLOYED')],
       output: ['id', 'status', 'url'],
     },
+    {
+      action: 'VerifyEmail',
+      input: { token: 'A'.repeat(43) },
+      session: anonymous,
+      hasura: {
+        ...counted,
+        UseTicket: () => ({
+          update_account_ticket: { returning: [{ email: 'ada@example.com', password_hash: passwordHash }] },
+        }),
+        VerifyAccount: () => ({
+          end_unverified: { affected_rows: 0 },
+          update_user: { affected_rows: 1 },
+          verified: { returning: [{ id: USER_ID }] },
+        }),
+        ...startSession,
+      },
+      qovery: [],
+      output: ['accessToken', 'refreshToken'],
+    },
+    ...(['RequestPasswordReset', 'ResendVerificationEmail'] as const).map(
+      (action): Scenario => ({
+        action,
+        input: { email: 'ada@example.com' },
+        session: anonymous,
+        hasura: {
+          ...counted,
+          MailAccountLookup: () => ({ user: [{ id: USER_ID, email_verified: false }] }),
+          InsertTicket: () => ({
+            insert_account_ticket_one: { id: uuid() },
+            delete_account_ticket: { affected_rows: 0 },
+          }),
+        },
+        qovery: [],
+        output: ['ok'],
+      }),
+    ),
   ];
   return Object.fromEntries(list.map((scenario) => [scenario.action, scenario]));
 }
