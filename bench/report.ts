@@ -275,7 +275,7 @@ claims, but raw \`fetch\`, no middleware, validation, logging, timeouts or retri
 upstreams that answer instantly (real \`Response\` objects). The bench first checks that both make
 exactly the same round trips. ${options.iterations} measured iterations each (${options.bcryptIterations} for Signup and
 Signin, whose time is bcrypt's), after a warm-up. For Signup and Signin the bcrypt operation alone
-(bcryptjs \`hash\` / \`compare\`, cost 10) takes turns too. The handler logs one line per
+(bcryptjs \`hash\` / \`compare\`, cost 10) takes turns too, as for ResetPassword (hash) and ChangePassword (compare, then hash). The handler logs one line per
 invocation (\`LOG_LEVEL=info\`, to /dev/null); the bare handler does not log.
 
 ${table(['Function', 'Handler median', 'Handler p99', 'Bare median', 'Bare p99', 'Added (median)', 'Ratio (median)', 'Ratio (p99)', 'bcrypt alone median / p99: handler ÷ bcrypt'], rows)}`;
@@ -347,7 +347,8 @@ function methodSection(): string {
   with the instance's bucket and its IAM user and key), StartProject (stopped → deploy),
   StopProject (running → stop), DeleteProject (stopped), ProjectStatus (running, nothing to update),
   VerifyEmail (a sign-up's ticket, then a session), RequestPasswordReset and ResendVerificationEmail
-  (lookup, ticket, email). ChangePassword, ResetPassword, DeleteAccount and ClaimConsole have no
+  (lookup, ticket, email), ResetPassword (ticket, bcrypt hash), ChangePassword (bcrypt compare and
+  hash, a new session). DeleteAccount and ClaimConsole (which calls the instance's AppWrite) have no
   scenario yet: their bundles are measured (section 1), their cold start and warm overhead are not.
 - The AWS SDK (S3, IAM, SES) is provided by Lambda's runtime and loaded lazily: its clients are
   in-memory upstreams too (bench/upstream/fake-aws.ts), so its load time is in no figure here;

@@ -19,8 +19,11 @@ import { consoleGateToken } from '../../lib/appwrite/console';
 import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
 import {
   AccountStanding,
+  ChangeAccountPassword,
+  FindAccount,
   InsertTicket,
   MailAccountLookup,
+  ResetAccountPassword,
   SignupAccount,
   UseTicket,
   VerifyAccount,
@@ -232,6 +235,41 @@ export async function VerifyEmail(event: Event): Promise<Answer> {
     now,
   });
   return ok(await startSession(verified.returning[0].id));
+}
+
+/** ResetPassword: the ticket spent, the new password hashed and set, every session ended. */
+export async function ResetPassword(event: Event): Promise<Answer> {
+  const { token, newPassword } = call(event).input;
+  await countCall('action:ResetPassword:address:unknown');
+  const now = iso(Date.now());
+  const { update_account_ticket } = await hasura('UseTicket', UseTicket, {
+    hash: sha256(token),
+    purpose: 'reset-password',
+    now,
+  });
+  const passwordHash = await bcrypt.hash(newPassword, cost);
+  await hasura('ResetAccountPassword', ResetAccountPassword, {
+    email: update_account_ticket.returning[0].email,
+    passwordHash,
+    now,
+  });
+  return ok({ ok: true });
+}
+
+/** ChangePassword: the old password checked, the new one set, sessions ended, a new session. */
+export async function ChangePassword(event: Event): Promise<Answer> {
+  const { input, userId } = call(event);
+  await countCall(`action:ChangePassword:user:${userId}`);
+  const { user_by_pk: user } = await hasura('FindAccount', FindAccount, { id: userId });
+  if (!(await bcrypt.compare(input.oldPassword, user.password_hash))) throw new Error('wrong password');
+  const passwordHash = await bcrypt.hash(input.newPassword, cost);
+  await hasura('ChangeAccountPassword', ChangeAccountPassword, {
+    id: user.id,
+    email: user.email,
+    passwordHash,
+    now: iso(Date.now()),
+  });
+  return ok(await startSession(user.id));
 }
 
 export async function Signup(event: Event): Promise<Answer> {
@@ -456,10 +494,17 @@ export const bare: Record<string, Bare> = {
   RequestPasswordReset,
   ResendVerificationEmail,
   VerifyEmail,
+  ResetPassword,
+  ChangePassword,
 };
 
 /** The one bcrypt operation of Signup (hash) and Signin (compare), alone, at the same cost. */
 export const bcryptOnly: Record<string, (password: string, hash: string) => Promise<unknown>> = {
   Signup: (password) => bcrypt.hash(password, cost),
   Signin: (password, hash) => bcrypt.compare(password, hash),
+  ResetPassword: (password) => bcrypt.hash(password, cost),
+  ChangePassword: async (password, hash) => [
+    await bcrypt.compare(password, hash),
+    await bcrypt.hash(password, cost),
+  ],
 };

@@ -40,7 +40,7 @@ export async function measureWarm(
   scenario: Scenario,
   options: WarmOptions,
 ): Promise<Warm> {
-  const usesBcrypt = fn.action === 'Signup' || fn.action === 'Signin';
+  const usesBcrypt = ['Signup', 'Signin', 'ResetPassword', 'ChangePassword'].includes(fn.action);
   const iterations = usesBcrypt ? options.bcryptIterations : options.iterations;
   const warmup = usesBcrypt ? 3 : Math.max(50, Math.round(iterations / 10));
   const env = {

@@ -303,6 +303,46 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       qovery: [],
       output: ['accessToken', 'refreshToken'],
     },
+    {
+      action: 'ResetPassword',
+      input: { token: 'B'.repeat(43), newPassword: PASSWORD },
+      session: anonymous,
+      hasura: {
+        ...counted,
+        UseTicket: () => ({
+          update_account_ticket: { returning: [{ email: 'ada@example.com', password_hash: null }] },
+        }),
+        ResetAccountPassword: () => ({
+          update_user: { returning: [{ id: USER_ID }] },
+          update_refresh_token: { affected_rows: 1 },
+        }),
+      },
+      qovery: [],
+      output: ['ok'],
+    },
+    {
+      action: 'ChangePassword',
+      input: { oldPassword: PASSWORD, newPassword: `${PASSWORD} again` },
+      session: user,
+      hasura: {
+        ...counted,
+        FindAccount: () => ({
+          user_by_pk: {
+            id: USER_ID,
+            email: 'ada@example.com',
+            password_hash: passwordHash,
+            email_verified: true,
+          },
+        }),
+        ChangeAccountPassword: () => ({
+          update_user_by_pk: { id: USER_ID },
+          update_refresh_token: { affected_rows: 1 },
+        }),
+        ...startSession,
+      },
+      qovery: [],
+      output: ['accessToken', 'refreshToken'],
+    },
     ...(['RequestPasswordReset', 'ResendVerificationEmail'] as const).map(
       (action): Scenario => ({
         action,
