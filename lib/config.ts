@@ -1,4 +1,5 @@
 import { DEPLOYABLE } from './appwrite/versions';
+import type { SmtpSenderOptions } from './mail/smtp';
 import {
   DEFAULT_SIZES,
   DEPLOYMENT_PREFIX,
@@ -108,14 +109,7 @@ export interface MailConfig {
   from: string;
   transport:
     | { kind: 'ses'; region?: string; configurationSet?: string }
-    | {
-        kind: 'smtp';
-        host: string;
-        port: number;
-        security: 'tls' | 'starttls' | 'none';
-        user?: string;
-        password?: string;
-      };
+    | ({ kind: 'smtp' } & Omit<SmtpSenderOptions, 'from' | 'timeoutMs'>);
   timeoutMs: number;
 }
 

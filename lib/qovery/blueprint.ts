@@ -657,9 +657,10 @@ export function environmentVariables(
     // The console: one seat, and only the owner's e-mail may take it.
     _APP_CONSOLE_WHITELIST_ROOT: plain('enabled'),
     _APP_CONSOLE_WHITELIST_EMAILS: plain(inputs.ownerEmail.trim().toLowerCase()),
-    _APP_CONSOLE_SESSION_ALERTS: plain(inputs.ownerAccountExists && settings.smtp ? 'enabled' : 'disabled'),
-    // Read by the proxy (CADDYFILE): shut to all but the control plane until the seat is taken.
-    [CONSOLE_GATE.variable]: secret(inputs.ownerAccountExists ? CONSOLE_GATE.open : inputs.consoleGate),
+    // Until the seat is taken: no session alerts, and the proxy (CADDYFILE) shut to all but the
+    // control plane; `openedConsoleVariables` replaces both, and adds the e-mail.
+    _APP_CONSOLE_SESSION_ALERTS: plain('disabled'),
+    [CONSOLE_GATE.variable]: secret(inputs.consoleGate),
 
     _APP_SYSTEM_EMAIL_NAME: plain(settings.emailFrom.name),
     _APP_SYSTEM_EMAIL_ADDRESS: plain(settings.emailFrom.address),
@@ -731,12 +732,25 @@ export function environmentVariables(
     APPWRITE_CONSOLE_HOST: hosts('{appwrite-console}'),
     APPWRITE_REALTIME_HOST: hosts('{appwrite-realtime}'),
   };
-  if (inputs.ownerAccountExists && settings.smtp) Object.assign(vars, smtpVariables(settings.smtp));
+  if (inputs.ownerAccountExists) Object.assign(vars, openedConsoleVariables(settings));
   return vars;
 }
 
+/**
+ * What changes once the owner's console account exists (at a later provision, or by
+ * Instances.openConsole): the proxy's gate opens, and the operator's SMTP settings, if any, give
+ * the instance its e-mail and session alerts.
+ */
+export function openedConsoleVariables(settings: InstanceSettings): Record<string, Value> {
+  return {
+    [CONSOLE_GATE.variable]: secret(CONSOLE_GATE.open),
+    _APP_CONSOLE_SESSION_ALERTS: plain(settings.smtp ? 'enabled' : 'disabled'),
+    ...(settings.smtp ? smtpVariables(settings.smtp) : {}),
+  };
+}
+
 /** AppWrite's SMTP settings: only once the owner's console account exists. */
-export function smtpVariables(smtp: SmtpSettings): Record<string, Value> {
+function smtpVariables(smtp: SmtpSettings): Record<string, Value> {
   return {
     _APP_SMTP_HOST: plain(smtp.host),
     _APP_SMTP_PORT: plain(String(smtp.port)),

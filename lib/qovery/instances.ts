@@ -32,7 +32,6 @@ import { AppError } from '../errors';
 import { type Observed, phaseOf, statusFor } from '../lifecycle';
 import type { ProjectStatus } from '../project-status';
 import {
-  CONSOLE_GATE,
   caddyfileVariable,
   cloneRequest,
   containerRequest,
@@ -46,13 +45,13 @@ import {
   MIGRATE_JOB,
   MIGRATE_STAGE,
   migrateJobRequest,
+  openedConsoleVariables,
   ownRowId,
   type QoverySettings,
   SERVICES,
   type ServiceIds,
   type StorageGrant,
   services,
-  smtpVariables,
   type Value,
   variablesImport,
 } from './blueprint';
@@ -529,26 +528,9 @@ export function createInstances({
     },
 
     async openConsole(environmentId, mariadbId, options = {}) {
-      const smtp = settings.instance.smtp;
       await client.importContainerEnvironmentVariable(
         mariadbId,
-        variablesImport(
-          [
-            {
-              scope: 'ENVIRONMENT',
-              vars: {
-                [CONSOLE_GATE.variable]: { value: CONSOLE_GATE.open, secret: true },
-                ...(smtp
-                  ? {
-                      ...smtpVariables(smtp),
-                      _APP_CONSOLE_SESSION_ALERTS: { value: 'enabled', secret: false },
-                    }
-                  : {}),
-              },
-            },
-          ],
-          {},
-        ),
+        variablesImport([{ scope: 'ENVIRONMENT', vars: openedConsoleVariables(settings.instance) }], {}),
         options,
       );
       try {
