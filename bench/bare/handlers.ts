@@ -191,24 +191,42 @@ async function mail(to: string, subject: string, link: string) {
   );
 }
 
-/** RequestPasswordReset and ResendVerificationEmail: lookup, ticket, email, for any address. */
-async function mailTicket(event: Event, action: string, purpose: 'verify-email' | 'reset-password') {
-  const { email } = call(event).input;
-  await countCall(`action:${action}:address:unknown`, [
-    { key: `mail:${purpose}:${sha256(email)}`, max: 5, window_seconds: 3600 },
-  ]);
-  await hasura('MailAccountLookup', MailAccountLookup, { email });
+type Purpose = 'verify-email' | 'reset-password';
+
+/** A mailed ticket's token and the row that stores only its hash. */
+function newTicket(email: string, purpose: Purpose, passwordHash: string | null, ttlMs: number) {
   const token = randomBytes(32).toString('base64url');
   const now = Date.now();
   const ticket = {
     purpose,
     email,
     token_hash: sha256(token),
-    password_hash: null,
-    expires_at: iso(now + 3_600_000),
+    password_hash: passwordHash,
+    expires_at: iso(now + ttlMs),
     created_at: iso(now),
   };
-  await hasura('InsertTicket', InsertTicket, { ticket, now: iso(now) });
+  return { token, ticket, now: iso(now) };
+}
+
+/** Spends a ticket of that purpose: its email and the password it carries. */
+async function spendTicket(token: string, purpose: Purpose, now: string) {
+  const { update_account_ticket } = await hasura('UseTicket', UseTicket, {
+    hash: sha256(token),
+    purpose,
+    now,
+  });
+  return update_account_ticket.returning[0] as { email: string; password_hash: string | null };
+}
+
+/** RequestPasswordReset and ResendVerificationEmail: lookup, ticket, email, for any address. */
+async function mailTicket(event: Event, action: string, purpose: Purpose) {
+  const { email } = call(event).input;
+  await countCall(`action:${action}:address:unknown`, [
+    { key: `mail:${purpose}:${sha256(email)}`, max: 5, window_seconds: 3600 },
+  ]);
+  await hasura('MailAccountLookup', MailAccountLookup, { email });
+  const { token, ticket, now } = newTicket(email, purpose, null, 3_600_000);
+  await hasura('InsertTicket', InsertTicket, { ticket, now });
   await mail(email, 'Your link', `${env.APP_URL}/${purpose}?token=${token}`);
   return ok({ ok: true });
 }
@@ -223,12 +241,7 @@ export async function VerifyEmail(event: Event): Promise<Answer> {
   const { token } = call(event).input;
   await countCall('action:VerifyEmail:address:unknown');
   const now = iso(Date.now());
-  const { update_account_ticket } = await hasura('UseTicket', UseTicket, {
-    hash: sha256(token),
-    purpose: 'verify-email',
-    now,
-  });
-  const ticket = update_account_ticket.returning[0];
+  const ticket = await spendTicket(token, 'verify-email', now);
   const { verified } = await hasura('VerifyAccount', VerifyAccount, {
     email: ticket.email,
     passwordHash: ticket.password_hash,
@@ -242,14 +255,10 @@ export async function ResetPassword(event: Event): Promise<Answer> {
   const { token, newPassword } = call(event).input;
   await countCall('action:ResetPassword:address:unknown');
   const now = iso(Date.now());
-  const { update_account_ticket } = await hasura('UseTicket', UseTicket, {
-    hash: sha256(token),
-    purpose: 'reset-password',
-    now,
-  });
+  const ticket = await spendTicket(token, 'reset-password', now);
   const passwordHash = await bcrypt.hash(newPassword, cost);
   await hasura('ResetAccountPassword', ResetAccountPassword, {
-    email: update_account_ticket.returning[0].email,
+    email: ticket.email,
     passwordHash,
     now,
   });
@@ -281,17 +290,8 @@ export async function Signup(event: Event): Promise<Answer> {
   ]);
   // As the real one with verification on: one hash, one mutation (account and ticket), one email.
   const passwordHash = await bcrypt.hash(password, cost);
-  const token = randomBytes(32).toString('base64url');
-  const now = Date.now();
-  const ticket = {
-    purpose: 'verify-email' as const,
-    email,
-    token_hash: sha256(token),
-    password_hash: passwordHash,
-    expires_at: iso(now + 86_400_000),
-    created_at: iso(now),
-  };
-  await hasura('SignupAccount', SignupAccount, { email, passwordHash, ticket, now: iso(now) });
+  const { token, ticket, now } = newTicket(email, 'verify-email', passwordHash, 86_400_000);
+  await hasura('SignupAccount', SignupAccount, { email, passwordHash, ticket, now });
   await mail(email, 'Verify your email', `${env.APP_URL}/verify-email?token=${token}`);
   return ok({ accessToken: null, refreshToken: null, emailVerificationRequired: true });
 }
