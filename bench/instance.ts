@@ -1,17 +1,18 @@
 /**
  * `npx tsx bench/instance.ts` (part 8 of `npm run bench`): what one instance costs, from the blueprint. Qovery calls and
  * stages of CreateProject per strategy (counted against the Qovery stand-in, next to the figure
- * lib/qovery/instances states), and the resources one instance takes with the default sizes.
+ * lib/instances/instances states), and the resources one instance takes with the default sizes.
  */
-import { APPWRITE_VERSION, type Release, releases } from '../lib/appwrite/versions';
+
 import {
   DEFAULT_SIZES,
   type InstanceSettings,
   type QoverySettings,
   totalResources,
-} from '../lib/qovery/blueprint';
-import { createQoveryClient } from '../lib/qovery/client';
-import { createInstances, provisionCalls } from '../lib/qovery/instances';
+} from '../lib/instances/blueprint/blueprint';
+import { APPWRITE_VERSION, type Release, releases } from '../lib/instances/blueprint/versions';
+import { createInstances, provisionCalls } from '../lib/instances/instances';
+import { createQoveryClient } from '../lib/platform/qovery/client';
 import { LOCAL_REGISTRY_ID, startQoveryStandIn } from '../sandbox/qovery';
 
 const instance: InstanceSettings = {
@@ -55,7 +56,7 @@ async function measure(strategy: 'blueprint' | 'clone', settings: InstanceSettin
 }
 
 /**
- * One upgrade step of one running instance (lib/upgrades.ts): the Qovery calls `Instances.upgrade`
+ * One upgrade step of one running instance (lib/instances/upgrades.ts): the Qovery calls `Instances.upgrade`
  * makes, and those of one check of its `migrate` job. The release is made up (1.9's service set,
  * new tags and one new variable), as the blueprint deploys 1.9 only.
  */
@@ -125,7 +126,7 @@ export async function instanceSection(): Promise<string> {
   return `## 8. One instance: CreateProject's Qovery calls, an upgrade step, resources
 
 Counted against the Qovery stand-in (every request checked against Qovery's OpenAPI document),
-next to the figure lib/qovery/instances states (\`provisionCalls\`). A clone's count can exceed the
+next to the figure lib/instances/instances states (\`provisionCalls\`). A clone's count can exceed the
 stated one by a listing: Qovery's clone is asynchronous and its services are listed again until
 they appear. The local time is the stand-in's, not Qovery's.
 
@@ -133,7 +134,7 @@ they appear. The local time is the stand-in's, not Qovery's.
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-One upgrade step of a running instance (lib/upgrades.ts, a made-up release with one new variable):
+One upgrade step of a running instance (lib/instances/upgrades.ts, a made-up release with one new variable):
 ${upgrade.step.length} Qovery calls in 3 stages (${upgrade.step.map((c) => `\`${c}\``).join(', ')}); each check of
 its \`migrate\` job: ${upgrade.check} calls in 1 stage.
 

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import type { Users } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { GivenPassword, NewPassword } from '../lib/basics/schemas';
 import { accountChangesRuntime } from '../lib/runtime';
-import { GivenPassword, NewPassword } from '../lib/schemas';
-import type { Users } from '../lib/users';
 
 export const ChangePasswordInput = v.object({ oldPassword: GivenPassword, newPassword: NewPassword });
 

@@ -1,14 +1,14 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
-import type { Projects } from '../lib/projects';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { ConsolePassword, ProjectId } from '../lib/basics/schemas';
+import type { Projects } from '../lib/instances/projects';
 import { projectsRuntime } from '../lib/runtime';
-import { ConsolePassword, ProjectId } from '../lib/schemas';
 
 export const ClaimConsoleInput = v.object({ id: ProjectId, password: ConsolePassword });
 
 /**
  * The owner chooses their own password for their instance's AppWrite console (the control plane
- * took the seat for them with a derived one: lib/owner-console). Only the owner's project is found;
+ * took the seat for them with a derived one: lib/instances/console-seat). Only the owner's project is found;
  * the password is never logged nor kept.
  */
 export const ClaimConsole = defineAction({

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
-import type { Projects } from '../lib/projects';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { ProjectName } from '../lib/basics/schemas';
+import type { Projects } from '../lib/instances/projects';
 import { projectsRuntime } from '../lib/runtime';
-import { ProjectName } from '../lib/schemas';
 
 export const CreateProjectInput = v.object({ name: ProjectName });
 

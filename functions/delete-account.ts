@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import type { Users } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { GivenPassword } from '../lib/basics/schemas';
 import { accountDeletionRuntime } from '../lib/runtime';
-import { GivenPassword } from '../lib/schemas';
-import type { Users } from '../lib/users';
 
 export const DeleteAccountInput = v.object({ password: GivenPassword });
 

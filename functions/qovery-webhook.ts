@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { handleWebhook } from '../lib/instances/webhook';
 import { lambdaHandler, webhookRuntime } from '../lib/runtime';
-import { handleWebhook } from '../lib/webhook';
 
 const MARGIN_MS = 2000;
 
 /**
  * Qovery's organization webhook (README "Qovery webhooks"): authenticated by `Qovery-Signature`,
- * the body only a hint of which environments to look at (lib/webhook.ts).
+ * the body only a hint of which environments to look at (lib/instances/webhook.ts).
  */
 export const handler = lambdaHandler(
   webhookRuntime,

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import { resetMailLimit, type Users } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { Email } from '../lib/basics/schemas';
 import { accountEmailsRuntime } from '../lib/runtime';
-import { Email } from '../lib/schemas';
-import { resetMailLimit, type Users } from '../lib/users';
 
 export const RequestPasswordResetInput = v.object({ email: Email });
 

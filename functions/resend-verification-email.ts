@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import { type Users, verificationMailLimit } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { Email } from '../lib/basics/schemas';
 import { accountEmailsRuntime } from '../lib/runtime';
-import { Email } from '../lib/schemas';
-import { type Users, verificationMailLimit } from '../lib/users';
 
 export const ResendVerificationEmailInput = v.object({ email: Email });
 

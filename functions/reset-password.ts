@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import type { Users } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { NewPassword, TicketToken } from '../lib/basics/schemas';
 import { accountChangesRuntime } from '../lib/runtime';
-import { NewPassword, TicketToken } from '../lib/schemas';
-import type { Users } from '../lib/users';
 
 export const ResetPasswordInput = v.object({ token: TicketToken, newPassword: NewPassword });
 

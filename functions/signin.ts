@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import { signinLimits, type Users } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { Email, GivenPassword } from '../lib/basics/schemas';
 import { sessionsRuntime } from '../lib/runtime';
-import { Email, GivenPassword } from '../lib/schemas';
-import { signinLimits, type Users } from '../lib/users';
 
 export const SigninInput = v.object({ email: Email, password: GivenPassword });
 

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import type { Users } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { RefreshTokenField } from '../lib/basics/schemas';
 import { sessionsRuntime } from '../lib/runtime';
-import { RefreshTokenField } from '../lib/schemas';
-import type { Users } from '../lib/users';
 
 export const SignoutInput = v.object({ refreshToken: RefreshTokenField });
 

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
-import { limitKey } from '../lib/rate-limit';
+import { type Users, verificationMailLimit } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { limitKey } from '../lib/action/rate-limit';
+import { Email, NewPassword } from '../lib/basics/schemas';
 import { signupRuntime } from '../lib/runtime';
-import { Email, NewPassword } from '../lib/schemas';
-import { type Users, verificationMailLimit } from '../lib/users';
 
 export const SignupInput = v.object({ email: Email, password: NewPassword });
 

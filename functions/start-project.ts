@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
-import type { Projects } from '../lib/projects';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { ProjectId } from '../lib/basics/schemas';
+import type { Projects } from '../lib/instances/projects';
 import { projectsRuntime } from '../lib/runtime';
-import { ProjectId } from '../lib/schemas';
 
 export const StartProjectInput = v.object({ id: ProjectId });
 

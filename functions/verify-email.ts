@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { actionHandler, defineAction } from '../lib/action';
+import type { Users } from '../lib/accounts';
+import { actionHandler, defineAction } from '../lib/action/handler';
+import { TicketToken } from '../lib/basics/schemas';
 import { accountChangesRuntime } from '../lib/runtime';
-import { TicketToken } from '../lib/schemas';
-import type { Users } from '../lib/users';
 
 export const VerifyEmailInput = v.object({ token: TicketToken });
 

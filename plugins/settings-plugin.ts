@@ -8,20 +8,20 @@ import {
   type Section,
   type SettingInfo,
   settingsOf,
-} from '../lib/config';
-import { normalisePath, SECRETS_PATH_VARIABLE } from '../lib/secrets';
+} from '../lib/basics/config';
+import { normalisePath, SECRETS_PATH_VARIABLE } from '../lib/platform/secrets';
 
 /**
  * The settings of each function, derived from its code (plugins/settings.js loads this file).
  *
- * Each function module's `handler.sections` (lib/runtime.ts `defineRuntime`) says which settings it
- * reads; lib/config.ts says which of those are secrets. From that, for every function:
+ * Each function module's `handler.sections` (lib/runtime/index/index.ts `defineRuntime`) says which settings it
+ * reads; lib/basics/config.ts says which of those are secrets. From that, for every function:
  * - `package`/`deploy`: its environment holds its PLAIN settings only (from the deployer's
  *   environment, or `stages/<stage>.env`), plus SECRETS_SSM_PATH; its secrets stay in SSM;
  *   its own IAM role may read only its own parameters `<path><NAME>`, write its own log group and
  *   send traces (plus `iamStatements` of the function, and provider.iam.role.statements);
  * - before anything is built, every plain setting of every function is validated with the very
- *   rules of lib/config.ts, and every problem is listed at once; `deploy` also reads the secrets
+ *   rules of lib/basics/config.ts, and every problem is listed at once; `deploy` also reads the secrets
  *   from SSM (names only in messages, never values) and validates them;
  * - `offline`: its environment holds all its settings from the local environment (no AWS).
  */
@@ -117,7 +117,7 @@ export class SettingsPlugin {
       const sections = await this.loadSections(file);
       if (!Array.isArray(sections) || sections.length === 0)
         throw new this.serverless.classes.Error(
-          `Function ${name}: ${fn.handler} must export a handler built with a runtime from lib/runtime.ts ` +
+          `Function ${name}: ${fn.handler} must export a handler built with a runtime from lib/runtime/index/index.ts ` +
             '(defineRuntime([...sections], build)), so that its settings, secrets and IAM role are known.',
         );
       this.cache.push({ name, sections, settings: settingsOf(sections) });

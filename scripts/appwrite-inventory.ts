@@ -1,5 +1,5 @@
 /**
- * Writes lib/appwrite/inventory.json from AppWrite's own self-hosting compose file for one tag.
+ * Writes lib/instances/blueprint/inventory.json from AppWrite's own self-hosting compose file for one tag.
  *
  *   git -C <appwrite clone> show 1.9.6:docker-compose.yml > /tmp/compose.yml
  *   npx tsx scripts/appwrite-inventory.ts /tmp/compose.yml 1.9.6 <commit of the tag>
@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { Inventory, InventoryService } from '../lib/appwrite/inventory';
+import type { Inventory, InventoryService } from '../lib/instances/blueprint/inventory';
 
 const [composePath, tag, commit] = process.argv.slice(2);
 if (!composePath || !tag || !commit) {

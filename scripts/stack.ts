@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ReconcileSummary } from '../lib/reconciler';
+import type { ReconcileSummary } from '../lib/instances/reconciler';
 import { reconcileRuntime } from '../lib/runtime';
 import { startHasuraStandIn } from '../sandbox/hasura';
 import { type ContractViolation, LOCAL_REGISTRY_ID, startQoveryStandIn } from '../sandbox/qovery';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, sectionNames } from '../lib/config';
+import { ConfigError, loadConfig, sectionNames } from '../lib/basics/config';
 import { formatViolation } from '../sandbox/qovery';
 import { acquireStackLock, assertPortsFree, checkHasura, StartError } from './preflight';
 import { loadOrCreateSecrets, ROOT, startOffline, startStack, stopProcess } from './stack';

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { APPWRITE_VERSION, DEPLOYABLE } from '../lib/appwrite/versions';
-import { createHasuraClient } from '../lib/hasura/client';
-import { listUpgrades, requestUpgrades } from '../lib/upgrades';
+import { APPWRITE_VERSION, DEPLOYABLE } from '../lib/instances/blueprint/versions';
+import { listUpgrades, requestUpgrades } from '../lib/instances/upgrades';
+import { createHasuraClient } from '../lib/platform/hasura/client';
 
 /**
- * `npm run upgrade`: moves AppWrite instances to the configured release (lib/upgrades.ts). It
+ * `npm run upgrade`: moves AppWrite instances to the configured release (lib/instances/upgrades.ts). It
  * records the target on the project rows, through Hasura with the admin secret; the reconciler
  * then takes each instance there step by step, within minutes per step. Run it again to see where
  * they are (`--status`) or to retry the ones whose upgrade stopped.

@@ -15,20 +15,6 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import bcrypt from 'bcryptjs';
-import { consoleGateToken } from '../../lib/appwrite/console';
-import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
-import {
-  AccountStanding,
-  ChangeAccountPassword,
-  FindAccount,
-  InsertTicket,
-  MailAccountLookup,
-  ResetAccountPassword,
-  SignupAccount,
-  UseTicket,
-  VerifyAccount,
-} from '../../lib/hasura/account-documents';
-import * as documents from '../../lib/hasura/documents';
 import {
   caddyfileVariable,
   containerRequest,
@@ -42,8 +28,22 @@ import {
   type QoverySettings,
   services,
   variablesImport,
-} from '../../lib/qovery/blueprint';
-import { bucketPolicy } from '../../lib/storage';
+} from '../../lib/instances/blueprint/blueprint';
+import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
+import { consoleGateToken } from '../../lib/platform/appwrite/console';
+import {
+  AccountStanding,
+  ChangeAccountPassword,
+  FindAccount,
+  InsertTicket,
+  MailAccountLookup,
+  ResetAccountPassword,
+  SignupAccount,
+  UseTicket,
+  VerifyAccount,
+} from '../../lib/platform/hasura/account-documents';
+import * as documents from '../../lib/platform/hasura/documents';
+import { bucketPolicy } from '../../lib/platform/storage';
 
 interface Event {
   body?: string;
@@ -137,7 +137,7 @@ function accessToken(userId: number): string {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The rate-limit count every action starts with (one mutation, as lib/rate-limit.ts sends it). */
+/** The rate-limit count every action starts with (one mutation, as lib/action/handler/rate-limit.ts sends it). */
 async function countCall(key: string, limits: { key: string; max: number; window_seconds: number }[] = []) {
   const hit = { at: iso(Date.now()), delta: 1, limits: [{ key, max: 30, window_seconds: 60 }, ...limits] };
   await hasura('HitRateLimits', documents.HitRateLimits, { hit });
@@ -172,7 +172,7 @@ async function findProject(id: number, ownerId: number) {
 const move = (id: number, from: string, status: string) =>
   hasura('MoveProject', documents.MoveProject, { id, from, status, reason: null });
 
-/** One email through SES, as lib/mail sends it (text and HTML). */
+/** One email through SES, as lib/platform/mail sends it (text and HTML). */
 async function mail(to: string, subject: string, link: string) {
   await ses.send(
     new SendEmailCommand({

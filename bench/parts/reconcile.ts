@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
-import { createHasuraClient } from '../../lib/hasura/client';
-import { createLogger } from '../../lib/log';
-import { DEFAULT_SIZES } from '../../lib/qovery/blueprint';
-import { createQoveryClient } from '../../lib/qovery/client';
-import { createInstances } from '../../lib/qovery/instances';
-import { createReconciler, type ReconcileSummary } from '../../lib/reconciler';
+import { createLogger } from '../../lib/basics/log';
+import { DEFAULT_SIZES } from '../../lib/instances/blueprint/blueprint';
+import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
+import { createInstances } from '../../lib/instances/instances';
+import { createReconciler, type ReconcileSummary } from '../../lib/instances/reconciler';
+import { createHasuraClient } from '../../lib/platform/hasura/client';
+import { createQoveryClient } from '../../lib/platform/qovery/client';
 import { startHasuraStandIn } from '../../sandbox/hasura';
 import { LOCAL_REGISTRY_ID, startQoveryStandIn } from '../../sandbox/qovery';
 import { ROOT } from '../lib/paths';

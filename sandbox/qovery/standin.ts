@@ -32,7 +32,7 @@ import type {
   VariableRequest,
   VariableResponse,
 } from 'qovery-typescript-axios';
-import { type InventoryService, inventory } from '../../lib/appwrite/inventory';
+import { type InventoryService, inventory } from '../../lib/instances/blueprint/inventory';
 import { qoveryContract } from './contract';
 import { loadState, saveState } from './persistence';
 import { type ContractViolation, recordViolation, takeViolations } from './violations';
@@ -775,7 +775,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
    * What would make a deployment fail on Qovery, or the instance crash once deployed, per
    * container: a `{{…}}` reference that resolves to nothing; a `--config <path>` argument whose
    * file is not a mounted file variable; and, for an AppWrite service (recognised by image and
-   * entrypoint in lib/appwrite/inventory.json), a variable it cannot run without that is unset or
+   * entrypoint in lib/instances/blueprint/inventory.json), a variable it cannot run without that is unset or
    * empty (AppWrite's own set-up would not start either).
    */
   function deploymentProblems(environmentId: string): string[] {

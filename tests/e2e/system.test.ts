@@ -7,7 +7,7 @@ import { createClient } from 'graphql-ws';
 import { jwtVerify } from 'jose';
 import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
-import { SECRET_HEADER } from '../../lib/action';
+import { SECRET_HEADER } from '../../lib/action/handler';
 import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
 import { eventually } from '../helpers/wait';
 

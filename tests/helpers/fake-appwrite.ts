@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CONSOLE_GATE } from '../../lib/qovery/blueprint';
+import { CONSOLE_GATE } from '../../lib/instances/blueprint/blueprint';
 
 /**
  * The part of an AppWrite 1.9.6 API the control plane uses for the console seat, with AppWrite's
  * rules (app/controllers/api/account.php): the e-mail whitelist on POST /v1/account, the one-seat
  * limit, sessions by cookie, password change with the old password. For tests only.
  *
- * In front of it, the instance proxy's console gate as the Caddyfile words it (lib/qovery/blueprint
+ * In front of it, the instance proxy's console gate as the Caddyfile words it (lib/instances/blueprint/blueprint
  * CONSOLE_GATE): `gate()` is the value of the gate variable the proxy sees (undefined: unset).
  */
 export async function startFakeAppwrite(options: {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { DeclaredHandler } from '../../lib/action';
-import type { Section } from '../../lib/config';
+import type { DeclaredHandler } from '../../lib/action/handler';
+import type { Section } from '../../lib/basics/config';
 
 const ROOT = join(__dirname, '..', '..');
 

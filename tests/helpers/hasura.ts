@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { createHasuraClient, type HasuraClient } from '../../lib/hasura/client';
+import { createHasuraClient, type HasuraClient } from '../../lib/platform/hasura/client';
 import { createHasuraEngine, type HasuraEngine, loadProject, openDatabase } from '../../sandbox/hasura';
 
 export const METADATA_DIR = resolve(__dirname, '../../hasura-metadata');

@@ -1,5 +1,9 @@
-import { APPWRITE_VERSION } from '../../lib/appwrite/versions';
-import { DEFAULT_SIZES, type InstanceSettings, type StorageGrant } from '../../lib/qovery/blueprint';
+import {
+  DEFAULT_SIZES,
+  type InstanceSettings,
+  type StorageGrant,
+} from '../../lib/instances/blueprint/blueprint';
+import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
 
 /** The operator settings of an instance, as config defaults them. */
 export const instanceSettings: InstanceSettings = {
@@ -25,7 +29,7 @@ export function provisionInputs(ownerEmail = 'owner@example.com', bucket?: strin
   return { ownerEmail, storage: Promise.resolve(storageGrant(bucket)) };
 }
 
-/** An in-memory stand-in of lib/storage: one bucket per row id, idempotent like the real one. */
+/** An in-memory stand-in of lib/platform/storage: one bucket per row id, idempotent like the real one. */
 export function memoryStorage() {
   const buckets = new Set<number>();
   return {

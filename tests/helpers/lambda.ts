@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type ActionHandler, SECRET_HEADER } from '../../lib/action';
-import { createLogger, type Logger } from '../../lib/log';
+import { type ActionHandler, SECRET_HEADER } from '../../lib/action/handler';
+import { createLogger, type Logger } from '../../lib/basics/log';
 
 export const TEST_SECRET = 'test-actions-secret-0123456789';
 

@@ -1,4 +1,4 @@
-import { createMailer, type Email, type Mailer, type MailSender } from '../../lib/mail';
+import { createMailer, type Email, type Mailer, type MailSender } from '../../lib/platform/mail';
 
 export const BRANDING = { productName: 'Test Cloud', appUrl: 'https://app.test' };
 

@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors';
+import { AppError } from '../../lib/basics/errors';
 
 /** What a call of the business logic came to: 'ok', the code of the AppError it failed with, or any other error as is. */
 export function outcome(promise: Promise<unknown>): Promise<unknown> {

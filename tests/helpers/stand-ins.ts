@@ -1,8 +1,8 @@
-import { createLogger } from '../../lib/log';
-import { createProjects, type Projects, type ProjectsDeps } from '../../lib/projects';
-import type { QoverySettings } from '../../lib/qovery/blueprint';
-import { createQoveryClient } from '../../lib/qovery/client';
-import { createInstances, type Instances, type InstancesOptions } from '../../lib/qovery/instances';
+import { createLogger } from '../../lib/basics/log';
+import type { QoverySettings } from '../../lib/instances/blueprint/blueprint';
+import { createInstances, type Instances, type InstancesOptions } from '../../lib/instances/instances';
+import { createProjects, type Projects, type ProjectsDeps } from '../../lib/instances/projects';
+import { createQoveryClient } from '../../lib/platform/qovery/client';
 import { LOCAL_REGISTRY_ID, type QoveryStandIn, startQoveryStandIn } from '../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from './hasura';
 import { instanceSettings, memoryStorage } from './instance';
@@ -64,7 +64,7 @@ export function standInSettings(
 }
 
 /**
- * lib/qovery/instances on that stand-in, built as the runtime builds it but for the client's
+ * lib/instances/instances on that stand-in, built as the runtime builds it but for the client's
  * back-off, which does not wait here (each attempt still has `timeoutMs`), and a silent log.
  */
 export function standInInstances(
@@ -91,7 +91,7 @@ export function standInInstances(
 }
 
 /**
- * lib/projects on those stand-ins: their instances, an in-memory storage, 3 projects a user,
+ * lib/instances/projects on those stand-ins: their instances, an in-memory storage, 3 projects a user,
  * verified e-mails required (the production defaults); `overrides` replace any of them.
  */
 export function standInProjects(

@@ -1,5 +1,5 @@
-import type { Caller } from '../../lib/projects';
-import type { CallOptions, Credentials, SignupResult, Users } from '../../lib/users';
+import type { CallOptions, Credentials, SignupResult, Users } from '../../lib/accounts';
+import type { Caller } from '../../lib/instances/projects';
 
 /** A Users service whose every method answers success; tests override what they need. */
 export function fakeUsers(): jest.Mocked<Users> {

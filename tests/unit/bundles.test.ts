@@ -51,7 +51,7 @@ const carrying = (name: string, part: string) =>
 /**
  * The bytes a package puts in a bundle. A package that does not declare itself free of side
  * effects (bcryptjs, emailjs) leaves a trace of a few hundred bytes wherever a module importing it
- * is bundled for another export (lib/schemas.ts reads the password rules of lib/auth/passwords.ts):
+ * is bundled for another export (lib/basics/schemas.ts reads the password rules of lib/accounts/passwords.ts):
  * its code is what counts.
  */
 const bytesOf = (name: string, part: string) =>
@@ -84,8 +84,8 @@ describe('function bundles', () => {
   it.each(['signup', 'signin', 'refreshToken', 'signout', 'verifyEmail', 'requestPasswordReset'])(
     '%s carries no Qovery client',
     (name) => {
-      expect(carrying(name, 'lib/qovery/client.ts')).toEqual([]);
-      expect(carrying(name, 'lib/projects.ts')).toEqual([]);
+      expect(carrying(name, 'lib/platform/qovery/client.ts')).toEqual([]);
+      expect(carrying(name, 'lib/instances/projects.ts')).toEqual([]);
     },
   );
 
@@ -110,7 +110,7 @@ describe('function bundles', () => {
     '%s carries no mail client (it sends no email)',
     (name) => {
       expect(bytesOf(name, 'node_modules/emailjs/')).toBeLessThan(TRACE);
-      expect(carrying(name, 'lib/mail/')).toEqual([]);
+      expect(carrying(name, 'lib/platform/mail/')).toEqual([]);
     },
   );
 
@@ -119,8 +119,10 @@ describe('function bundles', () => {
     expect(bytesOf('signin', 'node_modules/bcryptjs/')).toBeGreaterThan(10_000);
     expect(bytesOf('signup', 'node_modules/emailjs/')).toBeGreaterThan(10_000);
     expect(carrying('signin', 'node_modules/jose/').length).toBeGreaterThan(0);
-    expect(carrying('deleteAccount', 'lib/qovery/client.ts')).toEqual(['lib/qovery/client.ts']);
-    expect(carrying('signup', 'lib/mail/').length).toBeGreaterThan(0);
+    expect(carrying('deleteAccount', 'lib/platform/qovery/client.ts')).toEqual([
+      'lib/platform/qovery/client.ts',
+    ]);
+    expect(carrying('signup', 'lib/platform/mail/').length).toBeGreaterThan(0);
   });
 
   it('carries only the GraphQL documents its function sends', () => {
@@ -131,8 +133,8 @@ describe('function bundles', () => {
     expect(bundle('deleteAccount').text).not.toContain('mutation RotateRefreshToken(');
   });
 
-  it('marks every document of lib/hasura pure, so that the check above holds for each', () => {
-    for (const file of ['lib/hasura/documents.ts', 'lib/hasura/account-documents.ts']) {
+  it('marks every document of lib/platform/hasura pure, so that the check above holds for each', () => {
+    for (const file of ['lib/platform/hasura/documents.ts', 'lib/platform/hasura/account-documents.ts']) {
       const source = readFileSync(join(ROOT, file), 'utf8');
       const calls = source.match(/= (\/\* @__PURE__ \*\/ )?document[<(]/g) ?? [];
       expect(calls.length).toBeGreaterThan(5);
@@ -148,12 +150,12 @@ describe('function bundles', () => {
     }
   });
 
-  it('carries the parts of lib/users each action calls, and no other', () => {
-    expect(carrying('deleteAccount', 'lib/users/').sort()).toEqual([
-      'lib/users/common.ts',
-      'lib/users/deletion.ts',
+  it('carries the parts of lib/accounts each action calls, and no other', () => {
+    expect(carrying('deleteAccount', 'lib/accounts/').sort()).toEqual([
+      'lib/accounts/common.ts',
+      'lib/accounts/deletion.ts',
     ]);
-    expect(carrying('requestPasswordReset', 'lib/users/sessions.ts')).toEqual([]);
-    expect(carrying('signin', 'lib/users/signup.ts')).toEqual([]);
+    expect(carrying('requestPasswordReset', 'lib/accounts/sessions.ts')).toEqual([]);
+    expect(carrying('signin', 'lib/accounts/signup.ts')).toEqual([]);
   });
 });

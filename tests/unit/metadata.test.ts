@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { Kind, type ObjectTypeDefinitionNode, parse } from 'graphql';
 import { parse as parseYaml } from 'yaml';
-import { SECRET_HEADER } from '../../lib/action';
-import { PROJECT_STATUSES } from '../../lib/project-status';
+import { SECRET_HEADER } from '../../lib/action/handler';
+import { PROJECT_STATUSES } from '../../lib/instances/status';
 import { type BoolExp, loadProject, openDatabase } from '../../sandbox/hasura';
 import { METADATA_DIR } from '../helpers/hasura';
 

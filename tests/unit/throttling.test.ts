@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ROUND_TRIPS } from '../../lib/qovery/instances';
+import { ROUND_TRIPS } from '../../lib/instances/instances';
 
 /**
  * serverless.yml's API Gateway throttling and reserved concurrency: every tenant shares one

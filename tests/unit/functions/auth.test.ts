@@ -2,8 +2,8 @@ import { RefreshToken } from '../../../functions/refresh-token';
 import { Signin } from '../../../functions/signin';
 import { Signout } from '../../../functions/signout';
 import { Signup } from '../../../functions/signup';
-import { actionHandler } from '../../../lib/action';
-import { AppError } from '../../../lib/errors';
+import { actionHandler } from '../../../lib/action/handler';
+import { AppError } from '../../../lib/basics/errors';
 import { actionEvent, invoke, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
 import { fakeUsers } from '../../helpers/users';
 

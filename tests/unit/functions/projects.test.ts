@@ -4,9 +4,9 @@ import { DeleteProject } from '../../../functions/delete-project';
 import { ProjectStatus } from '../../../functions/project-status';
 import { StartProject } from '../../../functions/start-project';
 import { StopProject } from '../../../functions/stop-project';
-import { actionHandler } from '../../../lib/action';
-import { AppError } from '../../../lib/errors';
-import type { Caller, Projects } from '../../../lib/projects';
+import { actionHandler } from '../../../lib/action/handler';
+import { AppError } from '../../../lib/basics/errors';
+import type { Caller, Projects } from '../../../lib/instances/projects';
 import { actionEvent, invoke, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
 
 const USER = { 'x-hasura-role': 'user', 'x-hasura-user-id': '7' };

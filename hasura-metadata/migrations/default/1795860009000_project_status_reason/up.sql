@@ -1,5 +1,5 @@
 -- A project's status says why when it is ERROR, and when it last changed. Users read both (select
--- permission), so the reason is always a user-safe sentence written by lib/lifecycle.ts.
+-- permission), so the reason is always a user-safe sentence written by lib/instances/lifecycle.ts.
 ALTER TABLE public.project
   ADD COLUMN status_reason text,
   ADD COLUMN status_changed_at timestamptz NOT NULL DEFAULT now();

@@ -1,0 +1,72 @@
+import * as v from 'valibot';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../accounts/passwords';
+
+/** Input fields shared by the actions' schemas (each action's own schema lives beside its handler). */
+
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+export const Email = v.pipe(
+  v.string('email must be a string'),
+  v.trim(),
+  v.toLowerCase(),
+  v.nonEmpty('email is required'),
+  v.maxLength(254, 'email must be at most 254 characters'),
+  v.email('email must be a valid email address'),
+);
+
+/** A new password: 8 to 72 bytes, because bcrypt ignores whatever is past 72 bytes. */
+export const NewPassword = v.pipe(
+  v.string('password must be a string'),
+  v.check(
+    (p) => byteLength(p) >= PASSWORD_MIN_BYTES,
+    `password must be at least ${PASSWORD_MIN_BYTES} characters`,
+  ),
+  v.check((p) => byteLength(p) <= PASSWORD_MAX_BYTES, `password must be at most ${PASSWORD_MAX_BYTES} bytes`),
+);
+
+/**
+ * A console password for an AppWrite instance, by AppWrite's own rule (its Password validator: 8 to
+ * 256 characters; AppWrite hashes with Argon2, so there is no 72-byte cut as with our bcrypt).
+ */
+export const ConsolePassword = v.pipe(
+  v.string('password must be a string'),
+  v.minLength(8, 'password must be at least 8 characters'),
+  v.maxLength(256, 'password must be at most 256 characters'),
+);
+
+/** A password to check: any non-empty string of sane size (a wrong one is `invalid-credentials`). */
+export const GivenPassword = v.pipe(
+  v.string('password must be a string'),
+  v.nonEmpty('password is required'),
+  v.maxLength(1024, 'password is too long'),
+);
+
+export const RefreshTokenField = v.pipe(
+  v.string('refreshToken must be a string'),
+  v.nonEmpty('refreshToken is required'),
+  v.maxLength(512, 'refreshToken is too long'),
+);
+
+/** A project name: trimmed, 1 to 63 printable characters (no control or invisible format characters). */
+export const ProjectName = v.pipe(
+  v.string('name must be a string'),
+  v.trim(),
+  v.nonEmpty('name is required'),
+  v.check((name) => [...name].length <= 63, 'name must be at most 63 characters'),
+  v.regex(/^[^\p{C}]+$/u, 'name must contain printable characters only'),
+);
+
+export const ProjectId = v.pipe(
+  v.number('id must be a number'),
+  v.integer('id must be an integer'),
+  v.minValue(1, 'id must be positive'),
+  v.maxValue(2147483647, 'id is too large'),
+);
+
+/** The token of an emailed link (VerifyEmail, ResetPassword): 43 base64url characters when genuine. */
+export const TicketToken = v.pipe(
+  v.string('token must be a string'),
+  v.trim(),
+  v.nonEmpty('token is required'),
+  v.maxLength(128, 'token is too long'),
+);

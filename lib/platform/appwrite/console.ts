@@ -1,0 +1,181 @@
+/**
+ * The one console seat of an instance, and who gets it.
+ *
+ * AppWrite's console admits one root account (`_APP_CONSOLE_WHITELIST_ROOT=enabled`), and only the
+ * email+password sign-up checks the e-mail whitelist; magic URL, e-mail OTP, phone and OAuth
+ * sign-ups do not (1.9.6 `app/controllers/api/account.php`). So, as AppWrite's own installer does
+ * (`src/Appwrite/Platform/Tasks/Install.php`, `createInitialAdminAccount`), the control plane
+ * creates the owner's account itself as soon as the API answers, through the instance's public
+ * URL, and the paths that skip the whitelist stay closed until then (no SMTP, SMS or console OAuth
+ * in the instance's variables: lib/instances/blueprint/blueprint).
+ *
+ * The whitelist alone would still let a stranger who knows the URL and the owner's address take the
+ * seat in the minute before the control plane does. So, from the first deployment, the instance's
+ * proxy refuses every `/v1/account` route (every way an account or a session is made) unless the
+ * request carries the instance's gate token (`CONSOLE_GATE` in lib/instances/blueprint/blueprint), derived like
+ * the password and known only to the control plane; once the seat is taken the gate opens (the
+ * owner's own AppWrite projects need those routes).
+ *
+ * The first account's password is derived (HMAC-SHA256 of the environment id with the operator's
+ * CONSOLE_CLAIM_KEY): nothing is stored, nothing is sent anywhere. The owner then sets a password
+ * of their own through the control plane (`setOwnerPassword`: a session with the derived one, the
+ * change, the session ended), so no secret ever travels by e-mail or reaches a log.
+ */
+import { createHmac } from 'node:crypto';
+
+export interface ConsoleOptions {
+  /** The instance's gate token (`consoleGateToken`): the proxy refuses `/v1/account` without it. */
+  gate: string;
+  fetch?: typeof fetch;
+  /** Absolute time (epoch ms) by which every call must be over. */
+  deadline?: number;
+}
+
+/** The header the instance's proxy reads the gate token from (lib/instances/blueprint/blueprint CONSOLE_GATE). */
+export const CONSOLE_GATE_HEADER = 'X-AppWrite-Cloud-Gate';
+/** The `type` of the proxy's answer to a `/v1/account` call refused by the gate (HTTP 403). */
+export const CONSOLE_GATE_REFUSAL = 'console_setup_pending';
+
+/** The password of the console's first account before its owner chooses one. */
+export function ownerPassword(claimKey: string, environmentId: string): string {
+  return derive(claimKey, `appwrite-console-owner:${environmentId}`);
+}
+
+/** The token that opens the instance proxy's console gate until the owner's account exists. */
+export function consoleGateToken(claimKey: string, environmentId: string): string {
+  return derive(claimKey, `appwrite-console-gate:${environmentId}`);
+}
+
+function derive(claimKey: string, purpose: string): string {
+  if (claimKey.length < 32) throw new TypeError('The console claim key must be at least 32 characters');
+  return createHmac('sha256', claimKey).update(purpose).digest('base64url');
+}
+
+export type OwnerAccount =
+  /** The API does not answer yet: try again later. */
+  | 'not-ready'
+  /** The owner's account was just created. */
+  | 'created'
+  /**
+   * The seat is taken. Only the owner's e-mail could take it (the whitelist), and only with a
+   * password (the other sign-up paths are closed until then): ours from an earlier pass, unless
+   * someone raced us with the owner's address — `setOwnerPassword` tells (`wrong-password`).
+   */
+  | 'exists'
+  /**
+   * The whitelist refuses the owner's e-mail, or the proxy's gate refuses our token: the instance
+   * is misconfigured (or CONSOLE_CLAIM_KEY changed since it was made).
+   */
+  | 'refused';
+
+interface AppwriteAnswer {
+  status: number;
+  type?: string;
+  cookie?: string;
+}
+
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body: unknown,
+  options: ConsoleOptions,
+  cookie?: string,
+): Promise<AppwriteAnswer> {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const remaining = options.deadline === undefined ? 8000 : Math.max(1, options.deadline - Date.now());
+  const response = await fetchImpl(`${base.replace(/\/+$/, '')}${path}`, {
+    method,
+    headers: {
+      'Content-Type': 'application/json',
+      'X-Appwrite-Project': 'console',
+      [CONSOLE_GATE_HEADER]: options.gate,
+      ...(cookie ? { Cookie: cookie } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(Math.min(8000, remaining)),
+  });
+  const text = await response.text();
+  let type: string | undefined;
+  try {
+    type = (JSON.parse(text) as { type?: unknown }).type as string | undefined;
+  } catch {
+    type = undefined;
+  }
+  const session = /(a_session_console=[^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
+  return { status: response.status, ...(type ? { type } : {}), ...(session ? { cookie: session } : {}) };
+}
+
+/**
+ * Creates the console's first account for the owner (or finds it there), once the API answers.
+ * Safe to repeat. `password` is never logged nor kept.
+ */
+export async function ensureOwnerAccount(
+  url: string,
+  owner: { email: string; password: string; name?: string },
+  options: ConsoleOptions,
+): Promise<OwnerAccount> {
+  let health: AppwriteAnswer;
+  try {
+    health = await call(url, 'GET', '/v1/health/version', undefined, options);
+  } catch {
+    return 'not-ready';
+  }
+  if (health.status !== 200) return 'not-ready';
+  const created = await call(
+    url,
+    'POST',
+    '/v1/account',
+    {
+      userId: 'unique()',
+      email: owner.email.trim().toLowerCase(),
+      password: owner.password,
+      name: owner.name ?? 'Owner',
+    },
+    options,
+  );
+  if (created.status === 201) return 'created';
+  // The one-seat limit is checked before the duplicate e-mail (account.php), so a taken seat
+  // answers user_console_count_exceeded.
+  if (created.type === 'user_console_count_exceeded' || created.type === 'user_already_exists')
+    return 'exists';
+  if (created.type === 'user_email_not_whitelisted' || created.type === CONSOLE_GATE_REFUSAL)
+    return 'refused';
+  return 'not-ready';
+}
+
+/**
+ * Replaces the console password of the owner's account: a session with the current password, the
+ * change, and the session ended. 'wrong-password' when the current one does not open a session
+ * (the owner already chose their own).
+ */
+export async function setOwnerPassword(
+  url: string,
+  owner: { email: string; currentPassword: string; newPassword: string },
+  options: ConsoleOptions,
+): Promise<'changed' | 'wrong-password' | 'refused'> {
+  const session = await call(
+    url,
+    'POST',
+    '/v1/account/sessions/email',
+    { email: owner.email.trim().toLowerCase(), password: owner.currentPassword },
+    options,
+  );
+  if (session.status === 401) return 'wrong-password';
+  if (session.status !== 201 || !session.cookie) return 'refused';
+  try {
+    const changed = await call(
+      url,
+      'PATCH',
+      '/v1/account/password',
+      { password: owner.newPassword, oldPassword: owner.currentPassword },
+      options,
+      session.cookie,
+    );
+    return changed.status === 200 ? 'changed' : 'refused';
+  } finally {
+    await call(url, 'DELETE', '/v1/account/sessions/current', undefined, options, session.cookie).catch(
+      () => undefined,
+    );
+  }
+}

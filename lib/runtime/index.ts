@@ -1,0 +1,259 @@
+import type { Context } from 'aws-lambda';
+import {
+  type AccountChanges,
+  type AccountDeletion,
+  type AccountEmails,
+  createAccountChanges,
+  createAccountDeletion,
+  createAccountEmails,
+  createSessions,
+  createSignup,
+  type Sessions,
+  type Signup,
+} from '../accounts';
+import { createPasswords } from '../accounts/passwords';
+import { createAccessTokens } from '../accounts/tokens';
+import type { Runtime } from '../action/handler';
+import { createRateLimiter, type RateLimiter } from '../action/rate-limit';
+import { type Config, type Env, loadConfig, type Section, secretsOf, settingsOf } from '../basics/config';
+import { createLogger, type Logger } from '../basics/log';
+import { createMetrics } from '../basics/metrics';
+import { createOwnerConsole, secureConsolesStep } from '../instances/console-seat';
+import { createInstances } from '../instances/instances';
+import { createProjects, type Projects } from '../instances/projects';
+import { createReconciler } from '../instances/reconciler';
+import { upgradesStep } from '../instances/upgrades';
+import { createHasuraClient, type HasuraClient } from '../platform/hasura/client';
+import { createMailer, createSender } from '../platform/mail';
+import { createQoveryClient } from '../platform/qovery/client';
+import { type SecretsOptions, withSecrets } from '../platform/secrets';
+import { createStorage } from '../platform/storage';
+
+/**
+ * What each function builds once per cold start, from validated configuration. Handlers get it
+ * through `actionHandler(action, runtime)`; tests build their own runtime with fakes instead.
+ *
+ * `defineRuntime(sections, build)` is the one place that says which settings a function uses: the
+ * sections listed here are all it can read (lib/basics/config.ts), and `npx serverless package` gives the
+ * function exactly those, in its environment (plain settings) and its IAM role (its secrets' SSM
+ * parameters): plugins/settings.js reads `handler.sections` from each function's module.
+ */
+
+export interface RuntimeDefinition<S extends Section, T> {
+  (): Promise<T>;
+  readonly sections: readonly S[];
+  /** Builds the runtime from `env` (secrets from SSM when SECRETS_SSM_PATH is set). */
+  load(env: Env, options?: SecretsOptions): Promise<T>;
+}
+
+/**
+ * Mark each use `/* @__PURE__ *\/ defineRuntime(...)`: a top-level call is kept by esbuild unless
+ * annotated, and then every function's bundle would carry every runtime (bcrypt, the Qovery client...).
+ */
+export function defineRuntime<S extends Section, T>(
+  sections: readonly S[],
+  build: (config: Config<S>) => T,
+): RuntimeDefinition<S, T> {
+  const secrets = settingsOf(sections).filter((s) => s.secret);
+  const names = secrets.map((s) => s.name);
+  const optional = secrets.filter((s) => s.optional).map((s) => s.name);
+  const load = async (env: Env, options?: SecretsOptions) =>
+    build(loadConfig(await withSecrets(env, names, { optional, ...options }), sections));
+  return Object.assign(() => load(process.env), { sections, load });
+}
+
+/**
+ * The handler of a function that is not a Hasura Action (scheduled, webhook): the runtime is built
+ * on the first invocation and kept for the cold start (rebuilt after a failure), and
+ * `handler.sections` declares the function's settings for packaging, as actionHandler does.
+ */
+export function lambdaHandler<S extends Section, T, E, R>(
+  runtime: RuntimeDefinition<S, T>,
+  handle: (runtime: T, event: E, context: Context) => Promise<R>,
+): ((event: E, context: Context) => Promise<R>) & { readonly sections: readonly S[] } {
+  let built: Promise<T> | undefined;
+  const handler = async (event: E, context: Context) => {
+    built ??= runtime().catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return handle(await built, event, context);
+  };
+  return Object.assign(handler, { sections: runtime.sections });
+}
+
+function base(config: Config<'core' | 'actions' | 'limits'>) {
+  const { core, actions } = config;
+  const hasura = createHasuraClient(core.hasura);
+  const limiter = createRateLimiter({ hasura });
+  return {
+    actionsSecret: actions.secret,
+    log: createLogger({ level: core.logLevel, secrets: secretsOf(config) }),
+    metrics: createMetrics(core.metricsNamespace),
+    budgetMs: actions.budgetMs,
+    limits: { limiter, settings: config.limits },
+    hasura,
+    limiter,
+  };
+}
+
+function sessionsOf(
+  config: Config<'jwt' | 'auth' | 'limits'>,
+  hasura: HasuraClient,
+  limiter: RateLimiter,
+): Sessions {
+  return createSessions({
+    hasura,
+    limiter,
+    passwords: createPasswords(config.auth.bcryptCost),
+    accessTokens: createAccessTokens(config.jwt, config.auth.accessTokenTtlSeconds),
+    config: { ...config.auth, ...config.limits },
+    now: Date.now,
+  });
+}
+
+function mailerOf(config: Config<'mail'>, log: Logger) {
+  const { mail } = config;
+  return createMailer(createSender(mail), { productName: mail.productName, appUrl: mail.appUrl }, log);
+}
+
+// `@__PURE__` lets esbuild drop the runtime a function does not use, with everything only it
+// imports: the sign-in bundles carry no Qovery client and the project bundles no bcrypt. Each
+// runtime builds only the part of lib/accounts its actions call, so that the JWT key, bcrypt or a
+// mailer reach only the functions that use them.
+
+/** Signin, RefreshToken, Signout: Hasura, bcrypt and the JWT key; no email, no Qovery. */
+export const sessionsRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'jwt', 'auth'],
+  (config): Runtime<{ users: Sessions }> => {
+    const { hasura, limiter, ...rest } = base(config);
+    return { ...rest, deps: { users: sessionsOf(config, hasura, limiter) } };
+  },
+);
+
+/** VerifyEmail, ResetPassword, ChangePassword: tickets, bcrypt and a new session; no email. */
+export const accountChangesRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts'],
+  (config): Runtime<{ users: AccountChanges }> => {
+    const { hasura, limiter, ...rest } = base(config);
+    const users = createAccountChanges({
+      hasura,
+      passwords: createPasswords(config.auth.bcryptCost),
+      sessions: sessionsOf(config, hasura, limiter),
+      accounts: config.accounts,
+      now: Date.now,
+    });
+    return { ...rest, deps: { users } };
+  },
+);
+
+/** Signup: bcrypt, a mailer, and a session when verification is off. */
+export const signupRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts', 'mail'],
+  (config): Runtime<{ users: Signup }> => {
+    const { hasura, limiter, ...rest } = base(config);
+    const users = createSignup({
+      hasura,
+      passwords: createPasswords(config.auth.bcryptCost),
+      sessions: sessionsOf(config, hasura, limiter),
+      mailer: mailerOf(config, rest.log),
+      accounts: config.accounts,
+      now: Date.now,
+    });
+    return { ...rest, deps: { users } };
+  },
+);
+
+/** ResendVerificationEmail, RequestPasswordReset: a ticket and an email; neither bcrypt nor the JWT key. */
+export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'accounts', 'mail'],
+  (config): Runtime<{ users: AccountEmails }> => {
+    const { hasura, limiter: _limiter, ...rest } = base(config);
+    const users = createAccountEmails({
+      hasura,
+      mailer: mailerOf(config, rest.log),
+      accounts: config.accounts,
+      now: Date.now,
+    });
+    return { ...rest, deps: { users } };
+  },
+);
+
+function buildProjects(
+  config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
+  hasura: HasuraClient,
+  log: Logger,
+) {
+  const { qovery } = config;
+  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
+  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
+  return createProjects({
+    hasura,
+    instances,
+    storage: createStorage(config.storage),
+    ownerConsole,
+    maxProjectsPerUser: qovery.maxProjectsPerUser,
+    requireEmailVerification: config.accounts.requireEmailVerification,
+    appwriteVersion: config.instance.version,
+  });
+}
+
+/** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
+export const projectsRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'qovery', 'instance', 'storage', 'accounts'],
+  (config): Runtime<{ projects: Projects }> => {
+    const { hasura, limiter: _limiter, ...rest } = base(config);
+    return { ...rest, deps: { projects: buildProjects(config, hasura, rest.log) } };
+  },
+);
+
+/** DeleteAccount: the password checked, then the account's projects go through DeleteProject's path; no JWT key. */
+export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'actions', 'limits', 'auth', 'accounts', 'qovery', 'instance', 'storage'],
+  (config): Runtime<{ users: AccountDeletion }> => {
+    const { hasura, limiter: _limiter, ...rest } = base(config);
+    const users = createAccountDeletion({
+      hasura,
+      passwords: createPasswords(config.auth.bcryptCost),
+      projects: buildProjects(config, hasura, rest.log),
+    });
+    return { ...rest, deps: { users } };
+  },
+);
+
+/**
+ * The scheduled reconciler: Hasura, Qovery and the instances' storage (a confirmed deletion takes
+ * its bucket), the console claim key (it takes the owner's console seat); neither the actions' secret nor the JWT key.
+ */
+function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storage' | 'reconcile'>) {
+  const { core, qovery, reconcile } = config;
+  const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
+  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const hasura = createHasuraClient(core.hasura);
+  const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
+  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
+  const reconciler = createReconciler({
+    hasura,
+    instances,
+    storage: createStorage(config.storage),
+    log,
+    // The owner's console seat, taken as soon as the instance runs (lib/instances/console-seat); the
+    // upgrades an operator asked for (lib/instances/upgrades).
+    steps: [secureConsolesStep(ownerConsole, { hasura, log }), upgradesStep({ hasura, instances, log })],
+    orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
+    revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
+  });
+  return { log, reconciler };
+}
+
+export const reconcileRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'qovery', 'instance', 'storage', 'reconcile'],
+  buildReconciler,
+);
+
+/** The Qovery webhook: what the reconciler reads, and the webhook's secret. */
+export const webhookRuntime = /* @__PURE__ */ defineRuntime(
+  ['core', 'qovery', 'instance', 'storage', 'reconcile', 'webhook'],
+  (config) => ({ ...buildReconciler(config), secret: config.webhook.secret }),
+);

@@ -1,0 +1,256 @@
+import { inspect } from 'node:util';
+import {
+  builtInName,
+  CADDYFILE,
+  CONSOLE_GATE,
+  caddyfileVariable,
+  cloneRequest,
+  containerRequest,
+  environmentName,
+  environmentRequest,
+  environmentVariables,
+  generateSecrets,
+  interpolateHosts,
+  ownRowId,
+  type QoverySettings,
+  SERVICES,
+  totalResources,
+  variablesImport,
+} from '../../../../lib/instances/blueprint/blueprint';
+import fixture from '../../../fixtures/qovery/settings.json';
+import { instanceSettings, storageGrant } from '../../../helpers/instance';
+
+/** An instance's console gate token (lib/platform/appwrite/console consoleGateToken). */
+const GATE = 'gate-token-of-the-instance-0123456789abcdef';
+
+const settings: QoverySettings = {
+  apiUrl: 'https://api.qovery.com',
+  token: fixture.token,
+  projectId: fixture.projectId,
+  registryId: fixture.registryId,
+  instance: instanceSettings,
+};
+const ids = {
+  ...Object.fromEntries(
+    SERVICES.map((s, i) => [s.name, `${(0xf0000000 + i).toString(16)}-1111-4000-8000-000000000000`]),
+  ),
+  proxy: '04308de2-1111-4000-8000-000000000001',
+  mariadb: '909e13c8-2222-4000-8000-000000000002',
+  redis: 'cdda3d69-3333-4000-8000-000000000003',
+  appwrite: 'aa11bb22-4444-4000-8000-000000000004',
+} as Record<string, string> & { proxy: string; mariadb: string; redis: string; appwrite: string };
+const spec = (name: string) => {
+  const found = SERVICES.find((s) => s.name === name);
+  if (!found) throw new Error(name);
+  return found;
+};
+
+describe('instance blueprint', () => {
+  test('names the environment after our row id, never after user text', () => {
+    expect(environmentName(42)).toBe('appwrite-42');
+    expect(environmentName('a1b2')).toBe('appwrite-a1b2');
+    for (const bad of ['my project', '../x', '', 'x'.repeat(41), -1, 1.5, Number.NaN]) {
+      expect(() => environmentName(bad)).toThrow(TypeError);
+    }
+  });
+
+  test('carries the deployment prefix, so deployments sharing a Qovery project never match each other', () => {
+    expect(environmentName(42, 'prod')).toBe('prod-appwrite-42');
+    expect(environmentRequest({ ...settings, environmentPrefix: 'dev' }, 7)).toMatchObject({
+      name: 'dev-appwrite-7',
+    });
+    expect(ownRowId('prod-appwrite-42', 'prod')).toBe(42);
+    expect(ownRowId('dev-appwrite-42', 'prod')).toBeNull();
+    expect(ownRowId('appwrite-42', 'prod')).toBeNull();
+    expect(ownRowId('prod-appwrite-42', '')).toBeNull();
+    expect(ownRowId('appwrite-42', '')).toBe(42);
+    expect(ownRowId('prod-appwrite-4-appwrite-2', 'prod')).toBeNull();
+    expect(ownRowId('prod-appwrite-042', 'prod')).toBeNull();
+    expect(() => environmentName(1, 'Prod_1')).toThrow(TypeError);
+  });
+
+  test('creates or clones into the configured project and cluster', () => {
+    expect(environmentRequest(settings, 1)).toEqual({ name: 'appwrite-1', mode: 'PRODUCTION' });
+    expect(
+      environmentRequest({ ...settings, clusterId: '5c1a7e2d-0000-4000-8000-00000000c1a5' }, 1),
+    ).toMatchObject({ cluster: '5c1a7e2d-0000-4000-8000-00000000c1a5' });
+    expect(cloneRequest({ ...settings, clusterId: '5c1a7e2d-0000-4000-8000-00000000c1a5' }, 2)).toEqual({
+      name: 'appwrite-2',
+      project_id: fixture.projectId,
+      mode: 'PRODUCTION',
+      cluster_id: '5c1a7e2d-0000-4000-8000-00000000c1a5',
+    });
+  });
+
+  test('only the proxy is public; the API runs the pinned AppWrite from the organization registry', () => {
+    const publicOnes = SERVICES.filter((s) =>
+      containerRequest(settings, s).ports?.some((p) => p.publicly_accessible),
+    );
+    expect(publicOnes.map((s) => s.name)).toEqual(['proxy']);
+    expect(containerRequest(settings, spec('proxy')).ports).toEqual([
+      expect.objectContaining({ internal_port: 80, external_port: 443, protocol: 'HTTP', is_default: true }),
+    ]);
+    expect(containerRequest(settings, spec('appwrite'))).toMatchObject({
+      image_name: 'appwrite/appwrite',
+      tag: '1.9.6',
+      registry_id: fixture.registryId,
+      healthchecks: { readiness_probe: { type: { http: { path: '/v1/health/version', port: 80 } } } },
+    });
+    // Workers have no port and so no probe; every container has the healthchecks object Qovery needs.
+    expect(containerRequest(settings, spec('appwrite-worker-audits'))).toMatchObject({
+      entrypoint: 'worker-audits',
+      ports: [],
+      healthchecks: {},
+    });
+  });
+
+  test('the proxy routes realtime, the console and the rest of one host, as AppWrite’s Traefik does', () => {
+    const blocks = CADDYFILE.split(/\n\thandle/).slice(1);
+    const routes = blocks.map((block) => [
+      /^( \S+)? \{/.exec(block)?.[1]?.trim() ?? '*',
+      /reverse_proxy \{\$(\w+)\}:80/.exec(block)?.[1],
+    ]);
+    expect(routes).toEqual([
+      ['/v1/realtime*', 'APPWRITE_REALTIME_HOST'],
+      ['/console*', 'APPWRITE_CONSOLE_HOST'],
+      ['*', 'APPWRITE_API_HOST'],
+    ]);
+    expect(CADDYFILE).toMatch(/auto_https off/);
+    expect(CADDYFILE).toMatch(/trusted_proxies static private_ranges/);
+    expect(caddyfileVariable(ids.proxy)).toMatchObject({
+      variable_scope: 'CONTAINER',
+      variable_parent_id: ids.proxy,
+      mount_path: '/etc/appwrite-cloud/Caddyfile',
+      is_secret: false,
+    });
+  });
+
+  test('the proxy shuts the account routes to all but the gate token until the console seat is taken', () => {
+    const api = CADDYFILE.split(/\n\thandle/).at(-1) ?? '';
+    const matcher = /@console_gate \{\n\t+path ([^\n]+)\n\t+expression `([^`]+)`\n\t+\}/.exec(api);
+    expect(matcher?.[1]?.split(' ')).toEqual(['/v1/account', '/v1/account/*']);
+    expect(matcher?.[2]).toBe(
+      '{env.APPWRITE_CLOUD_CONSOLE_GATE} != "open" && {header.X-AppWrite-Cloud-Gate} != {env.APPWRITE_CLOUD_CONSOLE_GATE}',
+    );
+    // AppWrite-shaped JSON, 403: the console shows the message; our client tells it from AppWrite's.
+    const respond = /respond @console_gate `([^`]+)` (\d+)/.exec(api);
+    expect(JSON.parse(respond?.[1] ?? 'null')).toEqual({
+      message: "This instance's console is being set up for its owner. Try again in a minute.",
+      code: 403,
+      type: 'console_setup_pending',
+    });
+    expect(respond?.[2]).toBe('403');
+    expect(api).toMatch(/header @console_gate Content-Type application\/json/);
+    // Caddy runs `respond` before `reverse_proxy` in a route; the token never reaches AppWrite.
+    expect(api.indexOf('respond @console_gate')).toBeLessThan(api.indexOf('reverse_proxy'));
+    expect(api).toMatch(/reverse_proxy \{\$APPWRITE_API_HOST\}:80 \{\n\t+header_up -X-AppWrite-Cloud-Gate\n/);
+
+    const inputs = { secrets: generateSecrets(), storage: storageGrant(), ownerEmail: 'o@example.com' };
+    const shut = environmentVariables(instanceSettings, {
+      ...inputs,
+      ownerAccountExists: false,
+      consoleGate: GATE,
+    });
+    const open = environmentVariables(instanceSettings, {
+      ...inputs,
+      ownerAccountExists: true,
+      consoleGate: GATE,
+    });
+    expect(shut[CONSOLE_GATE.variable]).toEqual({ value: GATE, secret: true });
+    expect(open[CONSOLE_GATE.variable]).toEqual({ value: 'open', secret: true });
+  });
+
+  test('names BUILT_IN variables as Qovery does and interpolates hosts through them', () => {
+    expect(builtInName('CONTAINER', ids.mariadb, 'HOST_INTERNAL')).toBe(
+      'QOVERY_CONTAINER_Z909E13C8_HOST_INTERNAL',
+    );
+    expect(() => builtInName('CONTAINER', 'not-a-uuid', 'PORT')).toThrow(TypeError);
+    expect(interpolateHosts('http://{appwrite}/v1 {public}', ids)).toBe(
+      'http://{{QOVERY_CONTAINER_ZAA11BB22_HOST_INTERNAL}}/v1 {{QOVERY_CONTAINER_Z04308DE2_HOST_EXTERNAL}}',
+    );
+    expect(() => interpolateHosts('{nope}', ids)).toThrow(TypeError);
+  });
+
+  test('generates fresh, strong secrets that never serialise or print', () => {
+    const a = generateSecrets();
+    const b = generateSecrets();
+    const values = Object.values(a);
+    expect(values).toHaveLength(5);
+    expect(new Set(values).size).toBe(5);
+    for (const value of values) expect(value).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(a.mariadbPassword).not.toBe(b.mariadbPassword);
+    expect(JSON.stringify({ a })).toBe('{"a":"[redacted]"}');
+    expect(inspect(a)).toBe('[redacted]');
+  });
+
+  test('imports passwords and keys as secrets, everything else as plain variables', () => {
+    const secrets = generateSecrets();
+    const storage = storageGrant();
+    const vars = environmentVariables(instanceSettings, {
+      secrets,
+      storage,
+      ownerEmail: ' Owner@Example.COM ',
+      ownerAccountExists: false,
+      consoleGate: GATE,
+    });
+    const body = variablesImport([{ scope: 'ENVIRONMENT', vars }], ids);
+    expect(body.overwrite).toBe(true);
+    const byName = Object.fromEntries(body.vars.map((v) => [v.name, v]));
+    const secretValues = [...Object.values(secrets), storage.secretAccessKey, storage.accessKeyId, GATE];
+    for (const v of body.vars) {
+      expect({ name: v.name, is_secret: v.is_secret }).toEqual({
+        name: v.name,
+        is_secret: secretValues.includes(v.value),
+      });
+      expect(v.scope).toBe('ENVIRONMENT');
+    }
+    expect(byName._APP_CONSOLE_WHITELIST_EMAILS?.value).toBe('owner@example.com');
+    expect(byName._APP_DB_HOST?.value).toBe('{{QOVERY_CONTAINER_Z909E13C8_HOST_INTERNAL}}');
+    expect(byName._APP_DOMAIN?.value).toBe('{{QOVERY_CONTAINER_Z04308DE2_HOST_EXTERNAL}}');
+    expect(byName._APP_MIGRATION_HOST?.value).toBe('{{QOVERY_CONTAINER_ZAA11BB22_HOST_INTERNAL}}');
+  });
+
+  test('SMTP reaches the instance only once the owner’s console account exists', () => {
+    const smtp = { host: 'smtp.example', port: 587, secure: '' as const, password: 'smtp-secret-value' };
+    const inputs = {
+      secrets: generateSecrets(),
+      storage: storageGrant(),
+      ownerEmail: 'o@example.com',
+      consoleGate: GATE,
+    };
+    const before = environmentVariables(
+      { ...instanceSettings, smtp },
+      { ...inputs, ownerAccountExists: false },
+    );
+    const after = environmentVariables(
+      { ...instanceSettings, smtp },
+      { ...inputs, ownerAccountExists: true },
+    );
+    expect(before._APP_SMTP_HOST).toBeUndefined();
+    expect(after._APP_SMTP_HOST).toEqual({ value: 'smtp.example', secret: false });
+    expect(after._APP_SMTP_PASSWORD).toEqual({ value: 'smtp-secret-value', secret: true });
+  });
+
+  test('an operator executor brings the Functions services back, with its host and secret', () => {
+    const executor = { url: 'http://executor.internal/v1', secret: 'operator-executor-secret' };
+    const vars = environmentVariables(
+      { ...instanceSettings, executor },
+      {
+        secrets: generateSecrets(),
+        storage: storageGrant(),
+        ownerEmail: 'o@example.com',
+        ownerAccountExists: false,
+        consoleGate: GATE,
+      },
+    );
+    expect(vars._APP_EXECUTOR_HOST).toEqual({ value: executor.url, secret: false });
+    expect(vars._APP_EXECUTOR_SECRET).toEqual({ value: executor.secret, secret: true });
+  });
+
+  test('adds up the resources of one instance from the sizes', () => {
+    const total = totalResources(instanceSettings);
+    expect(total.services).toBe(20);
+    // 7 sized services (2450 m, 3968 MB) + 13 workers and tasks at 100 m / 256 MB; MariaDB 20 GB + Redis 4 GB.
+    expect(total).toEqual({ services: 20, cpu: 2450 + 1300, memory: 3968 + 3328, storage: 24 });
+  });
+});
