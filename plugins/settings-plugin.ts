@@ -14,7 +14,7 @@ import { normalisePath, SECRETS_PATH_VARIABLE } from '../lib/platform/secrets';
 /**
  * The settings of each function, derived from its code (plugins/settings.js loads this file).
  *
- * Each function module's `handler.sections` (lib/runtime/index/index.ts `defineRuntime`) says which settings it
+ * Each function module's `handler.sections` (lib/runtime/index.ts `defineRuntime`) says which settings it
  * reads; lib/basics/config.ts says which of those are secrets. From that, for every function:
  * - `package`/`deploy`: its environment holds its PLAIN settings only (from the deployer's
  *   environment, or `stages/<stage>.env`), plus SECRETS_SSM_PATH; its secrets stay in SSM;
@@ -117,7 +117,7 @@ export class SettingsPlugin {
       const sections = await this.loadSections(file);
       if (!Array.isArray(sections) || sections.length === 0)
         throw new this.serverless.classes.Error(
-          `Function ${name}: ${fn.handler} must export a handler built with a runtime from lib/runtime/index/index.ts ` +
+          `Function ${name}: ${fn.handler} must export a handler built with a runtime from lib/runtime/index.ts ` +
             '(defineRuntime([...sections], build)), so that its settings, secrets and IAM role are known.',
         );
       this.cache.push({ name, sections, settings: settingsOf(sections) });

@@ -18,7 +18,7 @@ import type { AccessTokens } from './tokens';
  * - emails.ts: ResendVerificationEmail, RequestPasswordReset (a mailer only);
  * - account.ts: VerifyEmail, ResetPassword, ChangePassword (bcrypt, the JWT key);
  * - deletion.ts: DeleteAccount (bcrypt and DeleteProject's path; no JWT key).
- * lib/runtime/index/index.ts builds for each function the part its action calls, so that a bundle carries
+ * lib/runtime/index.ts builds for each function the part its action calls, so that a bundle carries
  * only that part's dependencies. Emails arrive here already trimmed and lower-cased by the input
  * schema.
  */

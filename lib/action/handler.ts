@@ -77,7 +77,7 @@ export type ActionHandler = (
 
 /**
  * Builds an action's runtime, once per cold start (sync or async: secrets may come from SSM).
- * `sections`, when given, are the settings the runtime reads (see lib/runtime/index/index.ts `defineRuntime`).
+ * `sections`, when given, are the settings the runtime reads (see lib/runtime/index.ts `defineRuntime`).
  */
 export type RuntimeSource<D> = (() => Runtime<D> | Promise<Runtime<D>>) & {
   readonly sections?: readonly Section[];

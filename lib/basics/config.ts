@@ -18,7 +18,7 @@ import { BUCKET_PREFIX, type StorageSettings } from '../platform/storage';
  * place a setting is named: reading it with `r.secret(...)` (or `r.jwt(...)`) makes it a secret,
  * which on AWS is read from SSM Parameter Store at cold start (lib/platform/secrets.ts) instead of the
  * environment, and which the logger masks. A function declares the sections it uses once, in
- * lib/runtime/index/index.ts (`defineRuntime([...sections], build)`); from that, `npx serverless package`
+ * lib/runtime/index.ts (`defineRuntime([...sections], build)`); from that, `npx serverless package`
  * derives the function's environment (plain settings only) and its IAM role (only its own
  * parameters): see plugins/settings.js. To add a setting: add it to a section (or a new section in
  * `sections`), and list the section in the runtimes that need it. Nothing else to keep in sync.
@@ -548,7 +548,7 @@ function readStorage(r: EnvReader): StorageSettings {
 }
 
 /**
- * Every section, by name. A function lists the sections it uses (lib/runtime/index/index.ts); it gets those
+ * Every section, by name. A function lists the sections it uses (lib/runtime/index.ts); it gets those
  * settings and no other, in its environment, its secrets and its IAM role.
  */
 const sections = {
