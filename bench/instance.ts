@@ -99,12 +99,12 @@ async function measureUpgrade() {
 
 /**
  * Part 8 of `npm run bench` (and `npx tsx bench/instance.ts` alone): CreateProject's Qovery calls
- * and stages per strategy next to the figure before issue 8, one upgrade step, and the resources one
+ * and stages per strategy next to the figure of the first instances (API, MariaDB and Redis only), one upgrade step, and the resources one
  * instance takes with the default sizes, as a section of BENCHMARKS.md.
  */
 export async function instanceSection(): Promise<string> {
   const withExecutor = { ...instance, executor: { url: 'http://executor/v1', secret: 'x'.repeat(20) } };
-  const rows = ['| before issue 8 (API + MariaDB + Redis) | 7 | 7 / 3 | — |'];
+  const rows = ['| first instances (API + MariaDB + Redis only) | 7 | 7 / 3 | — |'];
   for (const [name, strategy, settings] of [
     ['blueprint, default (no executor)', 'blueprint', instance],
     ['blueprint, with an operator executor', 'blueprint', withExecutor],

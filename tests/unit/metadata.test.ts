@@ -120,7 +120,7 @@ describe('Hasura metadata', () => {
     );
   });
 
-  it('keeps the tutorial’s action shapes (DESIGN.md §2), only adding fields', () => {
+  it('keeps the tutorial’s action shapes, only adding fields', () => {
     const text = readFileSync(join(metadataDir, 'actions.graphql'), 'utf8');
     expect(text).toMatch(/Signup\(input: SignupInput!\): SignupOutput/);
     expect(text).toMatch(/CreateProject\(input: CreateProjectInput!\): CreateProjectOutput/);
