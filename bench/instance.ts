@@ -8,8 +8,8 @@ import {
   DEFAULT_SIZES,
   type InstanceSettings,
   type QoverySettings,
-  totalResources,
 } from '../lib/instances/blueprint/blueprint';
+import { totalResources } from '../lib/instances/blueprint/services';
 import { APPWRITE_VERSION, type Release, releases } from '../lib/instances/blueprint/versions';
 import { createInstances, provisionCalls } from '../lib/instances/instances';
 import { createQoveryClient } from '../lib/platform/qovery/client';

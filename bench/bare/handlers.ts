@@ -15,20 +15,15 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import bcrypt from 'bcryptjs';
-import {
-  caddyfileVariable,
-  containerRequest,
-  containerVariables,
-  DEFAULT_SIZES,
-  environmentRequest,
-  environmentVariables,
-  generateSecrets,
-  MIGRATE_STAGE,
-  migrateJobRequest,
-  type QoverySettings,
-  services,
-  variablesImport,
-} from '../../lib/instances/blueprint/blueprint';
+import { DEFAULT_SIZES, type QoverySettings } from '../../lib/instances/blueprint/blueprint';
+import { containerRequest } from '../../lib/instances/blueprint/containers';
+import { environmentRequest } from '../../lib/instances/blueprint/environment';
+import { MIGRATE_STAGE, migrateJobRequest } from '../../lib/instances/blueprint/migrate';
+import { caddyfileVariable } from '../../lib/instances/blueprint/proxy';
+import { generateSecrets } from '../../lib/instances/blueprint/secrets';
+import { services } from '../../lib/instances/blueprint/services';
+import { containerVariables, environmentVariables } from '../../lib/instances/blueprint/variables';
+import { variablesImport } from '../../lib/instances/blueprint/variables-import';
 import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
 import { consoleGateToken } from '../../lib/platform/appwrite/console';
 import {

@@ -1,5 +1,7 @@
 /**
- * AppWrite instances on Qovery: provision, deploy, stop, destroy, status.
+ * AppWrite instances on Qovery: provision, deploy, stop, destroy, status. `createInstances` puts
+ * together the operations, one file each: provision.ts (and provision-cleanup.ts), deploy.ts,
+ * observe.ts, open-console.ts and upgrade-step.ts.
  *
  * Round trips per operation (Qovery calls; requests in one stage run in parallel, so the latency
  * is the number of stages). Retries of safe calls come on top; see client.ts.
@@ -25,37 +27,19 @@
  * | listOwn                  | 1        | 1      | this deployment's environments, by name        |
  * | url                      | 1        | 1      |                                                |
  */
-import type { Environment, LinkResponseList, StateEnum } from 'qovery-typescript-axios';
-import { AppError } from '../basics/errors';
-import { consoleGateToken } from '../platform/appwrite/console';
-import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from '../platform/qovery/client';
-import {
-  caddyfileVariable,
-  cloneRequest,
-  containerRequest,
-  containerVariables,
-  environmentName,
-  environmentRequest,
-  environmentVariables,
-  generateSecrets,
-  type InstanceSecrets,
-  imageOf,
-  MIGRATE_JOB,
-  MIGRATE_STAGE,
-  migrateJobRequest,
-  openedConsoleVariables,
-  ownRowId,
-  type QoverySettings,
-  SERVICES,
-  type ServiceIds,
-  type StorageGrant,
-  services,
-  type Value,
-  variablesImport,
-} from './blueprint/blueprint';
+import type { CallOptions, QoveryClient } from '../platform/qovery/client';
+import type { QoverySettings } from './blueprint/blueprint';
+import { generateSecrets, type InstanceSecrets } from './blueprint/secrets';
+import { services } from './blueprint/services';
 import type { Release } from './blueprint/versions';
-import { type Observed, phaseOf, statusFor } from './lifecycle';
+import { cancelDeployment, deploy, destroy, stop } from './deploy';
+import type { Observed } from './lifecycle';
+import { consoleLogger, type InstancesLogger } from './logger';
+import { findByName, listOwn, observe, observeAll, status, url } from './observe';
+import { openConsole } from './open-console';
+import { type ProvisionedInstance, type ProvisionInputs, provision } from './provision';
 import type { ProjectStatus } from './status';
+import { type MigrateStatus, migrateStatus, upgrade } from './upgrade-step';
 
 /** Requests each operation sends on its success path (see the table above). */
 export const ROUND_TRIPS = {
@@ -74,19 +58,8 @@ export const ROUND_TRIPS = {
   url: 1,
 } as const;
 
-export type { ProjectStatus };
-
-/**
- * Every Qovery environment state, mapped to our project status (lib/instances/lifecycle.ts decides). Qovery has
- * no RUNNING state: DEPLOYED is running. READY (created, never deployed) is STOPPED, as Qovery's own
- * CLI shows it. CREATING is ours: the row exists while provision runs.
- */
-export const projectStatusOf = /* @__PURE__ */ Object.fromEntries(
-  (Object.keys(phaseOf) as StateEnum[]).map((state) => [
-    state,
-    phaseOf[state] === 'deleting' ? 'DELETING' : statusFor(state, false).status,
-  ]),
-) as Record<StateEnum, ProjectStatus>;
+export { projectStatusOf } from './observe';
+export type { InstancesLogger, MigrateStatus, ProjectStatus, ProvisionedInstance, ProvisionInputs };
 
 /** Qovery calls and stages of one provision with these settings (the benchmark reports them). */
 export function provisionCalls(settings: QoverySettings): { calls: number; stages: number } {
@@ -96,24 +69,6 @@ export function provisionCalls(settings: QoverySettings): { calls: number; stage
   // environment; every container, the migrate job and its stage; env+mariadb import, other
   // container imports, file variable, link, the job attached to its stage.
   return { calls: 1 + list.length + 2 + 1 + withVariables + 3, stages: 3 };
-}
-
-export interface ProvisionedInstance {
-  environmentId: string;
-  /** The public entry point (the proxy): its link is the instance's URL. */
-  appwriteId: string;
-  mariadbId: string;
-  redisId: string;
-  /** Every container's id, by service name. */
-  serviceIds: ServiceIds;
-  /** AppWrite's public URL; null only if Qovery has not assigned a domain yet (see `url`). */
-  url: string | null;
-}
-
-/** What one instance is made for: its owner, and its bucket (made while Qovery works). */
-export interface ProvisionInputs {
-  ownerEmail: string;
-  storage: Promise<StorageGrant>;
 }
 
 export interface Instances {
@@ -172,23 +127,6 @@ export interface Instances {
   migrateStatus(environmentId: string, options?: CallOptions): Promise<MigrateStatus>;
 }
 
-/** The `migrate` job's state in its last run, when that run was asked, and whether it was part of the
- * environment's last deployment; ABSENT when the environment has no such job. */
-export interface MigrateStatus {
-  state: StateEnum | 'ABSENT';
-  /** The AppWrite image tag the job has now (a step gives it the new one), or null. */
-  tag: string | null;
-  /** Epoch ms of its last deployment, or null. */
-  at: number | null;
-  inLastDeployment: boolean;
-}
-
-/** Structurally compatible with lib/basics/log's Logger. */
-export interface InstancesLogger {
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
 export interface InstancesOptions {
   client: QoveryClient;
   settings: QoverySettings;
@@ -210,14 +148,6 @@ export interface InstancesOptions {
   secrets?: () => InstanceSecrets;
 }
 
-const CLOCK_SKEW_MS = 60_000;
-
-/** The stage of the `migrate` job, after Qovery's default ones (lib/instances/blueprint/blueprint). */
-const migrateStageRequest = {
-  name: MIGRATE_STAGE,
-  description: 'AppWrite migrate, once every container is up (managed by AppWrite Cloud)',
-};
-
 export function createInstances({
   client,
   settings,
@@ -227,445 +157,22 @@ export function createInstances({
   cloneRecheckMs = 1000,
   secrets: makeSecrets = generateSecrets,
 }: InstancesOptions): Instances {
-  /** Deletes an environment we just created; never throws, never hides the original error. */
-  async function discard(environmentId: string, original: unknown): Promise<void> {
-    log.warn('qovery.provision.failed', {
-      environmentId,
-      error: describe(original),
-      cleanup: 'deleting environment',
-    });
-    try {
-      await client.deleteEnvironment(environmentId, { deadline: Date.now() + cleanupTimeoutMs });
-    } catch (error) {
-      if (isQoveryError(error, 'not-found')) return;
-      log.error('qovery.provision.cleanup-failed', {
-        environmentId,
-        error: describe(error),
-        orphan: environmentId,
-      });
-    }
-  }
-
-  /**
-   * The create (or clone) call got no clear answer: Qovery may have created the environment
-   * anyway. Find it by its (unique) name and delete it, if it is younger than this attempt.
-   */
-  async function discardByName(name: string, startedAt: number, original: unknown): Promise<void> {
-    log.warn('qovery.provision.failed', {
-      environment: name,
-      error: describe(original),
-      cleanup: 'looking up',
-    });
-    const deadline = Date.now() + cleanupTimeoutMs;
-    try {
-      // Qovery may still be processing the request we gave up on: keep looking while the
-      // clean-up budget lasts.
-      for (let look = 0; ; look++) {
-        if (look > 0) {
-          if (Date.now() + cleanupRecheckMs >= deadline) break;
-          await new Promise((resolve) => setTimeout(resolve, cleanupRecheckMs));
-        }
-        const list = await client.listEnvironment(settings.projectId, { deadline });
-        const found = (list.results ?? []).find(
-          (env) =>
-            env.name.toLowerCase() === name.toLowerCase() &&
-            Date.parse(env.created_at) >= startedAt - CLOCK_SKEW_MS,
-        );
-        if (found) {
-          await client.deleteEnvironment(found.id, { deadline });
-          return;
-        }
-      }
-    } catch (error) {
-      if (isQoveryError(error, 'not-found')) return;
-      log.error('qovery.provision.cleanup-failed', {
-        environment: name,
-        error: describe(error),
-        orphan: name,
-      });
-    }
-  }
-
-  async function createEnvironment(
-    projectRowId: number | string,
-    options: CallOptions,
-  ): Promise<Environment> {
-    const startedAt = Date.now();
-    const name = environmentName(projectRowId, settings.environmentPrefix);
-    try {
-      return settings.templateEnvironmentId
-        ? await client.cloneEnvironment(
-            settings.templateEnvironmentId,
-            cloneRequest(settings, projectRowId),
-            options,
-          )
-        : await client.createEnvironment(
-            settings.projectId,
-            environmentRequest(settings, projectRowId),
-            options,
-          );
-    } catch (error) {
-      if (mayHaveHappened(error)) await discardByName(name, startedAt, error);
-      throw error;
-    }
-  }
-
-  /**
-   * Creates every container of the blueprint, the `migrate` job and its deployment stage, all at
-   * once. Answers the containers' ids and the job's and stage's, which the next stage attaches.
-   */
-  async function fromBlueprint(
-    environmentId: string,
-    options: CallOptions,
-  ): Promise<{ ids: ServiceIds; jobId: string; stageId: string }> {
-    const list = services(settings.instance);
-    const [job, stage, ...created] = await all([
-      client.createJob(environmentId, migrateJobRequest(settings), options),
-      client.createEnvironmentDeploymentStage(environmentId, migrateStageRequest, options),
-      ...list.map((spec) => client.createContainer(environmentId, containerRequest(settings, spec), options)),
-    ] as const);
-    return {
-      ids: Object.fromEntries(list.map((spec, i) => [spec.name, idOf(created[i])])),
-      jobId: idOf(job),
-      stageId: idOf(stage),
-    };
-  }
-
-  /** Finds every container of the blueprint in a clone of the template environment. */
-  async function fromClone(environmentId: string, options: CallOptions): Promise<ServiceIds> {
-    let { results } = await client.listContainer(environmentId, options);
-    // The clone's services appear some time after its 202: none listed yet means "not yet".
-    const until = options.deadline ?? Date.now() + 10 * cloneRecheckMs;
-    while ((results ?? []).length === 0 && Date.now() + cloneRecheckMs < until) {
-      await new Promise((resolve) => setTimeout(resolve, cloneRecheckMs));
-      ({ results } = await client.listContainer(environmentId, options));
-    }
-    return Object.fromEntries(
-      services(settings.instance).map((spec) => {
-        const found = (results ?? []).filter((service) => service.name.toLowerCase() === spec.name);
-        if (found.length !== 1 || !found[0]) {
-          throw new AppError('internal-error', {
-            cause: new Error(`The template environment must hold exactly one container named "${spec.name}"`),
-          });
-        }
-        return [spec.name, idOf(found[0])];
-      }),
-    );
-  }
-
-  async function provision(
-    projectRowId: number | string,
-    inputs: ProvisionInputs,
-    options: CallOptions = {},
-  ): Promise<ProvisionedInstance> {
-    const call = { deadline: options.deadline };
-    // Settle the bucket whatever happens here, so a failure never leaves a rejection unheard.
-    const storage = inputs.storage.then(
-      (grant) => ({ grant }),
-      (error: unknown) => ({ error }),
-    );
-    const environment = await createEnvironment(projectRowId, call);
-    const environmentId = idOf(environment);
-    try {
-      const cloned = settings.templateEnvironmentId !== undefined;
-      // A clone has the template's `migrate` job, in its own stage already.
-      const built = cloned ? undefined : await fromBlueprint(environmentId, call);
-      const ids = built ? built.ids : await fromClone(environmentId, call);
-      const bucket = await storage;
-      if ('error' in bucket) throw bucket.error;
-      const secrets = makeSecrets();
-      const list = services(settings.instance);
-      const env = environmentVariables(settings.instance, {
-        secrets,
-        storage: bucket.grant,
-        ownerEmail: inputs.ownerEmail,
-        ownerAccountExists: false,
-        consoleGate: consoleGateToken(settings.instance.consoleClaimKey, environmentId),
-      });
-      const mariadb = list.find((spec) => spec.name === 'mariadb');
-      if (!mariadb) throw new TypeError('The blueprint has no mariadb');
-      const imports = [
-        // Everything environment-wide rides with MariaDB's own variables: one call.
-        client.importContainerEnvironmentVariable(
-          need(ids, 'mariadb'),
-          variablesImport(
-            [
-              { scope: 'ENVIRONMENT', vars: env },
-              { scope: 'CONTAINER', vars: containerVariables(mariadb, secrets) },
-            ],
-            ids,
-          ),
-          call,
-        ),
-        // A clone already holds the other services' own (constant) variables.
-        ...(cloned
-          ? []
-          : list
-              .filter((spec) => spec.variables && spec !== mariadb)
-              .map((spec) =>
-                client.importContainerEnvironmentVariable(
-                  need(ids, spec.name),
-                  variablesImport([{ scope: 'CONTAINER', vars: containerVariables(spec, secrets) }], ids),
-                  call,
-                ),
-              )),
-      ];
-      const [links, , , ...results] = await all([
-        client.listContainerLinks(need(ids, 'proxy'), call),
-        cloned
-          ? Promise.resolve(undefined)
-          : client.createVariable(caddyfileVariable(need(ids, 'proxy')), call),
-        built
-          ? client.attachServiceToDeploymentStage(built.stageId, built.jobId, call)
-          : Promise.resolve(undefined),
-        ...imports,
-      ] as const);
-      for (const result of results) {
-        const total = result?.total_variables_to_import;
-        const imported = result?.successful_imported_variables?.length;
-        if (typeof total === 'number' && typeof imported === 'number' && imported < total) {
-          throw new QoveryError(
-            'rejected',
-            'importContainerEnvironmentVariable',
-            201,
-            `imported ${imported} of ${total}`,
-            1,
-          );
-        }
-      }
-      return {
-        environmentId,
-        appwriteId: need(ids, 'proxy'),
-        mariadbId: need(ids, 'mariadb'),
-        redisId: need(ids, 'redis'),
-        serviceIds: ids,
-        url: publicUrl(links),
-      };
-    } catch (error) {
-      await discard(environmentId, error);
-      throw error;
-    }
-  }
-
-  /** Deletes an environment; already gone counts as success. */
-  async function deleteEnvironment(
-    environmentId: string,
-    options: CallOptions = {},
-  ): Promise<'gone' | 'deleting'> {
-    try {
-      await client.deleteEnvironment(environmentId, options);
-      return 'deleting';
-    } catch (error) {
-      if (!isQoveryError(error, 'not-found')) throw error;
-      return 'gone';
-    }
-  }
-
+  const deps = { client, settings, log, cleanupTimeoutMs, cleanupRecheckMs, cloneRecheckMs, makeSecrets };
   return {
-    provision,
-
-    async deploy(environmentId, options = {}) {
-      await client.deployEnvironment(environmentId, options);
-    },
-
-    async stop(environmentId, options = {}) {
-      await client.stopEnvironment(environmentId, options);
-    },
-
-    destroy: deleteEnvironment,
-
-    async cancelDeployment(environmentId, options = {}) {
-      try {
-        await client.cancelEnvironmentDeployment(environmentId, { force_cancel: false }, options);
-        return true;
-      } catch (error) {
-        if (isQoveryError(error, 'conflict')) return false;
-        throw error;
-      }
-    },
-
-    async findByName(projectRowId, options = {}) {
-      const name = environmentName(projectRowId, settings.environmentPrefix).toLowerCase();
-      const list = await client.listEnvironment(settings.projectId, options);
-      return (list.results ?? []).find((env) => env.name.toLowerCase() === name)?.id ?? null;
-    },
-
-    async observe(environmentId, options = {}) {
-      try {
-        return (await client.getEnvironmentStatus(environmentId, options)).state;
-      } catch (error) {
-        if (isQoveryError(error, 'not-found')) return 'GONE';
-        throw error;
-      }
-    },
-
-    async observeAll(options = {}) {
-      const list = await client.getProjectEnvironmentsStatus(settings.projectId, options);
-      return new Map((list.results ?? []).map((env) => [env.id, env.state] as const));
-    },
-
-    async listOwn(options = {}) {
-      const list = await client.listEnvironment(settings.projectId, options);
-      return (list.results ?? []).flatMap((env) => {
-        const rowId = ownRowId(env.name, settings.environmentPrefix);
-        return rowId === null ? [] : [{ id: env.id, rowId, createdAt: Date.parse(env.created_at) }];
-      });
-    },
-
-    async status(environmentId, options = {}) {
-      const { state } = await client.getEnvironmentStatus(environmentId, options);
-      const status = projectStatusOf[state];
-      if (status === undefined) {
-        // Qovery sent a state newer than our types: say so in the logs, show it as an error.
-        log.warn('qovery.status.unknown-state', { environmentId, state });
-        return 'ERROR';
-      }
-      return status;
-    },
-
-    async url(appwriteId, options = {}) {
-      return publicUrl(await client.listContainerLinks(appwriteId, options));
-    },
-
-    async openConsole(environmentId, mariadbId, options = {}) {
-      await client.importContainerEnvironmentVariable(
-        mariadbId,
-        variablesImport([{ scope: 'ENVIRONMENT', vars: openedConsoleVariables(settings.instance) }], {}),
-        options,
-      );
-      try {
-        await client.deployEnvironment(environmentId, options);
-      } catch (error) {
-        // A deployment under way: the reconciler's or the owner's next one picks the change up.
-        if (!isQoveryError(error, 'conflict')) throw error;
-      }
-    },
-
-    async upgrade(environmentId, release, options = {}) {
-      const [containers, jobs] = await all([
-        client.listContainer(environmentId, options),
-        client.listJobs(environmentId, options),
-      ] as const);
-      const list = containers.results ?? [];
-      const ids: ServiceIds = Object.fromEntries(list.map((c) => [c.name.toLowerCase(), c.id]));
-      const found = (jobs.results ?? []).find((job) => job.name.toLowerCase() === MIGRATE_JOB);
-      const added = Object.entries(release.variables ?? {}).map(([name, value]): [string, Value] => [
-        name,
-        typeof value === 'string' ? { value, secret: false } : value,
-      ]);
-      const [jobId] = await all([
-        found ? Promise.resolve(found.id) : addMigrateJob(environmentId, release, options),
-        added.length === 0
-          ? Promise.resolve(undefined)
-          : client.importContainerEnvironmentVariable(
-              need(ids, 'mariadb'),
-              // Added, never overwritten: a value the operator changed stays theirs.
-              {
-                ...variablesImport([{ scope: 'ENVIRONMENT', vars: Object.fromEntries(added) }], ids),
-                overwrite: false,
-              },
-              options,
-            ),
-      ] as const);
-      await client.deployAllServices(
-        environmentId,
-        {
-          containers: list.map((container) => {
-            const spec = SERVICES.find((s) => s.name === container.name.toLowerCase());
-            // A container the blueprint does not know is redeployed as it is.
-            return spec ? { id: container.id, image_tag: imageOf(spec, release).tag } : { id: container.id };
-          }),
-          jobs: [{ id: jobId, image_tag: release.appwrite }],
-        },
-        options,
-      );
-    },
-
-    async migrateStatus(environmentId, options = {}) {
-      const [jobs, statuses] = await all([
-        client.listJobs(environmentId, options),
-        client.getEnvironmentJobStatus(environmentId, options),
-      ] as const);
-      const job = (jobs.results ?? []).find((j) => j.name.toLowerCase() === MIGRATE_JOB);
-      const status = job && (statuses.results ?? []).find((s) => s.id === job.id);
-      if (!status) return { state: 'ABSENT', tag: null, at: null, inLastDeployment: false };
-      const tag = 'image' in job.source && job.source.image ? job.source.image.tag : null;
-      const at = status.last_deployment_date ? Date.parse(status.last_deployment_date) : Number.NaN;
-      return {
-        state: status.state,
-        tag,
-        at: Number.isNaN(at) ? null : at,
-        inLastDeployment: status.is_part_last_deployment,
-      };
-    },
-  };
-
-  /** The `migrate` job of an instance made before it existed: its stage (found or made), then it. */
-  async function addMigrateJob(
-    environmentId: string,
-    release: Release,
-    options: CallOptions,
-  ): Promise<string> {
-    const [stages, job] = await all([
-      client.listEnvironmentDeploymentStage(environmentId, options),
-      client.createJob(environmentId, migrateJobRequest(settings, release), options),
-    ] as const);
-    const stage =
-      (stages.results ?? []).find((s) => s.name?.toLowerCase() === MIGRATE_STAGE) ??
-      (await client.createEnvironmentDeploymentStage(environmentId, migrateStageRequest, options));
-    await client.attachServiceToDeploymentStage(idOf(stage), idOf(job), options);
-    return idOf(job);
-  }
-}
-
-/** Like Promise.all, but waits for every call to settle, so nothing is still in flight. */
-async function all<T extends readonly Promise<unknown>[]>(
-  promises: T,
-): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(promises);
-  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
-    -readonly [K in keyof T]: Awaited<T[K]>;
+    provision: (projectRowId, inputs, options) => provision(deps, projectRowId, inputs, options),
+    deploy: (environmentId, options) => deploy(client, environmentId, options),
+    stop: (environmentId, options) => stop(client, environmentId, options),
+    destroy: (environmentId, options) => destroy(client, environmentId, options),
+    cancelDeployment: (environmentId, options) => cancelDeployment(client, environmentId, options),
+    findByName: (projectRowId, options) => findByName(client, settings, projectRowId, options),
+    status: (environmentId, options) => status(client, log, environmentId, options),
+    observe: (environmentId, options) => observe(client, environmentId, options),
+    observeAll: (options) => observeAll(client, settings, options),
+    listOwn: (options) => listOwn(client, settings, options),
+    url: (appwriteId, options) => url(client, appwriteId, options),
+    openConsole: (environmentId, mariadbId, options) =>
+      openConsole(client, settings, environmentId, mariadbId, options),
+    upgrade: (environmentId, release, options) => upgrade(client, settings, environmentId, release, options),
+    migrateStatus: (environmentId, options) => migrateStatus(client, environmentId, options),
   };
 }
-
-/** A create whose outcome is unknown: no answer, or a gateway error that may hide a success. */
-function mayHaveHappened(error: unknown): boolean {
-  return (
-    isQoveryError(error) &&
-    (error.kind === 'timeout' ||
-      (error.kind === 'unavailable' && error.status !== 429 && error.status !== 503))
-  );
-}
-
-function need(ids: ServiceIds, name: string): string {
-  const id = ids[name];
-  if (!id) throw new AppError('internal-error', { cause: new Error(`No ${name} container`) });
-  return id;
-}
-
-function idOf(resource: { id?: unknown } | undefined): string {
-  if (typeof resource?.id !== 'string' || resource.id === '') {
-    throw new AppError('internal-error', { cause: new Error('Qovery answered without an id') });
-  }
-  return resource.id;
-}
-
-function publicUrl(links: LinkResponseList | undefined): string | null {
-  const usable = (links?.results ?? []).filter((link) => /^https?:\/\/[^\s/]+/.test(link.url ?? ''));
-  const chosen = usable.find((link) => link.is_default) ?? usable[0];
-  return chosen ? chosen.url : null;
-}
-
-function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof QoveryError) return error.toLog();
-  if (error instanceof AppError) return { code: error.code, cause: describe(error.cause) };
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { value: String(error) };
-}
-
-const consoleLogger: InstancesLogger = {
-  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
-  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
-};

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CONSOLE_GATE } from '../../lib/instances/blueprint/blueprint';
+import { CONSOLE_GATE } from '../../lib/instances/blueprint/proxy';
 
 /**
  * The part of an AppWrite 1.9.6 API the control plane uses for the console seat, with AppWrite's

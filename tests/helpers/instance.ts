@@ -1,9 +1,6 @@
-import {
-  DEFAULT_SIZES,
-  type InstanceSettings,
-  type StorageGrant,
-} from '../../lib/instances/blueprint/blueprint';
+import { DEFAULT_SIZES, type InstanceSettings } from '../../lib/instances/blueprint/blueprint';
 import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
+import type { StorageGrant } from '../../lib/platform/storage';
 
 /** The operator settings of an instance, as config defaults them. */
 export const instanceSettings: InstanceSettings = {

@@ -1,6 +1,6 @@
 import { AppError } from '../../../lib/basics/errors';
 import { createLogger } from '../../../lib/basics/log';
-import { CONSOLE_GATE } from '../../../lib/instances/blueprint/blueprint';
+import { CONSOLE_GATE } from '../../../lib/instances/blueprint/proxy';
 import { createOwnerConsole, secureConsolesStep } from '../../../lib/instances/console-seat';
 import { type Caller, createProjects } from '../../../lib/instances/projects';
 import { createReconciler } from '../../../lib/instances/reconciler';

@@ -1,11 +1,8 @@
 import { StateEnum } from 'qovery-typescript-axios';
 import { AppError } from '../../../lib/basics/errors';
-import {
-  CADDYFILE,
-  CADDYFILE_PATH,
-  type QoverySettings,
-  services,
-} from '../../../lib/instances/blueprint/blueprint';
+import type { QoverySettings } from '../../../lib/instances/blueprint/blueprint';
+import { CADDYFILE, CADDYFILE_PATH } from '../../../lib/instances/blueprint/proxy';
+import { services } from '../../../lib/instances/blueprint/services';
 import {
   createInstances,
   type ProjectStatus,

@@ -1,22 +1,21 @@
 import { inspect } from 'node:util';
+import type { QoverySettings } from '../../../../lib/instances/blueprint/blueprint';
+import { containerRequest } from '../../../../lib/instances/blueprint/containers';
 import {
-  builtInName,
-  CADDYFILE,
-  CONSOLE_GATE,
-  caddyfileVariable,
   cloneRequest,
-  containerRequest,
   environmentName,
   environmentRequest,
-  environmentVariables,
-  generateSecrets,
-  interpolateHosts,
   ownRowId,
-  type QoverySettings,
-  SERVICES,
-  totalResources,
+} from '../../../../lib/instances/blueprint/environment';
+import { CADDYFILE, CONSOLE_GATE, caddyfileVariable } from '../../../../lib/instances/blueprint/proxy';
+import { generateSecrets } from '../../../../lib/instances/blueprint/secrets';
+import { SERVICES, totalResources } from '../../../../lib/instances/blueprint/services';
+import { environmentVariables } from '../../../../lib/instances/blueprint/variables';
+import {
+  builtInName,
+  interpolateHosts,
   variablesImport,
-} from '../../../../lib/instances/blueprint/blueprint';
+} from '../../../../lib/instances/blueprint/variables-import';
 import fixture from '../../../fixtures/qovery/settings.json';
 import { instanceSettings, storageGrant } from '../../../helpers/instance';
 

@@ -1,15 +1,9 @@
-import {
-  containerRequest,
-  containerVariables,
-  environmentVariables,
-  generateSecrets,
-  type InstanceSettings,
-  type QoverySettings,
-  releaseOf,
-  SERVICES,
-  services,
-} from '../../../../lib/instances/blueprint/blueprint';
+import type { InstanceSettings, QoverySettings } from '../../../../lib/instances/blueprint/blueprint';
+import { containerRequest, releaseOf } from '../../../../lib/instances/blueprint/containers';
 import { inventory } from '../../../../lib/instances/blueprint/inventory';
+import { generateSecrets } from '../../../../lib/instances/blueprint/secrets';
+import { SERVICES, services } from '../../../../lib/instances/blueprint/services';
+import { containerVariables, environmentVariables } from '../../../../lib/instances/blueprint/variables';
 import { APPWRITE_VERSION, releases } from '../../../../lib/instances/blueprint/versions';
 import { instanceSettings, storageGrant } from '../../../helpers/instance';
 

@@ -1,4 +1,5 @@
-import { environmentVariables, generateSecrets } from '../../../../lib/instances/blueprint/blueprint';
+import { generateSecrets } from '../../../../lib/instances/blueprint/secrets';
+import { environmentVariables } from '../../../../lib/instances/blueprint/variables';
 import {
   APPWRITE_VERSION,
   compareVersions,

@@ -1,4 +1,4 @@
-import { CONSOLE_GATE } from '../../../../lib/instances/blueprint/blueprint';
+import { CONSOLE_GATE } from '../../../../lib/instances/blueprint/proxy';
 import {
   CONSOLE_GATE_HEADER,
   consoleGateToken,

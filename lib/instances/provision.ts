@@ -1,0 +1,242 @@
+/**
+ * Provision: one Qovery environment per instance, built from the blueprint or cloned from the
+ * operator's template, its variables imported, and deleted again if any step fails.
+ */
+import type { Environment } from 'qovery-typescript-axios';
+import { AppError } from '../basics/errors';
+import { consoleGateToken } from '../platform/appwrite/console';
+import { type CallOptions, type QoveryClient, QoveryError } from '../platform/qovery/client';
+import type { StorageGrant } from '../platform/storage';
+import type { QoverySettings } from './blueprint/blueprint';
+import { containerRequest } from './blueprint/containers';
+import { cloneRequest, environmentName, environmentRequest } from './blueprint/environment';
+import { migrateJobRequest, migrateStageRequest } from './blueprint/migrate';
+import { caddyfileVariable } from './blueprint/proxy';
+import type { InstanceSecrets } from './blueprint/secrets';
+import { services } from './blueprint/services';
+import { containerVariables, environmentVariables, type Value } from './blueprint/variables';
+import { type ServiceIds, variablesImport } from './blueprint/variables-import';
+import { all, idOf, need, publicUrl } from './calls';
+import { type CleanupDeps, discard, discardByName, mayHaveHappened } from './provision-cleanup';
+
+export interface ProvisionedInstance {
+  environmentId: string;
+  /** The public entry point (the proxy): its link is the instance's URL. */
+  appwriteId: string;
+  mariadbId: string;
+  redisId: string;
+  /** Every container's id, by service name. */
+  serviceIds: ServiceIds;
+  /** AppWrite's public URL; null only if Qovery has not assigned a domain yet (see `url`). */
+  url: string | null;
+}
+
+/** What one instance is made for: its owner, and its bucket (made while Qovery works). */
+export interface ProvisionInputs {
+  ownerEmail: string;
+  storage: Promise<StorageGrant>;
+}
+
+export interface ProvisionDeps extends CleanupDeps {
+  /** Pause before listing a clone's services again (they appear some time after the clone). */
+  cloneRecheckMs: number;
+  makeSecrets: () => InstanceSecrets;
+}
+
+/** The bucket, settled: a failure never leaves a rejection unheard. */
+type SettledGrant = { grant: StorageGrant } | { error: unknown };
+
+export async function provision(
+  deps: ProvisionDeps,
+  projectRowId: number | string,
+  inputs: ProvisionInputs,
+  options: CallOptions = {},
+): Promise<ProvisionedInstance> {
+  const call = { deadline: options.deadline };
+  // Settle the bucket whatever happens here, so a failure never leaves a rejection unheard.
+  const storage: Promise<SettledGrant> = inputs.storage.then(
+    (grant) => ({ grant }),
+    (error: unknown) => ({ error }),
+  );
+  const environment = await createEnvironment(deps, projectRowId, call);
+  const environmentId = idOf(environment);
+  try {
+    return await furnish(deps, environmentId, inputs.ownerEmail, storage, call);
+  } catch (error) {
+    await discard(deps, environmentId, error);
+    throw error;
+  }
+}
+
+async function createEnvironment(
+  deps: ProvisionDeps,
+  projectRowId: number | string,
+  options: CallOptions,
+): Promise<Environment> {
+  const { client, settings } = deps;
+  const startedAt = Date.now();
+  const name = environmentName(projectRowId, settings.environmentPrefix);
+  try {
+    return settings.templateEnvironmentId
+      ? await client.cloneEnvironment(
+          settings.templateEnvironmentId,
+          cloneRequest(settings, projectRowId),
+          options,
+        )
+      : await client.createEnvironment(
+          settings.projectId,
+          environmentRequest(settings, projectRowId),
+          options,
+        );
+  } catch (error) {
+    if (mayHaveHappened(error)) await discardByName(deps, name, startedAt, error);
+    throw error;
+  }
+}
+
+/** Fills a new environment: its services, their variables, the proxy's file; answers their ids. */
+async function furnish(
+  deps: ProvisionDeps,
+  environmentId: string,
+  ownerEmail: string,
+  storage: Promise<SettledGrant>,
+  call: CallOptions,
+): Promise<ProvisionedInstance> {
+  const { client, settings } = deps;
+  const cloned = settings.templateEnvironmentId !== undefined;
+  // A clone has the template's `migrate` job, in its own stage already.
+  const built = cloned ? undefined : await fromBlueprint(client, settings, environmentId, call);
+  const ids = built ? built.ids : await fromClone(client, settings, environmentId, deps.cloneRecheckMs, call);
+  const bucket = await storage;
+  if ('error' in bucket) throw bucket.error;
+  const secrets = deps.makeSecrets();
+  const env = environmentVariables(settings.instance, {
+    secrets,
+    storage: bucket.grant,
+    ownerEmail,
+    ownerAccountExists: false,
+    consoleGate: consoleGateToken(settings.instance.consoleClaimKey, environmentId),
+  });
+  const imports = importVariables(client, settings, ids, env, secrets, cloned, call);
+  const [links, , , ...results] = await all([
+    client.listContainerLinks(need(ids, 'proxy'), call),
+    cloned ? Promise.resolve(undefined) : client.createVariable(caddyfileVariable(need(ids, 'proxy')), call),
+    built
+      ? client.attachServiceToDeploymentStage(built.stageId, built.jobId, call)
+      : Promise.resolve(undefined),
+    ...imports,
+  ] as const);
+  for (const result of results) {
+    const total = result?.total_variables_to_import;
+    const imported = result?.successful_imported_variables?.length;
+    if (typeof total === 'number' && typeof imported === 'number' && imported < total) {
+      throw new QoveryError(
+        'rejected',
+        'importContainerEnvironmentVariable',
+        201,
+        `imported ${imported} of ${total}`,
+        1,
+      );
+    }
+  }
+  return {
+    environmentId,
+    appwriteId: need(ids, 'proxy'),
+    mariadbId: need(ids, 'mariadb'),
+    redisId: need(ids, 'redis'),
+    serviceIds: ids,
+    url: publicUrl(links),
+  };
+}
+
+/** Starts the variable imports: everything environment-wide, and each service's own. */
+function importVariables(
+  client: QoveryClient,
+  settings: QoverySettings,
+  ids: ServiceIds,
+  env: Record<string, Value>,
+  secrets: InstanceSecrets,
+  cloned: boolean,
+  call: CallOptions,
+) {
+  const list = services(settings.instance);
+  const mariadb = list.find((spec) => spec.name === 'mariadb');
+  if (!mariadb) throw new TypeError('The blueprint has no mariadb');
+  return [
+    // Everything environment-wide rides with MariaDB's own variables: one call.
+    client.importContainerEnvironmentVariable(
+      need(ids, 'mariadb'),
+      variablesImport(
+        [
+          { scope: 'ENVIRONMENT', vars: env },
+          { scope: 'CONTAINER', vars: containerVariables(mariadb, secrets) },
+        ],
+        ids,
+      ),
+      call,
+    ),
+    // A clone already holds the other services' own (constant) variables.
+    ...(cloned
+      ? []
+      : list
+          .filter((spec) => spec.variables && spec !== mariadb)
+          .map((spec) =>
+            client.importContainerEnvironmentVariable(
+              need(ids, spec.name),
+              variablesImport([{ scope: 'CONTAINER', vars: containerVariables(spec, secrets) }], ids),
+              call,
+            ),
+          )),
+  ];
+}
+
+/**
+ * Creates every container of the blueprint, the `migrate` job and its deployment stage, all at
+ * once. Answers the containers' ids and the job's and stage's, which the next stage attaches.
+ */
+async function fromBlueprint(
+  client: QoveryClient,
+  settings: QoverySettings,
+  environmentId: string,
+  options: CallOptions,
+): Promise<{ ids: ServiceIds; jobId: string; stageId: string }> {
+  const list = services(settings.instance);
+  const [job, stage, ...created] = await all([
+    client.createJob(environmentId, migrateJobRequest(settings), options),
+    client.createEnvironmentDeploymentStage(environmentId, migrateStageRequest, options),
+    ...list.map((spec) => client.createContainer(environmentId, containerRequest(settings, spec), options)),
+  ] as const);
+  return {
+    ids: Object.fromEntries(list.map((spec, i) => [spec.name, idOf(created[i])])),
+    jobId: idOf(job),
+    stageId: idOf(stage),
+  };
+}
+
+/** Finds every container of the blueprint in a clone of the template environment. */
+async function fromClone(
+  client: QoveryClient,
+  settings: QoverySettings,
+  environmentId: string,
+  cloneRecheckMs: number,
+  options: CallOptions,
+): Promise<ServiceIds> {
+  let { results } = await client.listContainer(environmentId, options);
+  // The clone's services appear some time after its 202: none listed yet means "not yet".
+  const until = options.deadline ?? Date.now() + 10 * cloneRecheckMs;
+  while ((results ?? []).length === 0 && Date.now() + cloneRecheckMs < until) {
+    await new Promise((resolve) => setTimeout(resolve, cloneRecheckMs));
+    ({ results } = await client.listContainer(environmentId, options));
+  }
+  return Object.fromEntries(
+    services(settings.instance).map((spec) => {
+      const found = (results ?? []).filter((service) => service.name.toLowerCase() === spec.name);
+      if (found.length !== 1 || !found[0]) {
+        throw new AppError('internal-error', {
+          cause: new Error(`The template environment must hold exactly one container named "${spec.name}"`),
+        });
+      }
+      return [spec.name, idOf(found[0])];
+    }),
+  );
+}
