@@ -440,19 +440,7 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
       } catch (error) {
         if (error instanceof QoveryError) throw error;
-        // Duck-typed: the DOMException of an aborted fetch may come from another realm.
-        const name = (error as { name?: unknown } | null)?.name;
-        const timedOut = name === 'TimeoutError' || name === 'AbortError';
-        failure = new QoveryError(
-          timedOut ? 'timeout' : 'unavailable',
-          operation,
-          undefined,
-          undefined,
-          attempt,
-          {
-            cause: scrub(error, redact),
-          },
-        );
+        failure = noResponse(error, operation, attempt, redact);
       }
 
       const retryable =
@@ -468,6 +456,19 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
     }
   }
 
+  return methods(call);
+}
+
+/** Sends one operation: its path parameters, its body (or none), the caller's options. */
+type Call = <K extends OperationId>(
+  operation: K,
+  params: readonly string[],
+  body: unknown,
+  callOptions?: CallOptions,
+) => Promise<ClientData<K>>;
+
+/** Each method of the client, as one call of its operation. */
+function methods(call: Call): QoveryClient {
   return {
     createEnvironment: (projectId, body, o) => call('createEnvironment', [projectId], body, o),
     listEnvironment: (projectId, o) => call('listEnvironment', [projectId], undefined, o),
@@ -500,6 +501,21 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
     attachServiceToDeploymentStage: (deploymentStageId, serviceId, o) =>
       call('attachServiceToDeploymentStage', [deploymentStageId, serviceId], undefined, o),
   };
+}
+
+/** A call that got no response: timed out (ours or the caller's deadline), or a connection error. */
+function noResponse(
+  error: unknown,
+  operation: OperationId,
+  attempt: number,
+  redact: (text: string) => string | undefined,
+): QoveryError {
+  // Duck-typed: the DOMException of an aborted fetch may come from another realm.
+  const name = (error as { name?: unknown } | null)?.name;
+  const timedOut = name === 'TimeoutError' || name === 'AbortError';
+  return new QoveryError(timedOut ? 'timeout' : 'unavailable', operation, undefined, undefined, attempt, {
+    cause: scrub(error, redact),
+  });
 }
 
 function fillPath(template: string, params: readonly string[]): string {
