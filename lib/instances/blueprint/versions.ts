@@ -24,7 +24,7 @@ export interface Release {
    * Variables this release reads that the one before it in this table did not (AppWrite's own
    * `upgrade` adds them to `.env` from the new template), with the value an instance gets: a
    * literal, or a text where `{service}` is that service's internal host (`{public}`: the
-   * instance's public host), as in lib/instances/blueprint/blueprint. An upgrade adds them and never overwrites
+   * instance's public host), as in lib/instances/blueprint/variables.ts. An upgrade adds them and never overwrites
    * a value already set. A test holds them to the blueprint's own values.
    */
   variables?: Readonly<Record<string, string | { hosts: string }>>;
