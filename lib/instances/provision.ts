@@ -43,7 +43,7 @@ export interface ProvisionDeps extends CleanupDeps {
   makeSecrets: () => InstanceSecrets;
 }
 
-/** The bucket, settled: a failure never leaves a rejection unheard. */
+/** The bucket's grant, or why it could not be made. */
 type SettledGrant = { grant: StorageGrant } | { error: unknown };
 
 export async function provision(
