@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StateEnum } from 'qovery-typescript-axios';
-import type { StandInState } from './standin';
+import type { StandInState } from './state';
 
 /**
  * The stand-in's state on disk (`npm start` keeps it in `.local/qovery/state.json`), so that the
