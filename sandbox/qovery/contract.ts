@@ -48,7 +48,8 @@ interface OpenApiDocument {
   paths: Record<string, Partial<Record<Method, Operation>> & { parameters?: Operation['parameters'] }>;
 }
 
-interface Route {
+/** A path template of the document, as a pattern; literal segments win over parameters. */
+interface PathTemplate {
   template: string;
   pattern: RegExp;
   names: string[];
@@ -119,27 +120,65 @@ function pointer(...segments: string[]): string {
   return `qovery#/${segments.map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/')}`;
 }
 
+/** The document, its path templates and its validators: what every check works on. */
+interface Prepared {
+  document: OpenApiDocument;
+  templates: PathTemplate[];
+  validators: Validators;
+}
+
+interface Validators {
+  /** Bodies, checked as sent. */
+  body: Ajv;
+  /** Path and query parameters, which arrive as text: types are coerced ("10" → 10). */
+  parameter: Ajv;
+  compiled: Map<string, ValidateFunction>;
+}
+
+/** An operation the document has for a call, with the call's path parameters by name. */
+interface FoundOperation {
+  template: PathTemplate;
+  operation: Operation;
+  verb: Method;
+  params: Record<string, string>;
+}
+
 export function buildContract(document: OpenApiDocument): Contract {
   patchNullable(document);
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, discriminator: false });
-  addFormats(ajv);
+  const prepared: Prepared = {
+    document,
+    validators: createValidators(document),
+    templates: pathTemplates(document),
+  };
+  return {
+    checkRequest: (request) => checkRequest(prepared, request),
+    checkResponse: (response) => checkResponse(prepared, response),
+  };
+}
+
+function createValidators(document: OpenApiDocument): Validators {
+  const body = new Ajv({ strict: false, allErrors: true, validateFormats: true, discriminator: false });
+  addFormats(body);
   for (const format of ['UUID', 'uu', 'cron', 'string', 'int32', 'int64', 'float', 'double', 'password']) {
-    if (!ajv.formats[format]) ajv.addFormat(format, true);
+    if (!body.formats[format]) body.addFormat(format, true);
   }
   // Any format the document names that neither Ajv nor the list above knows: accept, as above.
   JSON.stringify(document, (key, value) => {
-    if (key === 'format' && typeof value === 'string' && !ajv.formats[value]) ajv.addFormat(value, true);
+    if (key === 'format' && typeof value === 'string' && !body.formats[value]) body.addFormat(value, true);
     return value;
   });
-  ajv.addSchema(document as object, 'qovery');
-  const parameterAjv = new Ajv({ strict: false, allErrors: true, coerceTypes: true });
-  addFormats(parameterAjv);
-  for (const format of Object.keys(ajv.formats)) {
-    if (!parameterAjv.formats[format]) parameterAjv.addFormat(format, true);
+  body.addSchema(document as object, 'qovery');
+  const parameter = new Ajv({ strict: false, allErrors: true, coerceTypes: true });
+  addFormats(parameter);
+  for (const format of Object.keys(body.formats)) {
+    if (!parameter.formats[format]) parameter.addFormat(format, true);
   }
-  parameterAjv.addSchema(document as object, 'qovery');
+  parameter.addSchema(document as object, 'qovery');
+  return { body, parameter, compiled: new Map() };
+}
 
-  const routes: Route[] = Object.keys(document.paths)
+function pathTemplates(document: OpenApiDocument): PathTemplate[] {
+  return Object.keys(document.paths)
     .map((template) => {
       const names: string[] = [];
       const source = template
@@ -161,152 +200,159 @@ export function buildContract(document: OpenApiDocument): Contract {
       };
     })
     .sort((a, b) => b.literals - a.literals || a.names.length - b.names.length);
+}
 
-  const compiled = new Map<string, ValidateFunction>();
-  const validator = (instance: Ajv, ref: string): ValidateFunction => {
-    const key = `${instance === ajv ? 'b' : 'p'}${ref}`;
-    let validate = compiled.get(key);
-    if (!validate) {
-      // Parameters arrive as text: coercion ("10" → 10) needs the value inside a parent object.
-      validate =
-        instance === ajv
-          ? instance.compile({ $ref: ref })
-          : instance.compile({ type: 'object', properties: { value: { $ref: ref } } });
-      compiled.set(key, validate);
+/** The validator of the schema at `ref`, compiled on first use. */
+function validator(validators: Validators, kind: 'body' | 'parameter', ref: string): ValidateFunction {
+  const key = `${kind === 'body' ? 'b' : 'p'}${ref}`;
+  let validate = validators.compiled.get(key);
+  if (!validate) {
+    // Parameters arrive as text: coercion ("10" → 10) needs the value inside a parent object.
+    validate =
+      kind === 'body'
+        ? validators.body.compile({ $ref: ref })
+        : validators.parameter.compile({ type: 'object', properties: { value: { $ref: ref } } });
+    validators.compiled.set(key, validate);
+  }
+  return validate;
+}
+
+/** Follows `$ref`s (up to ten) within the document. */
+function resolveRef<T>(document: OpenApiDocument, value: T | { $ref: string }): T {
+  let current: unknown = value;
+  for (let i = 0; i < 10 && current && typeof current === 'object' && '$ref' in current; i++) {
+    const ref = (current as { $ref: string }).$ref;
+    current = ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce<unknown>((node, segment) => (node as Record<string, unknown> | undefined)?.[segment], document);
+  }
+  return current as T;
+}
+
+function findOperation(
+  { document, templates }: Prepared,
+  method: string,
+  path: string,
+): FoundOperation | { pathFound: boolean } {
+  const verb = method.toLowerCase() as Method;
+  let pathFound = false;
+  for (const template of templates) {
+    const match = template.pattern.exec(path);
+    if (!match) continue;
+    pathFound = true;
+    const operation = document.paths[template.template]?.[verb];
+    if (!operation) continue;
+    const params: Record<string, string> = {};
+    template.names.forEach((name, index) => {
+      params[name] = decodeURIComponent(match[index + 1] ?? '');
+    });
+    return { template, operation, verb, params };
+  }
+  return { pathFound };
+}
+
+function describe(errors: ErrorObject[] | null | undefined, where: string): string[] {
+  return (errors ?? []).map(
+    (e) =>
+      `${where}${(e.instancePath || '').replace(/^\/value/, '')} ${e.message ?? 'is invalid'}${
+        e.params && Object.keys(e.params).length ? ` (${JSON.stringify(e.params)})` : ''
+      }`,
+  );
+}
+
+function checkRequest(
+  prepared: Prepared,
+  request: { method: string; path: string; query: URLSearchParams; body: unknown },
+): ContractCheck {
+  const { method, path, query, body } = request;
+  const found = findOperation(prepared, method, path);
+  if (!('operation' in found)) {
+    return {
+      problems: [`${method} ${path}: ${found.pathFound ? 'method not in' : 'no such path in'} Qovery's API`],
+    };
+  }
+  const problems = [...parameterProblems(prepared, found, query), ...bodyProblems(prepared, found, body)];
+  return { operationId: found.operation.operationId, problems };
+}
+
+/** Path and query parameters: the required ones present, each as its schema says. */
+function parameterProblems(prepared: Prepared, found: FoundOperation, query: URLSearchParams): string[] {
+  const { document, validators } = prepared;
+  const { template, operation, verb, params } = found;
+  const problems: string[] = [];
+  const ofPath = document.paths[template.template]?.parameters ?? [];
+  const declared = [...ofPath, ...(operation.parameters ?? [])];
+  for (const [index, raw] of declared.entries()) {
+    const parameter = resolveRef(document, raw);
+    if (parameter.in !== 'path' && parameter.in !== 'query') continue;
+    const value = parameter.in === 'path' ? params[parameter.name] : (query.get(parameter.name) ?? undefined);
+    if (value === undefined) {
+      if (parameter.required) problems.push(`${parameter.in} parameter ${parameter.name} is required`);
+      continue;
     }
-    return validate;
-  };
-  const resolve = <T>(value: T | { $ref: string }): T => {
-    let current: unknown = value;
-    for (let i = 0; i < 10 && current && typeof current === 'object' && '$ref' in current; i++) {
-      const ref = (current as { $ref: string }).$ref;
-      current = ref
-        .replace(/^#\//, '')
-        .split('/')
-        .map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce<unknown>(
-          (node, segment) => (node as Record<string, unknown> | undefined)?.[segment],
-          document,
-        );
+    if (!parameter.schema) continue;
+    const owner = index < ofPath.length;
+    const base = owner ? pointer('paths', template.template) : pointer('paths', template.template, verb);
+    const local = owner ? index : index - ofPath.length;
+    const ref = '$ref' in raw ? raw.$ref.replace(/^#/, 'qovery#') : `${base}/parameters/${local}`;
+    const validate = validator(validators, 'parameter', `${ref}/schema`);
+    if (!validate({ value })) {
+      problems.push(...describe(validate.errors, `${parameter.in} parameter ${parameter.name}`));
     }
-    return current as T;
-  };
+  }
+  return problems;
+}
 
-  const find = (method: string, path: string) => {
-    const verb = method.toLowerCase() as Method;
-    let pathFound = false;
-    for (const route of routes) {
-      const match = route.pattern.exec(path);
-      if (!match) continue;
-      pathFound = true;
-      const operation = document.paths[route.template]?.[verb];
-      if (!operation) continue;
-      const params: Record<string, string> = {};
-      route.names.forEach((name, index) => {
-        params[name] = decodeURIComponent(match[index + 1] ?? '');
-      });
-      return { route, operation, verb, params };
+/** The body: present when required, JSON when the operation takes it, as its schema says. */
+function bodyProblems(prepared: Prepared, found: FoundOperation, body: unknown): string[] {
+  const { template, operation, verb } = found;
+  const requestBody = operation.requestBody
+    ? resolveRef(prepared.document, operation.requestBody)
+    : undefined;
+  if (!requestBody) return body === undefined ? [] : ['this operation takes no body'];
+  if (body === undefined) return requestBody.required ? ['a JSON body is required'] : [];
+  const media = requestBody.content?.['application/json'];
+  if (!media) return ['this operation takes no JSON body'];
+  if (!media.schema) return [];
+  const ref =
+    operation.requestBody && '$ref' in operation.requestBody
+      ? `${operation.requestBody.$ref.replace(/^#/, 'qovery#')}/content/application~1json/schema`
+      : `${pointer('paths', template.template, verb, 'requestBody', 'content', 'application/json')}/schema`;
+  const validate = validator(prepared.validators, 'body', ref);
+  return validate(body) ? [] : describe(validate.errors, 'body');
+}
+
+function checkResponse(
+  prepared: Prepared,
+  response: { method: string; path: string; status: number; body: unknown },
+): ContractCheck {
+  const { method, path, status, body } = response;
+  const found = findOperation(prepared, method, path);
+  if (!('operation' in found)) return { problems: [] };
+  const { template, operation, verb } = found;
+  const operationId = operation.operationId;
+  const documented = operation.responses?.[String(status)];
+  if (!documented) {
+    if (status >= 400 && GENERIC_ERRORS.has(status)) return { operationId, problems: [] };
+    return {
+      operationId,
+      problems: [`status ${status} is not documented for ${operationId ?? `${method} ${path}`}`],
+    };
+  }
+  const answer = resolveRef(prepared.document, documented);
+  if (!answer.content?.['application/json']?.schema) {
+    if (status < 400 && body !== undefined && answer.content === undefined) {
+      return { operationId, problems: [`status ${status} documents no body`] };
     }
-    return { pathFound };
-  };
-
-  const describe = (errors: ErrorObject[] | null | undefined, where: string): string[] =>
-    (errors ?? []).map(
-      (e) =>
-        `${where}${(e.instancePath || '').replace(/^\/value/, '')} ${e.message ?? 'is invalid'}${
-          e.params && Object.keys(e.params).length ? ` (${JSON.stringify(e.params)})` : ''
-        }`,
-    );
-
-  return {
-    checkRequest({ method, path, query, body }) {
-      const found = find(method, path);
-      if (!('operation' in found) || !found.operation) {
-        return {
-          problems: [
-            `${method} ${path}: ${found.pathFound ? 'method not in' : 'no such path in'} Qovery's API`,
-          ],
-        };
-      }
-      const { route, operation, verb, params } = found;
-      const problems: string[] = [];
-      const declared = [
-        ...(document.paths[route.template]?.parameters ?? []),
-        ...(operation.parameters ?? []),
-      ];
-      for (const [index, raw] of declared.entries()) {
-        const parameter = resolve(raw);
-        if (parameter.in !== 'path' && parameter.in !== 'query') continue;
-        const value =
-          parameter.in === 'path' ? params[parameter.name] : (query.get(parameter.name) ?? undefined);
-        if (value === undefined) {
-          if (parameter.required) problems.push(`${parameter.in} parameter ${parameter.name} is required`);
-          continue;
-        }
-        if (!parameter.schema) continue;
-        const owner = index < (document.paths[route.template]?.parameters ?? []).length;
-        const base = owner ? pointer('paths', route.template) : pointer('paths', route.template, verb);
-        const local = owner ? index : index - (document.paths[route.template]?.parameters ?? []).length;
-        const ref = '$ref' in raw ? raw.$ref.replace(/^#/, 'qovery#') : `${base}/parameters/${local}`;
-        const validate = validator(parameterAjv, `${ref}/schema`);
-        if (!validate({ value })) {
-          problems.push(...describe(validate.errors, `${parameter.in} parameter ${parameter.name}`));
-        }
-      }
-      const requestBody = operation.requestBody ? resolve(operation.requestBody) : undefined;
-      if (requestBody) {
-        const schemaOwner = '$ref' in (operation.requestBody ?? {}) ? undefined : requestBody;
-        if (body === undefined) {
-          if (requestBody.required) problems.push('a JSON body is required');
-        } else if (!requestBody.content?.['application/json']) {
-          problems.push('this operation takes no JSON body');
-        } else if (requestBody.content['application/json'].schema) {
-          const ref = schemaOwner
-            ? `${pointer('paths', route.template, verb, 'requestBody', 'content', 'application/json')}/schema`
-            : `${(operation.requestBody as { $ref: string }).$ref.replace(/^#/, 'qovery#')}/content/application~1json/schema`;
-          const validate = validator(ajv, ref);
-          if (!validate(body)) problems.push(...describe(validate.errors, 'body'));
-        }
-      } else if (body !== undefined) {
-        problems.push('this operation takes no body');
-      }
-      return { operationId: operation.operationId, problems };
-    },
-
-    checkResponse({ method, path, status, body }) {
-      const found = find(method, path);
-      if (!('operation' in found) || !found.operation) return { problems: [] };
-      const { route, operation, verb } = found;
-      const documented = operation.responses?.[String(status)];
-      if (!documented) {
-        if (status >= 400 && GENERIC_ERRORS.has(status))
-          return { operationId: operation.operationId, problems: [] };
-        return {
-          operationId: operation.operationId,
-          problems: [
-            `status ${status} is not documented for ${operation.operationId ?? `${method} ${path}`}`,
-          ],
-        };
-      }
-      const response = resolve(documented);
-      const media = response.content?.['application/json'];
-      if (!media?.schema) {
-        if (status < 400 && body !== undefined && response.content === undefined) {
-          return { operationId: operation.operationId, problems: [`status ${status} documents no body`] };
-        }
-        return { operationId: operation.operationId, problems: [] };
-      }
-      if (body === undefined)
-        return { operationId: operation.operationId, problems: ['a JSON body is documented'] };
-      const ref =
-        '$ref' in documented
-          ? `${documented.$ref.replace(/^#/, 'qovery#')}/content/application~1json/schema`
-          : `${pointer('paths', route.template, verb, 'responses', String(status), 'content', 'application/json')}/schema`;
-      const validate = validator(ajv, ref);
-      return {
-        operationId: operation.operationId,
-        problems: validate(body) ? [] : describe(validate.errors, 'body'),
-      };
-    },
-  };
+    return { operationId, problems: [] };
+  }
+  if (body === undefined) return { operationId, problems: ['a JSON body is documented'] };
+  const ref =
+    '$ref' in documented
+      ? `${documented.$ref.replace(/^#/, 'qovery#')}/content/application~1json/schema`
+      : `${pointer('paths', template.template, verb, 'responses', String(status), 'content', 'application/json')}/schema`;
+  const validate = validator(prepared.validators, 'body', ref);
+  return { operationId, problems: validate(body) ? [] : describe(validate.errors, 'body') };
 }
