@@ -179,15 +179,19 @@ export interface StackOptions {
   onStep?: (message: string) => void;
 }
 
+type HasuraStandIn = Awaited<ReturnType<typeof startHasuraStandIn>>;
+type QoveryStandIn = Awaited<ReturnType<typeof startQoveryStandIn>>;
+type S3StandIn = Awaited<ReturnType<typeof startS3StandIn>>;
+
 export interface Stack {
   graphqlUrl: string;
   actionsUrl: string;
   qoveryUrl: string;
   s3Url: string;
   env: Record<string, string>;
-  hasura: Awaited<ReturnType<typeof startHasuraStandIn>>;
-  qovery: Awaited<ReturnType<typeof startQoveryStandIn>>;
-  s3: Awaited<ReturnType<typeof startS3StandIn>>;
+  hasura: HasuraStandIn;
+  qovery: QoveryStandIn;
+  s3: S3StandIn;
   /** Runs the reconciler once now (it also runs every `reconcileEveryMs`). */
   reconcile(): Promise<ReconcileSummary>;
   mail: MailCatcher;
@@ -220,12 +224,57 @@ export function startStack(options: StackOptions): Promise<Stack> {
   );
 }
 
+/** The servers the handlers talk to, each closed again if a later one fails to start. */
+interface StandIns {
+  hasura: HasuraStandIn;
+  qovery: QoveryStandIn;
+  s3: S3StandIn;
+  mail: MailCatcher;
+}
+
 async function startStackOn(
   options: StackOptions & { actionsPort: number; lambdaPort: number },
 ): Promise<Stack> {
-  const { secrets, actionsPort, lambdaPort } = options;
+  const { actionsPort, lambdaPort } = options;
   const actionsUrl = `http://127.0.0.1:${actionsPort}`;
   const step = options.onStep ?? (() => {});
+  const standIns = await startStandIns(options, actionsUrl, step);
+  const { hasura, qovery, s3, mail } = standIns;
+  const env = stackEnv(options, standIns);
+  let offline: ChildProcess | undefined;
+  step('the handlers under serverless-offline (esbuild bundles every function: 20–40 s the first time)');
+  try {
+    offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
+  } catch (error) {
+    await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
+    throw error;
+  }
+  const reconciling = await startReconciling(env, options);
+  return {
+    graphqlUrl: hasura.graphqlUrl,
+    actionsUrl,
+    qoveryUrl: qovery.url,
+    s3Url: s3.endpoint,
+    env,
+    hasura,
+    qovery,
+    s3,
+    reconcile: reconciling.reconcile,
+    mail,
+    async close() {
+      await reconciling.stop();
+      await stopProcess(offline);
+      await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
+    },
+  };
+}
+
+async function startStandIns(
+  options: StackOptions,
+  actionsUrl: string,
+  step: (message: string) => void,
+): Promise<StandIns> {
+  const { secrets } = options;
   step('Qovery stand-in');
   const qovery = await startQoveryStandIn({
     port: options.qoveryPort ?? 0,
@@ -250,13 +299,6 @@ async function startStackOn(
     await Promise.allSettled([qovery.close(), s3.close()]);
     throw error;
   });
-  const hasuraEnv = {
-    HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
-    HASURA_GRAPHQL_JWT_SECRET: secrets.HASURA_GRAPHQL_JWT_SECRET,
-    HASURA_GRAPHQL_UNAUTHORIZED_ROLE: 'anonymous',
-    ACTIONS_BASE_URL: actionsUrl,
-    ACTIONS_SECRET: secrets.ACTIONS_SECRET,
-  };
   step(
     options.dataDir
       ? 'Hasura stand-in (PGlite; the first start creates the database and applies the migrations)'
@@ -266,7 +308,13 @@ async function startStackOn(
     projectDir: join(ROOT, 'hasura-metadata'),
     port: options.hasuraPort ?? 0,
     dataDir: options.dataDir,
-    env: hasuraEnv,
+    env: {
+      HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
+      HASURA_GRAPHQL_JWT_SECRET: secrets.HASURA_GRAPHQL_JWT_SECRET,
+      HASURA_GRAPHQL_UNAUTHORIZED_ROLE: 'anonymous',
+      ACTIONS_BASE_URL: actionsUrl,
+      ACTIONS_SECRET: secrets.ACTIONS_SECRET,
+    },
     // Locally the stand-in plays the load balancer too: the handlers key anonymous rate limits on
     // the address it appends (CLIENT_ADDRESS_DEPTH 1: no API Gateway appends after it here).
     appendForwardedFor: true,
@@ -274,8 +322,13 @@ async function startStackOn(
     await Promise.allSettled([qovery.close(), s3.close(), mail.close()]);
     throw error;
   });
+  return { hasura, qovery, s3, mail };
+}
 
-  const env: Record<string, string> = {
+/** The handlers' settings: the stand-ins' addresses, the development secrets, loose limits. */
+function stackEnv(options: StackOptions, { hasura, qovery, s3, mail }: StandIns): Record<string, string> {
+  const { secrets } = options;
+  return {
     HASURA_GRAPHQL_ENDPOINT: hasura.graphqlUrl,
     HASURA_GRAPHQL_ADMIN_SECRET: secrets.HASURA_GRAPHQL_ADMIN_SECRET,
     HASURA_GRAPHQL_JWT_SECRET: secrets.HASURA_GRAPHQL_JWT_SECRET,
@@ -305,16 +358,17 @@ async function startStackOn(
     APP_URL: 'http://localhost:5173',
     ...options.extraEnv,
   };
-  let offline: ChildProcess | undefined;
-  step('the handlers under serverless-offline (esbuild bundles every function: 20–40 s the first time)');
-  try {
-    offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
-  } catch (error) {
-    await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
-    throw error;
-  }
-  // The reconciler, built exactly as its Lambda builds it, from the same settings; quiet unless it
-  // fails (onReconcile sees every summary).
+}
+
+/**
+ * The reconciler, built exactly as its Lambda builds it, from the same settings; quiet unless it
+ * fails (onReconcile sees every summary). Run every `reconcileEveryMs` when given, as the schedule
+ * does in production; `stop` waits for a run under way.
+ */
+async function startReconciling(
+  env: Record<string, string>,
+  options: Pick<StackOptions, 'reconcileEveryMs' | 'onReconcile'>,
+): Promise<{ reconcile: () => Promise<ReconcileSummary>; stop: () => Promise<void> }> {
   const { reconciler } = await reconcileRuntime.load({ ...env, LOG_LEVEL: 'warn' });
   const reconcile = () =>
     reconciler.run({ deadline: Date.now() + RECONCILE_BUDGET_MS }).then((summary) => {
@@ -334,22 +388,11 @@ async function startStackOn(
   };
   if (options.reconcileEveryMs) timer = setTimeout(loop, options.reconcileEveryMs);
   return {
-    graphqlUrl: hasura.graphqlUrl,
-    actionsUrl,
-    qoveryUrl: qovery.url,
-    s3Url: s3.endpoint,
-    env,
-    hasura,
-    qovery,
-    s3,
     reconcile,
-    mail,
-    async close() {
+    async stop() {
       stopped = true;
       clearTimeout(timer);
       await running;
-      await stopProcess(offline);
-      await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
     },
   };
 }
