@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, sectionNames } from '../lib/basics/config';
+import type { ReconcileSummary } from '../lib/instances/reconciler';
 import { formatViolation } from '../sandbox/qovery';
 import { acquireStackLock, assertPortsFree, checkHasura, StartError } from './preflight';
-import { loadOrCreateSecrets, ROOT, startOffline, startStack, stopProcess } from './stack';
+import { loadOrCreateSecrets, ROOT, type Stack, startOffline, startStack, stopProcess } from './stack';
 
 /**
  * `npm start`.
@@ -20,64 +21,74 @@ const port = (name: string, fallback: number) => Number(process.env[name] ?? fal
 const actionsPort = port('ACTIONS_PORT', 3000);
 const lambdaPort = port('ACTIONS_LAMBDA_PORT', 3002);
 
+/** The local stack's ports (README.md lists them): these defaults unless .env or the environment says. */
+function localPorts() {
+  return {
+    hasura: port('HASURA_PORT', 8080),
+    qovery: port('QOVERY_STANDIN_PORT', 4001),
+    s3: port('S3_STANDIN_PORT', 4569),
+    mailSmtp: port('MAIL_CATCHER_SMTP_PORT', 1025),
+    mailWeb: port('MAIL_CATCHER_WEB_PORT', 1080),
+  };
+}
+
 async function main() {
   if (process.env.HASURA_GRAPHQL_ENDPOINT) return handlersOnly();
 
   const started = performance.now();
   const local = join(ROOT, '.local');
-  const hasuraPort = port('HASURA_PORT', 8080);
-  const qoveryPort = port('QOVERY_STANDIN_PORT', 4001);
-  const s3Port = port('S3_STANDIN_PORT', 4569);
+  const ports = localPorts();
   const qoveryStepMs = port('QOVERY_STANDIN_STEP_MS', 1500);
   const lock = acquireStackLock(local, (note) => console.log(note));
   process.once('exit', () => lock.release());
   await assertPortsFree([
-    { component: 'Hasura stand-in (GraphQL)', variable: 'HASURA_PORT', port: hasuraPort },
-    { component: 'Qovery stand-in', variable: 'QOVERY_STANDIN_PORT', port: qoveryPort },
-    { component: 'S3 stand-in', variable: 'S3_STANDIN_PORT', port: s3Port },
-    {
-      component: 'mail catcher (SMTP)',
-      variable: 'MAIL_CATCHER_SMTP_PORT',
-      port: port('MAIL_CATCHER_SMTP_PORT', 1025),
-    },
-    {
-      component: 'mail catcher (web)',
-      variable: 'MAIL_CATCHER_WEB_PORT',
-      port: port('MAIL_CATCHER_WEB_PORT', 1080),
-    },
+    { component: 'Hasura stand-in (GraphQL)', variable: 'HASURA_PORT', port: ports.hasura },
+    { component: 'Qovery stand-in', variable: 'QOVERY_STANDIN_PORT', port: ports.qovery },
+    { component: 'S3 stand-in', variable: 'S3_STANDIN_PORT', port: ports.s3 },
+    { component: 'mail catcher (SMTP)', variable: 'MAIL_CATCHER_SMTP_PORT', port: ports.mailSmtp },
+    { component: 'mail catcher (web)', variable: 'MAIL_CATCHER_WEB_PORT', port: ports.mailWeb },
     { component: 'action handlers (serverless-offline)', variable: 'ACTIONS_PORT', port: actionsPort },
     { component: "serverless-offline's Lambda port", variable: 'ACTIONS_LAMBDA_PORT', port: lambdaPort },
   ]);
-  const secrets = loadOrCreateSecrets(local);
   const stack = await startStack({
-    secrets,
+    secrets: loadOrCreateSecrets(local),
     dataDir: join(local, 'pglite'),
-    hasuraPort,
-    qoveryPort,
-    s3Port,
+    hasuraPort: ports.hasura,
+    qoveryPort: ports.qovery,
+    s3Port: ports.s3,
     s3Dir: join(local, 's3'),
     qoveryStateFile: join(local, 'qovery', 'state.json'),
     qoveryStepMs,
-    mailSmtpPort: port('MAIL_CATCHER_SMTP_PORT', 1025),
-    mailWebPort: port('MAIL_CATCHER_WEB_PORT', 1080),
+    mailSmtpPort: ports.mailSmtp,
+    mailWebPort: ports.mailWeb,
     mailDir: join(local, 'maildev'),
     actionsPort,
     lambdaPort,
     onOutput: (chunk) => process.stdout.write(chunk),
     // Production runs it every minute; locally, every few seconds so statuses move as you watch.
     reconcileEveryMs: Number(process.env.RECONCILE_EVERY_MS ?? 2000),
-    onReconcile: (s) => {
-      const moved = s.changed + s.deletionsFinished + s.orphansRemoved;
-      if (moved > 0 || s.failures.length > 0)
-        console.log(
-          `reconciler: ${s.changed} status change(s), ${s.deletionsFinished} deletion(s) finished, ${s.orphansRemoved} orphan(s) removed${s.failures.length ? `, failed: ${s.failures.join(', ')}` : ''}`,
-        );
-    },
+    onReconcile: printReconcile,
     onQoveryViolation: (violation) => console.error(formatViolation(violation)),
     onStep: (what) =>
       console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] Starting ${what}…`),
   });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  printWelcome(stack, ((performance.now() - started) / 1000).toFixed(1), qoveryStepMs);
+  await waitForSignal();
+  await stack.close();
+  lock.release();
+}
+
+/** What a reconciler run changed, when it changed anything or failed. */
+function printReconcile(s: ReconcileSummary): void {
+  const moved = s.changed + s.deletionsFinished + s.orphansRemoved;
+  if (moved > 0 || s.failures.length > 0)
+    console.log(
+      `reconciler: ${s.changed} status change(s), ${s.deletionsFinished} deletion(s) finished, ${s.orphansRemoved} orphan(s) removed${s.failures.length ? `, failed: ${s.failures.join(', ')}` : ''}`,
+    );
+}
+
+/** Where everything runs, and a first session to try. */
+function printWelcome(stack: Stack, seconds: string, qoveryStepMs: number): void {
   const signup = JSON.stringify({
     query:
       'mutation { Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) { emailVerificationRequired } }',
@@ -118,9 +129,6 @@ or the older graphql-ws) at ${stack.graphqlUrl.replace(/^http/, 'ws')}:
 The README's "A first session, step by step" has a curl for every action. The local Qovery moves
 one state every ${qoveryStepMs} ms (QOVERY_STANDIN_STEP_MS). Reset everything: stop, then rm -rf .local
 Press Ctrl+C to stop.`);
-  await waitForSignal();
-  await stack.close();
-  lock.release();
 }
 
 async function handlersOnly() {
