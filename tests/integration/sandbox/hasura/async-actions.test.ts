@@ -21,7 +21,7 @@ import {
 
 /**
  * The project's StopProject handler, unchanged, behind an operator's `kind: asynchronous`: the
- * tutorial's actions stay synchronous, but nothing in the handlers depends on it (issue 9).
+ * tutorial's actions stay synchronous, but nothing in the handlers depends on it.
  */
 
 let dir: string;
