@@ -33,7 +33,10 @@ function takeFailingRuns(context: Context, runs: JobRecord[]): string[] {
   });
 }
 
-/** A job fails with its own problems; one that did not run because others failed is canceled. */
+/**
+ * As the deployment ends, each job that was to run ends DEPLOYED, DEPLOYMENT_ERROR with problems of
+ * its own, or CANCELED when only others' problems stopped it; each one that ran gets its run recorded.
+ */
 function recordRuns(
   record: EnvironmentRecord,
   runs: JobRecord[],
