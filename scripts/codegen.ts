@@ -1,0 +1,29 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { GENERATED, generateHasuraDocuments, standInSchema } from '../codegen';
+import { ROOT } from './stack';
+
+/**
+ * `npm run codegen`: after changing an operation of lib/platform/hasura/operations/ or the schema
+ * (hasura-metadata/), writes lib/platform/hasura/generated.ts again (see codegen.ts).
+ * `npm run codegen -- --check` writes nothing and fails when the file is out of date
+ * (tests/integration/platform/hasura/codegen.test.ts runs it).
+ */
+async function main() {
+  const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
+  const path = join(ROOT, GENERATED);
+  const generated = await generateHasuraDocuments(await standInSchema());
+  if (!values.check) {
+    writeFileSync(path, generated);
+    console.log(`wrote ${GENERATED}`);
+  } else if (readFileSync(path, 'utf8') !== generated) {
+    console.error(`${GENERATED} is out of date with the operations or the schema: run npm run codegen`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
