@@ -122,11 +122,15 @@ export function createProjects({
     if (requireEmailVerification && !account.email_verified) throw new AppError('email-not-verified');
   }
 
-  async function find(id: number, { userId, deadline }: Caller): Promise<ProjectRow> {
+  async function find(
+    id: number,
+    { userId, deadline }: Caller,
+  ): Promise<ProjectRow & { status: ProjectStatus }> {
     const { project } = await hasura.request(FindOwnProject, { id, ownerId: userId }, { deadline });
     const row = project[0];
     if (!row) throw new AppError('not-found');
-    return row;
+    // The schema says String; the column's CHECK constraint admits only the statuses.
+    return row as ProjectRow & { status: ProjectStatus };
   }
 
   /** Writes the row's new status (and reason) unless someone moved it meanwhile. */

@@ -6,19 +6,12 @@ import {
   type Variables,
 } from 'graphql-request';
 
-/** A named GraphQL operation with its result and variables types (see documents.ts). */
+/** A named GraphQL operation with its result and variables types (generated.ts, see documents.ts). */
 export type Document<R, V extends Variables> = TypedDocumentString<R, V>;
 
-/**
- * A typed document: the operation, followed by the fragments it spreads (GraphQL fragments written
- * once and shared). Pass fragments as arguments rather than `${interpolated}` in the template: an
- * interpolation keeps the call in every bundle even when marked pure (see documents.ts).
- */
-export function document<R, V extends Variables = Record<string, never>>(
-  source: string,
-  ...fragments: string[]
-): Document<R, V> {
-  return [source, ...fragments].join('\n') as unknown as Document<R, V>;
+/** A document built at run time (documents.ts's MoveProjects), typed by its builder. */
+export function document<R, V extends Variables = Record<string, never>>(source: string): Document<R, V> {
+  return source as unknown as Document<R, V>;
 }
 
 /** A GraphQL error answered by Hasura, with Hasura's `extensions.code` (e.g. constraint-violation). */

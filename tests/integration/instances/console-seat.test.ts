@@ -223,6 +223,7 @@ describe('the reconciler takes the console seat', () => {
       qovery_environment_id: `env-${id}`,
       created_at: new Date().toISOString(),
       console_account_at: null as string | null,
+      upgrade_error: null,
     });
     const asked: number[][] = [];
     const fakeHasura = {
