@@ -1,27 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import {
-  configProblems,
-  type Env,
-  METRICS_NAMESPACE_VARIABLE,
-  type Section,
-  type SettingInfo,
-  settingsOf,
-} from '../lib/basics/config';
+import { METRICS_NAMESPACE_VARIABLE } from '../lib/basics/metrics';
+import type { Env, SettingInfo } from '../lib/basics/settings';
 import { normalisePath, SECRETS_PATH_VARIABLE } from '../lib/platform/secrets';
+import { configProblems, type Section, settingsOf } from '../lib/runtime/config';
 
 /**
  * The settings of each function, derived from its code (plugins/settings.js loads this file).
  *
  * Each function module's `handler.sections` (lib/runtime/index.ts `defineRuntime`) says which settings it
- * reads; lib/basics/config.ts says which of those are secrets. From that, for every function:
+ * reads; their section readers (lib/runtime/config.ts lists them) say which of those are secrets. From that, for every function:
  * - `package`/`deploy`: its environment holds its PLAIN settings only (from the deployer's
  *   environment, or `stages/<stage>.env`), plus SECRETS_SSM_PATH; its secrets stay in SSM;
  *   its own IAM role may read only its own parameters `<path><NAME>`, write its own log group and
  *   send traces (plus `iamStatements` of the function, and provider.iam.role.statements);
  * - before anything is built, every plain setting of every function is validated with the very
- *   rules of lib/basics/config.ts, and every problem is listed at once; `deploy` also reads the secrets
+ *   rules of those readers, and every problem is listed at once; `deploy` also reads the secrets
  *   from SSM (names only in messages, never values) and validates them;
  * - `offline`: its environment holds all its settings from the local environment (no AWS).
  */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { type Section, settingsOf } from '../lib/basics/config';
+import { type Section, settingsOf } from '../lib/runtime/config';
 import { ROOT } from './stack';
 
 /**

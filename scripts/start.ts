@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, sectionNames } from '../lib/basics/config';
+import { ConfigError } from '../lib/basics/settings';
+import { loadConfig, sectionNames } from '../lib/runtime/config';
 import type { ReconcileSummary } from '../lib/instances/reconciler';
 import { formatViolation } from '../sandbox/qovery';
 import { acquireStackLock, assertPortsFree, checkHasura, StartError } from './preflight';

@@ -1,4 +1,3 @@
-import type { AccountsConfig } from '../basics/config';
 import { AppError } from '../basics/errors';
 import type { HasuraClient } from '../platform/hasura/client';
 import {
@@ -10,6 +9,7 @@ import {
 import { type CallOptions, checkedAccount, iso, type Session } from './common';
 import type { Passwords } from './passwords';
 import type { Sessions } from './sessions';
+import type { AccountsConfig } from './settings';
 import { createTickets } from './tickets';
 
 export interface AccountChangesDeps {

@@ -1,8 +1,8 @@
-import type { AccountsConfig } from '../basics/config';
 import type { HasuraClient } from '../platform/hasura/client';
 import { InsertTicket, type TicketPurpose } from '../platform/hasura/documents';
 import type { Mailer, MailTemplate } from '../platform/mail';
 import { type CallOptions, iso } from './common';
+import type { AccountsConfig } from './settings';
 import { createTickets, type Tickets } from './tickets';
 
 export interface AccountEmailsDeps {

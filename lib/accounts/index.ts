@@ -1,5 +1,4 @@
 import type { RateLimiter } from '../action/rate-limit';
-import type { AccountsConfig } from '../basics/config';
 import type { Projects } from '../instances/projects';
 import type { HasuraClient } from '../platform/hasura/client';
 import type { Mailer } from '../platform/mail';
@@ -8,6 +7,7 @@ import { type AccountDeletion, createAccountDeletion } from './deletion';
 import { type AccountEmails, createAccountEmails } from './emails';
 import type { Passwords } from './passwords';
 import { createSessions, type Sessions, type SessionsConfig } from './sessions';
+import type { AccountsConfig } from './settings';
 import { createSignup, type Signup } from './signup';
 import type { AccessTokens } from './tokens';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Counted, digest, giveBack, type Limit, limitKey, type RateLimiter } from '../action/rate-limit';
-import type { AuthConfig, LimitsConfig } from '../basics/config';
+import type { LimitsConfig } from '../action/settings';
 import { AppError } from '../basics/errors';
 import type { HasuraClient } from '../platform/hasura/client';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../platform/hasura/documents';
 import { type CallOptions, type Credentials, iso, type Session } from './common';
 import type { Passwords } from './passwords';
+import type { AuthConfig } from './settings';
 import { type AccessTokens, familyOf, hashRefreshToken, newRefreshToken } from './tokens';
 
 export interface SigninOptions extends CallOptions {

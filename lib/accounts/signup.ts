@@ -1,4 +1,3 @@
-import type { AccountsConfig } from '../basics/config';
 import { AppError } from '../basics/errors';
 import { type HasuraClient, isUniquenessViolation } from '../platform/hasura/client';
 import { InsertTicket, InsertUser, SignupAccount } from '../platform/hasura/documents';
@@ -6,6 +5,7 @@ import type { Mailer } from '../platform/mail';
 import { type CallOptions, type Credentials, iso, type Session } from './common';
 import type { Passwords } from './passwords';
 import type { Sessions } from './sessions';
+import type { AccountsConfig } from './settings';
 import { createTickets } from './tickets';
 
 /**

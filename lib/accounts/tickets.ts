@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { digest, type Limit, limitKey } from '../action/rate-limit';
-import type { AccountsConfig, LimitsConfig } from '../basics/config';
+import type { LimitsConfig } from '../action/settings';
 import { AppError } from '../basics/errors';
 import type { HasuraClient } from '../platform/hasura/client';
 import {
@@ -10,6 +10,7 @@ import {
   UseTicket,
 } from '../platform/hasura/documents';
 import { iso } from './common';
+import type { AccountsConfig } from './settings';
 import { hashRefreshToken } from './tokens';
 
 /** A mailed ticket's token: 256 random bits; only its SHA-256 is stored. */

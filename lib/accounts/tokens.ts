@@ -1,6 +1,6 @@
 import { createHash, randomBytes, type webcrypto } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { JwtSettings } from '../basics/config';
+import type { JwtSettings } from './settings';
 
 /** The only role a signed-up person ever gets (DESIGN.md §4: never `admin`). */
 export const USER_ROLE = 'user';

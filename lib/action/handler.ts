@@ -2,11 +2,12 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
-import { type LimitsConfig, METRICS_NAMESPACE_VARIABLE, type Section } from '../basics/config';
 import { AppError, toHasuraError } from '../basics/errors';
 import { type Logger, traceId } from '../basics/log';
-import { type ActionMetrics, createMetrics } from '../basics/metrics';
+import { type ActionMetrics, createMetrics, METRICS_NAMESPACE_VARIABLE } from '../basics/metrics';
+import type { SectionName as Section } from '../basics/settings';
 import { type Counted, clientAddress, type Limit, limitKey, type RateLimiter } from './rate-limit';
+import type { LimitsConfig } from './settings';
 
 /**
  * The Hasura Actions contract (DESIGN.md §3) as one middleware stack shared by every handler:

@@ -1,5 +1,3 @@
-import type { LogLevel } from './config';
-
 /**
  * Structured JSON logs, one object per line (CloudWatch reads them as JSON; serverless.yml sets
  * Lambda's JSON log format). Two guards keep secrets out: fields whose name looks sensitive are
@@ -13,6 +11,10 @@ import type { LogLevel } from './config';
  * 25 ms our code may add; this file is 2 KB and keeps the masking tested in tests/unit/basics/log.test.ts.
  */
 export type LogFields = Record<string, unknown>;
+
+/** The levels LOG_LEVEL may name (lib/runtime/settings.ts reads it); `silent` writes nothing. */
+export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
 
 export interface Logger {
   debug(message: string, fields?: LogFields): void;

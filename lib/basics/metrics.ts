@@ -14,6 +14,9 @@
  */
 export const METRICS_SERVICE = 'appwrite-cloud';
 
+/** The metrics namespace (the variable Powertools Metrics reads, kept): the settings plugin sets it on AWS (AppWriteCloud/<stage>). */
+export const METRICS_NAMESPACE_VARIABLE = 'POWERTOOLS_METRICS_NAMESPACE';
+
 export interface ActionMetrics {
   invocation(action: string, outcome: string, error?: unknown): void;
 }

@@ -1,5 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { Env } from '../basics/config';
+import type { Env } from '../basics/settings';
 
 /**
  * Where a function's secrets come from.

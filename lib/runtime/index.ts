@@ -15,9 +15,9 @@ import { createPasswords } from '../accounts/passwords';
 import { createAccessTokens } from '../accounts/tokens';
 import type { Runtime } from '../action/handler';
 import { createRateLimiter, type RateLimiter } from '../action/rate-limit';
-import { type Config, type Env, loadConfig, type Section, secretsOf, settingsOf } from '../basics/config';
 import { createLogger, type Logger } from '../basics/log';
 import { createMetrics } from '../basics/metrics';
+import type { Env } from '../basics/settings';
 import { createOwnerConsole, secureConsolesStep } from '../instances/console-seat';
 import { createInstances } from '../instances/instances';
 import { createProjects, type Projects } from '../instances/projects';
@@ -28,13 +28,14 @@ import { createMailer, createSender } from '../platform/mail';
 import { createQoveryClient } from '../platform/qovery/client';
 import { type SecretsOptions, withSecrets } from '../platform/secrets';
 import { createStorage } from '../platform/storage';
+import { type Config, loadConfig, type Section, secretsOf, settingsOf } from './config';
 
 /**
  * What each function builds once per cold start, from validated configuration. Handlers get it
  * through `actionHandler(action, runtime)`; tests build their own runtime with fakes instead.
  *
  * `defineRuntime(sections, build)` is the one place that says which settings a function uses: the
- * sections listed here are all it can read (lib/basics/config.ts), and `npx serverless package` gives the
+ * sections listed here are all it can read (lib/runtime/config.ts), and `npx serverless package` gives the
  * function exactly those, in its environment (plain settings) and its IAM role (its secrets' SSM
  * parameters): plugins/settings.js reads `handler.sections` from each function's module.
  */

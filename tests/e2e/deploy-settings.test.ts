@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { settingsOf } from '../../lib/basics/config';
+import { settingsOf } from '../../lib/runtime/config';
 import { functionsRuntime } from '../helpers/functions';
 
 /**

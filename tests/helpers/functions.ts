@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { DeclaredHandler } from '../../lib/action/handler';
-import type { Section } from '../../lib/basics/config';
+import type { SectionName as Section } from '../../lib/basics/settings';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -1,7 +1,7 @@
-import type { MailConfig } from '../../basics/config';
 import type { Logger } from '../../basics/log';
 import type { MailSender } from './sender';
 import { createSesSender } from './ses';
+import type { MailConfig } from './settings';
 import { createSmtpSender } from './smtp';
 import { type Branding, type MailTemplate, render } from './templates';
 

@@ -11,7 +11,7 @@ import { createPasswords } from '../../../lib/accounts/passwords';
 import { createAccessTokens } from '../../../lib/accounts/tokens';
 import { type ActionHandler, actionHandler } from '../../../lib/action/handler';
 import { createRateLimiter } from '../../../lib/action/rate-limit';
-import type { LimitsConfig } from '../../../lib/basics/config';
+import type { LimitsConfig } from '../../../lib/action/settings';
 import type { Projects } from '../../../lib/instances/projects';
 import { startTestHasura, type TestHasura } from '../../helpers/hasura';
 import { actionEvent, invoke, lambdaContext, memoryLogger, TEST_SECRET } from '../../helpers/lambda';

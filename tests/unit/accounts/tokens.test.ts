@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import type { JwtSettings } from '../../../lib/accounts/settings';
 import {
   createAccessTokens,
   familyOf,
@@ -6,7 +7,6 @@ import {
   IAT_BACKDATE_SECONDS,
   newRefreshToken,
 } from '../../../lib/accounts/tokens';
-import type { JwtSettings } from '../../../lib/basics/config';
 
 const key = new TextEncoder().encode('k'.repeat(32));
 const settings: JwtSettings = { key, claimsNamespace: 'https://hasura.io/jwt/claims', claimsFormat: 'json' };

@@ -1,4 +1,4 @@
-import { settingsOf } from '../../../lib/basics/config';
+import { settingsOf } from '../../../lib/runtime/config';
 import { type ServerlessLike, SettingsPlugin } from '../../../plugins/settings-plugin';
 
 /** The plugin's deploy-time checks, with a fake Serverless and a fake SSM behind `provider.request`. */

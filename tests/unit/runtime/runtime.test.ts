@@ -4,7 +4,7 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'yaml';
 import type { DeclaredHandler } from '../../../lib/action/handler';
-import { settingsOf } from '../../../lib/basics/config';
+import { settingsOf } from '../../../lib/runtime/config';
 import { actionEvent, invoke } from '../../helpers/lambda';
 
 const ROOT = join(__dirname, '..', '..', '..');

@@ -1,5 +1,5 @@
+import type { JwtSettings } from '../../../../lib/accounts/settings';
 import { createAccessTokens } from '../../../../lib/accounts/tokens';
-import type { JwtSettings } from '../../../../lib/basics/config';
 import { createHasuraEngine, type HasuraEngine } from '../../../../sandbox/hasura';
 import {
   ADMIN_SECRET,

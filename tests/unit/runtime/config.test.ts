@@ -1,4 +1,5 @@
-import { ConfigError, configProblems, loadConfig, secretsOf, settingsOf } from '../../../lib/basics/config';
+import { ConfigError } from '../../../lib/basics/settings';
+import { configProblems, loadConfig, secretsOf, settingsOf } from '../../../lib/runtime/config';
 
 const KEY = 'k'.repeat(32);
 const valid = {

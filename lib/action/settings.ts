@@ -1,0 +1,54 @@
+import type { EnvReader } from '../basics/settings';
+
+/** What every Hasura Action handler needs (not the scheduled or webhook functions). */
+export interface ActionsConfig {
+  /** Shared secret Hasura sends in the `x-actions-secret` header of every action call. */
+  secret: string;
+  /** Overall time an action may spend, well inside Hasura's and API Gateway's 30 s. */
+  budgetMs: number;
+}
+
+/** Rate limits on every action, kept in the database (lib/action/rate-limit.ts). */
+export interface LimitsConfig {
+  /** Window of the per-caller limits. */
+  windowSeconds: number;
+  /** Calls of one action per user (role `user`) within the window. */
+  perUser: number;
+  /** Calls of one action per client address (role `anonymous`) within the window. */
+  perAddress: number;
+  /** Sign-ups per client address per hour. */
+  signupsPerAddressPerHour: number;
+  /** Sign-ups per hour, everyone together. */
+  signupsPerHour: number;
+  /** Failed sign-ins per email AND client address within the window (the strict limit). */
+  signinMaxFailures: number;
+  /** Failed sign-ins per email, from all addresses together, within the window (the loose limit). */
+  signinMaxFailuresPerEmail: number;
+  signinWindowSeconds: number;
+  /** Which X-Forwarded-For entry, from the right, holds the client's address (lib/action/rate-limit.ts). */
+  clientAddressDepth: number;
+  /** Emails of one kind (verification, password reset) one address may be sent per hour. */
+  mailsPerEmailPerHour: number;
+}
+
+export function readActions(r: EnvReader): ActionsConfig {
+  return {
+    secret: r.secret('ACTIONS_SECRET', 16),
+    budgetMs: r.int('ACTION_BUDGET_MS', 25000, 1000, 28000),
+  };
+}
+
+export function readLimits(r: EnvReader): LimitsConfig {
+  return {
+    windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 24 * 3600),
+    perUser: r.int('RATE_LIMIT_PER_USER', 30, 1, 1_000_000),
+    perAddress: r.int('RATE_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
+    signupsPerAddressPerHour: r.int('SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 1, 1_000_000),
+    signupsPerHour: r.int('SIGNUPS_PER_HOUR', 200, 1, 1_000_000),
+    signinMaxFailures: r.int('SIGNIN_MAX_FAILURES', 10, 1, 1000),
+    signinMaxFailuresPerEmail: r.int('SIGNIN_MAX_FAILURES_PER_EMAIL', 100, 1, 100000),
+    signinWindowSeconds: r.int('SIGNIN_WINDOW_SECONDS', 5 * 60, 10, 24 * 3600),
+    clientAddressDepth: r.int('CLIENT_ADDRESS_DEPTH', 2, 1, 10),
+    mailsPerEmailPerHour: r.int('MAILS_PER_EMAIL_PER_HOUR', 5, 1, 1000),
+  };
+}
