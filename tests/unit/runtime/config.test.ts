@@ -299,6 +299,10 @@ describe('configuration', () => {
     ]);
   });
 
+  it('refuses a section name it does not know (a function module declaring a typo)', () => {
+    expect(() => settingsOf(['core', 'nope'])).toThrow('Unknown settings section "nope"');
+  });
+
   it('checks the plain settings alone when asked to skip the secrets (packaging has no secrets)', () => {
     const plainOnly = { HASURA_GRAPHQL_ENDPOINT: 'https://h.example.com', QOVERY_PROJECT_ID: 'x' };
     expect(configProblems(plainOnly, ['core', 'actions', 'jwt', 'qovery'], { secrets: 'skip' })).toEqual([
