@@ -113,7 +113,7 @@ export class SettingsPlugin {
       if (!Array.isArray(sections) || sections.length === 0)
         throw new this.serverless.classes.Error(
           `Function ${name}: ${fn.handler} must export a handler built with a runtime from lib/runtime/index.ts ` +
-            '(defineRuntime([...sections], build)), so that its settings, secrets and IAM role are known.',
+            '(defineRuntime({ ...section readers }, build)), so that its settings, secrets and IAM role are known.',
         );
       this.cache.push({ name, sections, settings: settingsOf(sections) });
     }

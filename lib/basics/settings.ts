@@ -9,11 +9,11 @@
  * section reader names a setting by reading it: `r.secret(...)` makes it a secret, which on AWS is
  * read from SSM Parameter Store at cold start (lib/platform/secrets.ts) instead of the environment,
  * and which the logger masks. lib/runtime/config.ts lists the sections; a function declares the
- * sections it uses once, in lib/runtime/index.ts (`defineRuntime([...sections], build)`); from
- * that, `npx serverless package` derives the function's environment (plain settings only) and its
- * IAM role (only its own parameters): see plugins/settings-plugin.ts. To add a setting: read it in
- * a section (or a new section, listed in lib/runtime/config.ts `sections`), and list the section in
- * the runtimes that need it. Nothing else to keep in sync.
+ * sections it uses once, in lib/runtime/index.ts (`defineRuntime({ core: readCore, ... }, build)`);
+ * from that, `npx serverless package` derives the function's environment (plain settings only)
+ * and its IAM role (only its own parameters): see plugins/settings-plugin.ts. To add a setting:
+ * read it in a section (or a new section, listed in lib/runtime/config.ts `sections`), and give
+ * the section's reader to the runtimes that need it. Nothing else to keep in sync.
  */
 
 export type Env = Record<string, string | undefined>;

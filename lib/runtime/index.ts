@@ -12,9 +12,11 @@ import {
   type Signup,
 } from '../accounts';
 import { createPasswords } from '../accounts/passwords';
+import { readAccounts, readAuth, readJwt } from '../accounts/settings';
 import { createAccessTokens } from '../accounts/tokens';
 import type { Runtime } from '../action/handler';
 import { createRateLimiter, type RateLimiter } from '../action/rate-limit';
+import { readActions, readLimits } from '../action/settings';
 import { createLogger, type Logger } from '../basics/log';
 import { createMetrics } from '../basics/metrics';
 import type { Env } from '../basics/settings';
@@ -22,22 +24,35 @@ import { createOwnerConsole, secureConsolesStep } from '../instances/console-sea
 import { createInstances } from '../instances/instances';
 import { createProjects, type Projects } from '../instances/projects';
 import { createReconciler } from '../instances/reconciler';
+import { readInstance, readQovery, readReconcile, readWebhook } from '../instances/settings';
 import { upgradesStep } from '../instances/upgrades';
 import { createHasuraClient, type HasuraClient } from '../platform/hasura/client';
 import { createMailer, createSender } from '../platform/mail';
+import { readMail } from '../platform/mail/settings';
 import { createQoveryClient } from '../platform/qovery/client';
 import { type SecretsOptions, withSecrets } from '../platform/secrets';
 import { createStorage } from '../platform/storage';
-import { type Config, loadConfig, type Section, secretsOf, settingsOf } from './config';
+import { readStorage } from '../platform/storage/settings';
+import {
+  type Config,
+  loadConfigWith,
+  type Readers,
+  type Section,
+  secretsOf,
+  settingsOfReaders,
+} from './config';
+import { readCore } from './settings';
 
 /**
  * What each function builds once per cold start, from validated configuration. Handlers get it
  * through `actionHandler(action, runtime)`; tests build their own runtime with fakes instead.
  *
- * `defineRuntime(sections, build)` is the one place that says which settings a function uses: the
- * sections listed here are all it can read (lib/runtime/config.ts), and `npx serverless package` gives the
- * function exactly those, in its environment (plain settings) and its IAM role (its secrets' SSM
- * parameters): plugins/settings.js reads `handler.sections` from each function's module.
+ * `defineRuntime(readers, build)` is the one place that says which settings a function uses: the
+ * sections whose readers it is given (`{ core: readCore, ... }`, each in the `settings.ts` of the
+ * code that uses it; lib/runtime/config.ts lists them all) are all it can read, and its bundle
+ * carries those readers alone. `npx serverless package` gives the function exactly those, in its
+ * environment (plain settings) and its IAM role (its secrets' SSM parameters): plugins/settings.js
+ * reads `handler.sections` (the readers' names) from each function's module.
  */
 
 export interface RuntimeDefinition<S extends Section, T> {
@@ -52,14 +67,15 @@ export interface RuntimeDefinition<S extends Section, T> {
  * annotated, and then every function's bundle would carry every runtime (bcrypt, the Qovery client...).
  */
 export function defineRuntime<S extends Section, T>(
-  sections: readonly S[],
+  readers: Readers<S>,
   build: (config: Config<S>) => T,
 ): RuntimeDefinition<S, T> {
-  const secrets = settingsOf(sections).filter((s) => s.secret);
+  const sections = Object.keys(readers) as S[];
+  const secrets = settingsOfReaders(readers).filter((s) => s.secret);
   const names = secrets.map((s) => s.name);
   const optional = secrets.filter((s) => s.optional).map((s) => s.name);
   const load = async (env: Env, options?: SecretsOptions) =>
-    build(loadConfig(await withSecrets(env, names, { optional, ...options }), sections));
+    build(loadConfigWith(await withSecrets(env, names, { optional, ...options }), readers));
   return Object.assign(() => load(process.env), { sections, load });
 }
 
@@ -125,7 +141,7 @@ function mailerOf(config: Config<'mail'>, log: Logger) {
 
 /** Signin, RefreshToken, Signout: Hasura, bcrypt and the JWT key; no email, no Qovery. */
 export const sessionsRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'jwt', 'auth'],
+  { core: readCore, actions: readActions, limits: readLimits, jwt: readJwt, auth: readAuth },
   (config): Runtime<{ users: Sessions }> => {
     const { hasura, limiter, ...rest } = base(config);
     return { ...rest, deps: { users: sessionsOf(config, hasura, limiter) } };
@@ -134,7 +150,14 @@ export const sessionsRuntime = /* @__PURE__ */ defineRuntime(
 
 /** VerifyEmail, ResetPassword, ChangePassword: tickets, bcrypt and a new session; no email. */
 export const accountChangesRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts'],
+  {
+    core: readCore,
+    actions: readActions,
+    limits: readLimits,
+    jwt: readJwt,
+    auth: readAuth,
+    accounts: readAccounts,
+  },
   (config): Runtime<{ users: AccountChanges }> => {
     const { hasura, limiter, ...rest } = base(config);
     const users = createAccountChanges({
@@ -150,7 +173,15 @@ export const accountChangesRuntime = /* @__PURE__ */ defineRuntime(
 
 /** Signup: bcrypt, a mailer, and a session when verification is off. */
 export const signupRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'jwt', 'auth', 'accounts', 'mail'],
+  {
+    core: readCore,
+    actions: readActions,
+    limits: readLimits,
+    jwt: readJwt,
+    auth: readAuth,
+    accounts: readAccounts,
+    mail: readMail,
+  },
   (config): Runtime<{ users: Signup }> => {
     const { hasura, limiter, ...rest } = base(config);
     const users = createSignup({
@@ -167,7 +198,7 @@ export const signupRuntime = /* @__PURE__ */ defineRuntime(
 
 /** ResendVerificationEmail, RequestPasswordReset: a ticket and an email; neither bcrypt nor the JWT key. */
 export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'accounts', 'mail'],
+  { core: readCore, actions: readActions, limits: readLimits, accounts: readAccounts, mail: readMail },
   (config): Runtime<{ users: AccountEmails }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
     const users = createAccountEmails({
@@ -202,7 +233,15 @@ function buildProjects(
 
 /** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
 export const projectsRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'qovery', 'instance', 'storage', 'accounts'],
+  {
+    core: readCore,
+    actions: readActions,
+    limits: readLimits,
+    qovery: readQovery,
+    instance: readInstance,
+    storage: readStorage,
+    accounts: readAccounts,
+  },
   (config): Runtime<{ projects: Projects }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
     return { ...rest, deps: { projects: buildProjects(config, hasura, rest.log) } };
@@ -211,7 +250,16 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
 
 /** DeleteAccount: the password checked, then the account's projects go through DeleteProject's path; no JWT key. */
 export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'actions', 'limits', 'auth', 'accounts', 'qovery', 'instance', 'storage'],
+  {
+    core: readCore,
+    actions: readActions,
+    limits: readLimits,
+    auth: readAuth,
+    accounts: readAccounts,
+    qovery: readQovery,
+    instance: readInstance,
+    storage: readStorage,
+  },
   (config): Runtime<{ users: AccountDeletion }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
     const users = createAccountDeletion({
@@ -249,12 +297,25 @@ function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storag
 }
 
 export const reconcileRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'qovery', 'instance', 'storage', 'reconcile'],
+  {
+    core: readCore,
+    qovery: readQovery,
+    instance: readInstance,
+    storage: readStorage,
+    reconcile: readReconcile,
+  },
   buildReconciler,
 );
 
 /** The Qovery webhook: what the reconciler reads, and the webhook's secret. */
 export const webhookRuntime = /* @__PURE__ */ defineRuntime(
-  ['core', 'qovery', 'instance', 'storage', 'reconcile', 'webhook'],
+  {
+    core: readCore,
+    qovery: readQovery,
+    instance: readInstance,
+    storage: readStorage,
+    reconcile: readReconcile,
+    webhook: readWebhook,
+  },
   (config) => ({ ...buildReconciler(config), secret: config.webhook.secret }),
 );
