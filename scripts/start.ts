@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../lib/basics/settings';
-import { loadConfig, sectionNames } from '../lib/runtime/config';
 import type { ReconcileSummary } from '../lib/instances/reconciler';
+import { loadConfig, sectionNames } from '../lib/runtime/config';
 import { formatViolation } from '../sandbox/qovery';
 import { acquireStackLock, assertPortsFree, checkHasura, StartError } from './preflight';
 import { loadOrCreateSecrets, ROOT, type Stack, startOffline, startStack, stopProcess } from './stack';
