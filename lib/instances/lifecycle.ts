@@ -86,18 +86,18 @@ export interface StatusWithReason {
  */
 export function statusFor(observed: Observed, deleting: boolean): StatusWithReason {
   const phase = phaseOfObserved(observed);
+  if (deleting && phase !== 'delete-failed') return { status: 'DELETING', reason: null };
   const error = (reason: string): StatusWithReason => ({ status: 'ERROR', reason });
   switch (phase) {
     case 'stopped':
-      return deleting ? { status: 'DELETING', reason: null } : { status: 'STOPPED', reason: null };
+      return { status: 'STOPPED', reason: null };
     case 'starting':
-      return deleting ? { status: 'DELETING', reason: null } : { status: 'STARTING', reason: null };
+      return { status: 'STARTING', reason: null };
     case 'running':
-      return deleting ? { status: 'DELETING', reason: null } : { status: 'RUNNING', reason: null };
+      return { status: 'RUNNING', reason: null };
     case 'stopping':
-      return deleting ? { status: 'DELETING', reason: null } : { status: 'STOPPING', reason: null };
+      return { status: 'STOPPING', reason: null };
     case 'failed':
-      if (deleting) return { status: 'DELETING', reason: null };
       return error(
         observed === 'STOP_ERROR'
           ? reasons.stopFailed
@@ -105,12 +105,11 @@ export function statusFor(observed: Observed, deleting: boolean): StatusWithReas
             ? reasons.unavailable
             : reasons.deploymentFailed,
       );
-    case 'deleting':
-      return deleting ? { status: 'DELETING', reason: null } : error(reasons.removedOutside);
     case 'delete-failed':
       return error(reasons.deletionFailed);
+    case 'deleting':
     case 'gone':
-      return deleting ? { status: 'DELETING', reason: null } : error(reasons.removedOutside);
+      return error(reasons.removedOutside);
   }
 }
 
