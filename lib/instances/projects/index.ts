@@ -1,0 +1,36 @@
+/**
+ * AppWrite instances owned by users: one file per action (CreateProject, StartProject, StopProject,
+ * DeleteProject, ProjectStatus, ClaimConsole), each a function of the dependencies it is given.
+ * Every lookup is filtered by owner, so another user's project answers exactly like one that does
+ * not exist: `not-found`. Each action's result for each status and each Qovery state is the table
+ * of docs/lifecycle.md.
+ */
+import { isQoveryError, toAppError } from '../../platform/qovery/client';
+import { claimConsole } from './claim-console';
+import { createProject } from './create';
+import { removeProject } from './remove';
+import { startProject } from './start';
+import { projectStatus } from './status';
+import { stopProject } from './stop';
+import type { Projects, ProjectsDeps } from './types';
+
+export type { Caller, InstancePort, ProjectStatusAnswer, Projects, ProjectsDeps } from './types';
+
+/** The actions on the given dependencies. */
+export function createProjects(deps: ProjectsDeps): Projects {
+  /** An operation on these dependencies; Qovery's failures become catalogue errors (details in `cause`). */
+  const action =
+    <A extends unknown[], R>(operation: (deps: ProjectsDeps, ...args: A) => Promise<R>) =>
+    (...args: A) =>
+      operation(deps, ...args).catch((error: unknown) => {
+        throw isQoveryError(error) ? toAppError(error) : error;
+      });
+  return {
+    create: action(createProject),
+    start: action(startProject),
+    stop: action(stopProject),
+    remove: action(removeProject),
+    status: action(projectStatus),
+    claimConsole: action(claimConsole),
+  };
+}
