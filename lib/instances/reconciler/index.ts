@@ -6,8 +6,8 @@
  * One run, inside its deadline:
  * 1. reads every project row (Hasura, one request per 2,000 rows: read-rows.ts), then
  * 2. every environment's state (Qovery, ONE `GET /project/{id}/environment/status`);
- * 3. decides each row's status (lib/instances/lifecycle.ts) and writes only the rows that changed, in one
- *    request, each write conditional on the status it read (statuses.ts, plan.ts);
+ * 3. decides each row's status (lib/instances/lifecycle.ts) and writes only the rows that changed,
+ *    in one request, each write conditional on the status it read (statuses.ts, plan.ts);
  * 4. finishes deletions: a DELETING row whose environment Qovery confirms gone is removed (its quota
  *    slot with it); DELETE_ERROR turns it into ERROR; a DELETING row whose environment is not being
  *    deleted gets its deletion asked again (a deployment in the way is cancelled first); and
@@ -23,9 +23,9 @@
  * Rows are read before Qovery is, so an environment absent from the listing existed when its row
  * was read: it is gone. Before a row that is not being deleted is marked "removed outside", its
  * absence is confirmed with its own status call (at most 50 per run), so a short or broken listing
- * never condemns a row. Every write is conditional and every
- * Qovery call idempotent, so runs that overlap, a run racing an action, or a run that dies half-way
- * leave nothing wrong: the next run finishes the job.
+ * never condemns a row. Every write is conditional and every Qovery call idempotent, so runs that
+ * overlap, a run racing an action, or a run that dies half-way leave nothing wrong: the next run
+ * finishes the job.
  */
 
 import { runReconcile } from './run';
