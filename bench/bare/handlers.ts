@@ -25,7 +25,7 @@ import { services } from '../../lib/instances/blueprint/services';
 import { containerVariables, environmentVariables } from '../../lib/instances/blueprint/variables';
 import { variablesImport } from '../../lib/instances/blueprint/variables-import';
 import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
-import { consoleGateToken } from '../../lib/platform/appwrite/console';
+import { consoleGateToken } from '../../lib/platform/appwrite/console-api';
 import {
   AccountStanding,
   ChangeAccountPassword,

@@ -1,8 +1,25 @@
 /**
- * Who holds an instance's console (lib/platform/appwrite/console): the control plane takes the one seat
- * for the owner as soon as the instance answers (through the proxy's console gate, which nobody
- * else can pass), then opens the gate and turns the instance's e-mail on; the owner later chooses
- * their own console password through the control plane.
+ * The one console seat of an instance, and who gets it (the console's API:
+ * lib/platform/appwrite/console-api).
+ *
+ * AppWrite's console admits one root account (`_APP_CONSOLE_WHITELIST_ROOT=enabled`), and only the
+ * email+password sign-up checks the e-mail whitelist; magic URL, e-mail OTP, phone and OAuth
+ * sign-ups do not (1.9.6 `app/controllers/api/account.php`). So, as AppWrite's own installer does
+ * (`src/Appwrite/Platform/Tasks/Install.php`, `createInitialAdminAccount`), the control plane
+ * creates the owner's account itself as soon as the API answers, through the instance's public
+ * URL, and the paths that skip the whitelist stay closed until then (no SMTP, SMS or console OAuth
+ * in the instance's variables: lib/instances/blueprint/blueprint).
+ *
+ * The whitelist alone would still let a stranger who knows the URL and the owner's address take the
+ * seat in the minute before the control plane does. So, from the first deployment, the instance's
+ * proxy refuses every `/v1/account` route (every way an account or a session is made) unless the
+ * request carries the instance's gate token (`CONSOLE_GATE` in lib/instances/blueprint/blueprint),
+ * derived like the password and known only to the control plane; once the seat is taken the gate
+ * opens and the instance's e-mail is turned on (the owner's own AppWrite projects need both).
+ *
+ * The first account's password is derived from the operator's CONSOLE_CLAIM_KEY; the owner then
+ * chooses their own through the control plane (`claim`: the ClaimConsole action,
+ * lib/instances/projects/claim-console), so no secret ever travels by e-mail.
  *
  * `secure` is for whatever first sees the instance RUNNING: ProjectStatus, and the reconciler on
  * every run (`secureConsolesStep`), so the seat is taken within a run of the instance answering
@@ -16,7 +33,7 @@ import {
   ensureOwnerAccount,
   ownerPassword,
   setOwnerPassword,
-} from '../platform/appwrite/console';
+} from '../platform/appwrite/console-api';
 import type { HasuraClient } from '../platform/hasura/client';
 import { ConsoleCandidates, MarkConsoleAccount, type ProjectRow } from '../platform/hasura/documents';
 import type { Instances } from './instances';

@@ -4,7 +4,7 @@
  */
 import type { Environment } from 'qovery-typescript-axios';
 import { AppError } from '../basics/errors';
-import { consoleGateToken } from '../platform/appwrite/console';
+import { consoleGateToken } from '../platform/appwrite/console-api';
 import { type CallOptions, type QoveryClient, QoveryError } from '../platform/qovery/client';
 import type { StorageGrant } from '../platform/storage';
 import type { QoverySettings } from './blueprint/blueprint';

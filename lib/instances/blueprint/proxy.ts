@@ -1,6 +1,6 @@
 /** The proxy that stands for AppWrite's Traefik: Caddy, its one file of configuration, the console gate. */
 import type { VariableRequest } from 'qovery-typescript-axios';
-import { CONSOLE_GATE_HEADER, CONSOLE_GATE_REFUSAL } from '../../platform/appwrite/console';
+import { CONSOLE_GATE_HEADER, CONSOLE_GATE_REFUSAL } from '../../platform/appwrite/console-api';
 
 /** The proxy that stands for AppWrite's Traefik: a maintained image with a file configuration. */
 export const PROXY_IMAGE = { name: 'caddy', tag: '2.10-alpine' } as const;

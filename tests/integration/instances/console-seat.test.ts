@@ -4,7 +4,7 @@ import { CONSOLE_GATE } from '../../../lib/instances/blueprint/proxy';
 import { createOwnerConsole, secureConsolesStep } from '../../../lib/instances/console-seat';
 import { type Caller, createProjects } from '../../../lib/instances/projects';
 import { createReconciler } from '../../../lib/instances/reconciler';
-import { ownerPassword } from '../../../lib/platform/appwrite/console';
+import { ownerPassword } from '../../../lib/platform/appwrite/console-api';
 import type { QoveryStandIn } from '../../../sandbox/qovery';
 import { startFakeAppwrite } from '../../helpers/fake-appwrite';
 import type { TestHasura } from '../../helpers/hasura';

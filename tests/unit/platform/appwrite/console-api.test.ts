@@ -5,7 +5,7 @@ import {
   ensureOwnerAccount,
   ownerPassword,
   setOwnerPassword,
-} from '../../../../lib/platform/appwrite/console';
+} from '../../../../lib/platform/appwrite/console-api';
 import { startFakeAppwrite } from '../../../helpers/fake-appwrite';
 
 const KEY = 'k'.repeat(40);

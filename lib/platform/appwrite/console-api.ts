@@ -1,25 +1,11 @@
 /**
- * The one console seat of an instance, and who gets it.
- *
- * AppWrite's console admits one root account (`_APP_CONSOLE_WHITELIST_ROOT=enabled`), and only the
- * email+password sign-up checks the e-mail whitelist; magic URL, e-mail OTP, phone and OAuth
- * sign-ups do not (1.9.6 `app/controllers/api/account.php`). So, as AppWrite's own installer does
- * (`src/Appwrite/Platform/Tasks/Install.php`, `createInitialAdminAccount`), the control plane
- * creates the owner's account itself as soon as the API answers, through the instance's public
- * URL, and the paths that skip the whitelist stay closed until then (no SMTP, SMS or console OAuth
- * in the instance's variables: lib/instances/blueprint/blueprint).
- *
- * The whitelist alone would still let a stranger who knows the URL and the owner's address take the
- * seat in the minute before the control plane does. So, from the first deployment, the instance's
- * proxy refuses every `/v1/account` route (every way an account or a session is made) unless the
- * request carries the instance's gate token (`CONSOLE_GATE` in lib/instances/blueprint/blueprint), derived like
- * the password and known only to the control plane; once the seat is taken the gate opens (the
- * owner's own AppWrite projects need those routes).
- *
- * The first account's password is derived (HMAC-SHA256 of the environment id with the operator's
- * CONSOLE_CLAIM_KEY): nothing is stored, nothing is sent anywhere. The owner then sets a password
- * of their own through the control plane (`setOwnerPassword`: a session with the derived one, the
- * change, the session ended), so no secret ever travels by e-mail or reaches a log.
+ * The console API of one AppWrite instance, as the control plane calls it through the instance's
+ * public URL, every request carrying the instance's gate token: the owner's account made
+ * (`ensureOwnerAccount`) and its password changed (`setOwnerPassword`: a session with the derived
+ * one, the change, the session ended). And the two secrets each instance gets from the operator's
+ * CONSOLE_CLAIM_KEY (HMAC-SHA256 of the environment id): the gate token and the first password.
+ * Nothing is stored, nothing is sent anywhere else, no secret reaches a log. Who gets the console's
+ * seat, and when: lib/instances/console-seat.
  */
 import { createHmac } from 'node:crypto';
 
@@ -31,7 +17,10 @@ export interface ConsoleOptions {
   deadline?: number;
 }
 
-/** The header the instance's proxy reads the gate token from (lib/instances/blueprint/blueprint CONSOLE_GATE). */
+/**
+ * The header the instance's proxy reads the gate token from (`CONSOLE_GATE` in
+ * lib/instances/blueprint/blueprint).
+ */
 export const CONSOLE_GATE_HEADER = 'X-AppWrite-Cloud-Gate';
 /** The `type` of the proxy's answer to a `/v1/account` call refused by the gate (HTTP 403). */
 export const CONSOLE_GATE_REFUSAL = 'console_setup_pending';
@@ -112,7 +101,7 @@ async function call(
  */
 export async function ensureOwnerAccount(
   url: string,
-  owner: { email: string; password: string; name?: string },
+  owner: { email: string; password: string },
   options: ConsoleOptions,
 ): Promise<OwnerAccount> {
   let health: AppwriteAnswer;
@@ -130,7 +119,7 @@ export async function ensureOwnerAccount(
       userId: 'unique()',
       email: owner.email.trim().toLowerCase(),
       password: owner.password,
-      name: owner.name ?? 'Owner',
+      name: 'Owner',
     },
     options,
   );
