@@ -2,7 +2,8 @@
  * The life cycle of an instance, in one place: what each Qovery environment state means for a
  * project, the user-safe reasons an ERROR carries, and the messages of the answers that ask the user
  * to come back later. docs/lifecycle.md holds the full table (status × action → result) that
- * lib/instances/projects.ts and lib/instances/reconciler.ts carry out, and tests/integration/instances/lifecycle.test.ts tests each cell.
+ * lib/instances/projects and lib/instances/reconciler carry out, and
+ * tests/integration/instances/lifecycle.test.ts tests each cell.
  */
 import type { StateEnum } from 'qovery-typescript-axios';
 import type { ProjectStatus } from './status';
@@ -115,8 +116,9 @@ export function statusFor(observed: Observed, deleting: boolean): StatusWithReas
 
 /**
  * A deployment that failed during an upgrade says so: the row's `upgrade_error` (a user-safe
- * sentence written by lib/instances/upgrades) replaces the generic reason for as long as the upgrade is
- * stopped. Every writer of a status (actions, reconciler) goes through this, so none undoes it.
+ * sentence written by lib/instances/upgrades) replaces the generic reason for as long as the
+ * upgrade is stopped. Every writer of a status (actions, reconciler) goes through this, so none
+ * undoes it.
  */
 export function withUpgradeReason(
   next: StatusWithReason,

@@ -9,9 +9,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../basics/log';
 import type { Reconciler } from './reconciler';
 
-export const SIGNATURE_HEADER = 'qovery-signature';
+const SIGNATURE_HEADER = 'qovery-signature';
 /** Bodies beyond this are refused unread (Qovery's events are small). */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Keys whose UUID value may name an environment, wherever they are in the body. */
 const ENVIRONMENT_KEYS = new Set(['environment_id', 'environmentid', 'environment']);
