@@ -3,8 +3,6 @@ import { type Observed, phaseOfObserved } from '../lifecycle';
 import { finishDeletions } from './deletions';
 import { type Pass, timeLeft } from './pass';
 
-const ORPHAN_GRACE_MS = 15 * 60 * 1000;
-
 /**
  * This deployment's environments that no row references, older than the grace period (so that a
  * CreateProject in flight is never touched), are deleted; and a DeleteProject that died before it
@@ -15,7 +13,7 @@ export async function removeOrphans(
   rows: readonly ReconcileRow[],
   states: Map<string, Observed>,
 ): Promise<void> {
-  const { qovery, call, summary, orphanGraceMs = ORPHAN_GRACE_MS } = pass;
+  const { qovery, call, summary, orphanGraceMs = 15 * 60 * 1000 } = pass;
   const referenced = new Set(rows.map((row) => row.qovery_environment_id).filter((id) => id !== null));
   const unknown = [...states.keys()].some((id) => !referenced.has(id));
   const deletingWithoutEnvironment = rows.filter(

@@ -1,8 +1,6 @@
 import { PurgeExpired } from '../../platform/hasura/documents';
 import type { Pass } from './pass';
 
-const REVOKED_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
-
 /**
  * Forgets expired sessions: expired and long-revoked refresh tokens (a revoked one is kept a while
  * to catch the reuse of a rotated token), and rate-limit counters whose window has passed.
@@ -12,7 +10,7 @@ export async function purgeExpired({
   call,
   now,
   summary,
-  revokedTokenRetentionMs = REVOKED_TOKEN_RETENTION_MS,
+  revokedTokenRetentionMs = 24 * 3600 * 1000,
 }: Pass): Promise<void> {
   const at = now();
   const result = await hasura.request(

@@ -1,5 +1,4 @@
-import type { ProjectMove, ReconcileRow } from '../../platform/hasura/documents';
-import { MoveProjects } from '../../platform/hasura/documents';
+import { MoveProjects, type ProjectMove, type ReconcileRow } from '../../platform/hasura/documents';
 import type { Observed } from '../lifecycle';
 import { askDeletionsAgain, finishDeletions } from './deletions';
 import { type Pass, timeLeft } from './pass';
