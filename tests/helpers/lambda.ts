@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ActionHandler, SECRET_HEADER } from '../../lib/action/handler';
+import type { ActionMiddleware, ActionRequest, InvocationState } from '../../lib/action/middlewares/request';
 import { createLogger, type Logger } from '../../lib/basics/log';
 
 export const TEST_SECRET = 'test-actions-secret-0123456789';
@@ -91,4 +92,25 @@ export function memoryLogger(secrets: string[] = []): {
     },
     text: () => raw.join('\n'),
   };
+}
+
+/** The middy request one action middleware is given, to test it alone: `internal` as the log middleware leaves it. */
+export function actionRequest(
+  event: APIGatewayProxyEventV2 = actionEvent('Echo', { name: 'ada' }),
+  internal: Partial<InvocationState> = {},
+): ActionRequest {
+  return {
+    event,
+    context: lambdaContext(),
+    response: undefined,
+    error: undefined,
+    internal: { started: performance.now(), requestId: 'aws-req-1', log: memoryLogger().log, ...internal },
+  };
+}
+
+/** One phase of an action middleware, which it must have. */
+export function phase(middleware: ActionMiddleware, name: 'before' | 'after' | 'onError') {
+  const run = middleware[name];
+  if (!run) throw new Error(`the middleware has no ${name}`);
+  return run;
 }
