@@ -1,11 +1,12 @@
 import bcrypt from 'bcryptjs';
 
-/** bcrypt only reads the first 72 bytes of a password: longer ones are refused, never truncated. */
-export const PASSWORD_MIN_BYTES = 8;
-export const PASSWORD_MAX_BYTES = 72;
 export const MIN_BCRYPT_COST = 10;
 
 export interface Passwords {
+  /**
+   * bcrypt hashes only the first 72 bytes: the NewPassword schema (lib/basics/schemas.ts,
+   * PASSWORD_MAX_BYTES) refuses longer passwords before they get here.
+   */
   hash(password: string): Promise<string>;
   /** Compares against the stored hash, or against a dummy hash of the same cost when there is none. */
   verify(password: string, storedHash: string | undefined): Promise<boolean>;

@@ -1,9 +1,12 @@
 import * as v from 'valibot';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../accounts/passwords';
 
 /** Input fields shared by the actions' schemas (each action's own schema lives beside its handler). */
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** bcrypt only reads the first 72 bytes of a password: longer ones are refused, never truncated. */
+export const PASSWORD_MIN_BYTES = 8;
+export const PASSWORD_MAX_BYTES = 72;
 
 export const Email = v.pipe(
   v.string('email must be a string'),
