@@ -18,7 +18,7 @@ import type { AuthConfig } from './settings';
 import { type AccessTokens, familyOf, hashRefreshToken, newRefreshToken } from './tokens';
 
 export interface SigninOptions extends CallOptions {
-  /** The client's address (lib/action/handler/rate-limit.ts `clientAddress`); undefined shares one bucket. */
+  /** The client's address (lib/action/rate-limit.ts `clientAddress`); undefined shares one bucket. */
   address?: string;
   /** The attempt, already counted against `signinLimits` (by the action middleware). */
   attempt?: Counted;
@@ -34,7 +34,7 @@ export type SessionsConfig = SigninLimitsConfig &
 
 /**
  * The sign-in limits, counted in this order BEFORE the password is checked, atomically
- * (lib/action/handler/rate-limit.ts), and given back when the password is right: what stays counted are failures.
+ * (lib/action/rate-limit.ts), and given back when the password is right: what stays counted are failures.
  * - strict: failures per email from one client address (SIGNIN_MAX_FAILURES);
  * - loose: failures per email from every address (SIGNIN_MAX_FAILURES_PER_EMAIL).
  * An attempt refused by the strict limit is not counted by the loose one, so a stranger guessing
@@ -86,124 +86,149 @@ export interface SessionsDeps {
 }
 
 /** Sessions: sign-in, rotation of refresh tokens, sign-out. */
-export function createSessions({
-  hasura,
-  passwords,
-  accessTokens,
-  limiter,
-  config,
-  now,
-}: SessionsDeps): Sessions {
-  async function start(
-    userId: number,
-    deadline: number | undefined,
-    options: { giveBack?: RateLimitHitInput[]; evict?: string[] } = {},
-  ): Promise<Session> {
-    const familyId = randomUUID();
-    const refreshToken = newRefreshToken(familyId);
-    const familyExpiresAt = now() + config.sessionMaxSeconds * 1000;
-    const token = {
-      user_id: userId,
-      family_id: familyId,
-      token_hash: hashRefreshToken(refreshToken),
-      expires_at: iso(Math.min(now() + config.refreshTokenTtlSeconds * 1000, familyExpiresAt)),
-      family_expires_at: iso(familyExpiresAt),
-    };
-    const variables = {
-      token,
-      giveBack: options.giveBack ?? [],
-      evict: options.evict ?? [],
-      userId,
-      now: iso(now()),
-    };
-    const [accessToken] = await Promise.all([
-      accessTokens.issue(userId),
-      hasura.request(StartSession, variables, { deadline }),
-    ]);
-    return { accessToken, refreshToken };
-  }
-
+export function createSessions(deps: SessionsDeps): Sessions {
   return {
-    start,
-
-    async signin({ email, password }, { deadline, log, address, attempt } = {}) {
-      // Counted first, atomically: concurrent wrong guesses cannot all slip under the limit.
-      const counted = attempt ?? (await limiter.hit(signinLimits(email, address, config), { deadline }));
-      const found = await hasura.request(
-        SigninUser,
-        { email, keep: config.maxSessionsPerUser - 1, now: iso(now()) },
-        { deadline },
-      );
-      const user = found.user[0];
-      // Unknown email and wrong password take the same path: one bcrypt comparison, no write.
-      const matches = await passwords.verify(password, user?.password_hash);
-      if (!user || !matches) {
-        log?.info('signin refused', { reason: 'invalid-credentials' });
-        throw new AppError('invalid-credentials');
-      }
-      // The new session ends the least recently used ones beyond MAX_SESSIONS_PER_USER.
-      const evict = [...new Set(found.refresh_token.map((t) => t.family_id))];
-      return start(user.id, deadline, { giveBack: [giveBack(counted)], evict });
-    },
-
-    async refresh(presented, { deadline, log } = {}) {
-      const hash = hashRefreshToken(presented);
-      const familyId = familyOf(presented);
-      const found = await hasura.request(
-        FindRefreshToken,
-        { hash, familyId: familyId ?? NO_FAMILY },
-        { deadline },
-      );
-      const row = found.refresh_token.find((r) => r.token_hash === hash);
-      const revokeFamily = async (family: string, userId: number) => {
-        log?.warn('refresh token reused: revoking its family', { familyId: family, userId });
-        await hasura.request(RevokeRefreshTokenFamily, { familyId: family, now: iso(now()) }, { deadline });
-        throw new AppError('invalid-refresh-token');
-      };
-      if (!row) {
-        // A token of a family we know, but not its live one: a rotated token, presented again.
-        const live = found.refresh_token.find((r) => r.revoked_at === null);
-        if (familyId !== undefined && live) return revokeFamily(familyId, live.user_id);
-        throw new AppError('invalid-refresh-token');
-      }
-      if (Date.parse(row.expires_at) <= now()) throw new AppError('invalid-refresh-token');
-      if (row.revoked_at !== null) return revokeFamily(row.family_id, row.user_id);
-
-      const refreshToken = newRefreshToken(row.family_id);
-      const next = {
-        user_id: row.user_id,
-        family_id: row.family_id,
-        token_hash: hashRefreshToken(refreshToken),
-        // Never beyond the session's absolute end: a rotation does not extend the session.
-        expires_at: iso(
-          Math.min(now() + config.refreshTokenTtlSeconds * 1000, Date.parse(row.family_expires_at)),
-        ),
-        family_expires_at: row.family_expires_at,
-      };
-      const rotated = await hasura.request(
-        RotateRefreshToken,
-        { id: row.id, now: iso(now()), next, familyId: row.family_id },
-        { deadline },
-      );
-      // Someone rotated the same token a moment earlier: it was used twice, so the family goes.
-      if (rotated.update_refresh_token?.affected_rows !== 1) return revokeFamily(row.family_id, row.user_id);
-      return { accessToken: await accessTokens.issue(row.user_id), refreshToken };
-    },
-
-    async signout(presented, { deadline } = {}) {
-      // Idempotent and silent: an unknown or already revoked token is not worth an error.
-      // The whole session ends, whichever of its tokens is presented (a rotated one too).
-      const hash = hashRefreshToken(presented);
-      let familyId = familyOf(presented);
-      if (familyId === undefined) {
-        // A token issued before tokens carried their family: find the family from its row.
-        const found = await hasura.request(FindRefreshToken, { hash, familyId: NO_FAMILY }, { deadline });
-        familyId = found.refresh_token[0]?.family_id;
-      }
-      await hasura.request(EndSession, { hash, familyId: familyId ?? NO_FAMILY }, { deadline });
-      return { ok: true };
-    },
+    start: (userId, deadline, options) => startSession(deps, userId, deadline, options),
+    signin: (credentials, options) => signin(deps, credentials, options),
+    refresh: (refreshToken, options) => refreshSession(deps, refreshToken, options),
+    signout: (refreshToken, options) => signout(deps, refreshToken, options),
   };
+}
+
+type TokenDeps = Pick<SessionsDeps, 'hasura' | 'accessTokens' | 'config' | 'now'>;
+
+/** Issues an access token and the first refresh token of a new family (a session). */
+async function startSession(
+  { hasura, accessTokens, config, now }: TokenDeps,
+  userId: number,
+  deadline: number | undefined,
+  options: { giveBack?: RateLimitHitInput[]; evict?: string[] } = {},
+): Promise<Session> {
+  const familyId = randomUUID();
+  const refreshToken = newRefreshToken(familyId);
+  const familyExpiresAt = now() + config.sessionMaxSeconds * 1000;
+  const token = {
+    user_id: userId,
+    family_id: familyId,
+    token_hash: hashRefreshToken(refreshToken),
+    expires_at: iso(Math.min(now() + config.refreshTokenTtlSeconds * 1000, familyExpiresAt)),
+    family_expires_at: iso(familyExpiresAt),
+  };
+  const variables = {
+    token,
+    giveBack: options.giveBack ?? [],
+    evict: options.evict ?? [],
+    userId,
+    now: iso(now()),
+  };
+  const [accessToken] = await Promise.all([
+    accessTokens.issue(userId),
+    hasura.request(StartSession, variables, { deadline }),
+  ]);
+  return { accessToken, refreshToken };
+}
+
+/** Signin: counted first, then the password checked; a right one gives its attempt back. */
+async function signin(
+  deps: SessionsDeps,
+  { email, password }: Credentials,
+  { deadline, log, address, attempt }: SigninOptions = {},
+): Promise<Session> {
+  const { hasura, passwords, limiter, config, now } = deps;
+  // Counted first, atomically: concurrent wrong guesses cannot all slip under the limit.
+  const counted = attempt ?? (await limiter.hit(signinLimits(email, address, config), { deadline }));
+  const found = await hasura.request(
+    SigninUser,
+    { email, keep: config.maxSessionsPerUser - 1, now: iso(now()) },
+    { deadline },
+  );
+  const user = found.user[0];
+  // Unknown email and wrong password take the same path: one bcrypt comparison, no write.
+  const matches = await passwords.verify(password, user?.password_hash);
+  if (!user || !matches) {
+    log?.info('signin refused', { reason: 'invalid-credentials' });
+    throw new AppError('invalid-credentials');
+  }
+  // The new session ends the least recently used ones beyond MAX_SESSIONS_PER_USER.
+  const evict = [...new Set(found.refresh_token.map((t) => t.family_id))];
+  return startSession(deps, user.id, deadline, { giveBack: [giveBack(counted)], evict });
+}
+
+/** RefreshToken: the presented token is rotated; a token presented twice ends its session. */
+async function refreshSession(
+  deps: TokenDeps,
+  presented: string,
+  options: CallOptions = {},
+): Promise<Session> {
+  const { hasura, accessTokens, config, now } = deps;
+  const { deadline } = options;
+  const hash = hashRefreshToken(presented);
+  const familyId = familyOf(presented);
+  const found = await hasura.request(
+    FindRefreshToken,
+    { hash, familyId: familyId ?? NO_FAMILY },
+    { deadline },
+  );
+  const row = found.refresh_token.find((r) => r.token_hash === hash);
+  if (!row) {
+    // A token of a family we know, but not its live one: a rotated token, presented again.
+    const live = found.refresh_token.find((r) => r.revoked_at === null);
+    if (familyId !== undefined && live) return revokeFamily(deps, familyId, live.user_id, options);
+    throw new AppError('invalid-refresh-token');
+  }
+  if (Date.parse(row.expires_at) <= now()) throw new AppError('invalid-refresh-token');
+  if (row.revoked_at !== null) return revokeFamily(deps, row.family_id, row.user_id, options);
+
+  const refreshToken = newRefreshToken(row.family_id);
+  const next = {
+    user_id: row.user_id,
+    family_id: row.family_id,
+    token_hash: hashRefreshToken(refreshToken),
+    // Never beyond the session's absolute end: a rotation does not extend the session.
+    expires_at: iso(
+      Math.min(now() + config.refreshTokenTtlSeconds * 1000, Date.parse(row.family_expires_at)),
+    ),
+    family_expires_at: row.family_expires_at,
+  };
+  const rotated = await hasura.request(
+    RotateRefreshToken,
+    { id: row.id, now: iso(now()), next, familyId: row.family_id },
+    { deadline },
+  );
+  // Someone rotated the same token a moment earlier: it was used twice, so the family goes.
+  if (rotated.update_refresh_token?.affected_rows !== 1)
+    return revokeFamily(deps, row.family_id, row.user_id, options);
+  return { accessToken: await accessTokens.issue(row.user_id), refreshToken };
+}
+
+/** A refresh token was used twice: its whole session ends, and the call is refused. */
+async function revokeFamily(
+  { hasura, now }: Pick<SessionsDeps, 'hasura' | 'now'>,
+  familyId: string,
+  userId: number,
+  { deadline, log }: CallOptions,
+): Promise<never> {
+  log?.warn('refresh token reused: revoking its family', { familyId, userId });
+  await hasura.request(RevokeRefreshTokenFamily, { familyId, now: iso(now()) }, { deadline });
+  throw new AppError('invalid-refresh-token');
+}
+
+/** Signout: idempotent and silent, an unknown or already revoked token is not worth an error. */
+async function signout(
+  { hasura }: Pick<SessionsDeps, 'hasura'>,
+  presented: string,
+  { deadline }: CallOptions = {},
+): Promise<{ ok: true }> {
+  // The whole session ends, whichever of its tokens is presented (a rotated one too).
+  const hash = hashRefreshToken(presented);
+  let familyId = familyOf(presented);
+  if (familyId === undefined) {
+    // A token issued before tokens carried their family: find the family from its row.
+    const found = await hasura.request(FindRefreshToken, { hash, familyId: NO_FAMILY }, { deadline });
+    familyId = found.refresh_token[0]?.family_id;
+  }
+  await hasura.request(EndSession, { hash, familyId: familyId ?? NO_FAMILY }, { deadline });
+  return { ok: true };
 }
 
 /** A family id no session has, for tokens that carry none. */
