@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Users } from '../lib/accounts';
+import type { Accounts } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { GivenPassword, NewPassword } from '../lib/basics/schemas';
 import { accountChangesRuntime } from '../lib/runtime';
@@ -10,8 +10,8 @@ export const ChangePassword = defineAction({
   name: 'ChangePassword',
   access: 'user',
   input: ChangePasswordInput,
-  run: ({ input, userId, deadline }, { users }: { users: Pick<Users, 'changePassword'> }) =>
-    users.changePassword(userId, input, { deadline }),
+  run: ({ input, userId, deadline }, { accounts }: { accounts: Pick<Accounts, 'changePassword'> }) =>
+    accounts.changePassword(userId, input, { deadline }),
 });
 
 export const handler = actionHandler(ChangePassword, accountChangesRuntime);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Users } from '../lib/accounts';
+import type { Accounts } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { GivenPassword } from '../lib/basics/schemas';
 import { accountDeletionRuntime } from '../lib/runtime';
@@ -10,8 +10,8 @@ export const DeleteAccount = defineAction({
   name: 'DeleteAccount',
   access: 'user',
   input: DeleteAccountInput,
-  run: ({ input, ...caller }, { users }: { users: Pick<Users, 'deleteAccount'> }) =>
-    users.deleteAccount(input.password, caller),
+  run: ({ input, ...caller }, { accounts }: { accounts: Pick<Accounts, 'deleteAccount'> }) =>
+    accounts.deleteAccount(input.password, caller),
 });
 
 export const handler = actionHandler(DeleteAccount, accountDeletionRuntime);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Users } from '../lib/accounts';
+import type { Accounts } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { RefreshTokenField } from '../lib/basics/schemas';
 import { sessionsRuntime } from '../lib/runtime';
@@ -10,8 +10,8 @@ export const RefreshToken = defineAction({
   name: 'RefreshToken',
   access: 'public',
   input: RefreshTokenInput,
-  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'refresh'> }) =>
-    users.refresh(input.refreshToken, { deadline, log }),
+  run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'refresh'> }) =>
+    accounts.refresh(input.refreshToken, { deadline, log }),
 });
 
 export const handler = actionHandler(RefreshToken, sessionsRuntime);

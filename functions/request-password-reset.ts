@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { resetMailLimit, type Users } from '../lib/accounts';
+import { type Accounts, resetMailLimit } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { Email } from '../lib/basics/schemas';
 import { accountEmailsRuntime } from '../lib/runtime';
@@ -11,8 +11,8 @@ export const RequestPasswordReset = defineAction({
   access: 'public',
   input: RequestPasswordResetInput,
   limits: ({ input }, settings) => [resetMailLimit(input.email, settings)],
-  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'requestPasswordReset'> }) =>
-    users.requestPasswordReset(input.email, { deadline, log }),
+  run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'requestPasswordReset'> }) =>
+    accounts.requestPasswordReset(input.email, { deadline, log }),
 });
 
 export const handler = actionHandler(RequestPasswordReset, accountEmailsRuntime);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type Users, verificationMailLimit } from '../lib/accounts';
+import { type Accounts, verificationMailLimit } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { Email } from '../lib/basics/schemas';
 import { accountEmailsRuntime } from '../lib/runtime';
@@ -11,8 +11,8 @@ export const ResendVerificationEmail = defineAction({
   access: 'public',
   input: ResendVerificationEmailInput,
   limits: ({ input }, settings) => [verificationMailLimit(input.email, settings)],
-  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'resendVerificationEmail'> }) =>
-    users.resendVerificationEmail(input.email, { deadline, log }),
+  run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'resendVerificationEmail'> }) =>
+    accounts.resendVerificationEmail(input.email, { deadline, log }),
 });
 
 export const handler = actionHandler(ResendVerificationEmail, accountEmailsRuntime);

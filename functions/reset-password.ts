@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Users } from '../lib/accounts';
+import type { Accounts } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { NewPassword, TicketToken } from '../lib/basics/schemas';
 import { accountChangesRuntime } from '../lib/runtime';
@@ -10,8 +10,8 @@ export const ResetPassword = defineAction({
   name: 'ResetPassword',
   access: 'public',
   input: ResetPasswordInput,
-  run: ({ input, deadline }, { users }: { users: Pick<Users, 'resetPassword'> }) =>
-    users.resetPassword(input.token, input.newPassword, { deadline }),
+  run: ({ input, deadline }, { accounts }: { accounts: Pick<Accounts, 'resetPassword'> }) =>
+    accounts.resetPassword(input.token, input.newPassword, { deadline }),
 });
 
 export const handler = actionHandler(ResetPassword, accountChangesRuntime);

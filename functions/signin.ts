@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { signinLimits, type Users } from '../lib/accounts';
+import { type Accounts, signinLimits } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { Email, GivenPassword } from '../lib/basics/schemas';
 import { sessionsRuntime } from '../lib/runtime';
@@ -12,8 +12,8 @@ export const Signin = defineAction({
   input: SigninInput,
   // Counted with the per-caller limit, before the password is checked (see signinLimits).
   limits: ({ input, address }, settings) => signinLimits(input.email, address, settings),
-  run: ({ input, deadline, log, address, counted }, { users }: { users: Pick<Users, 'signin'> }) =>
-    users.signin(input, { deadline, log, address, attempt: counted }),
+  run: ({ input, deadline, log, address, counted }, { accounts }: { accounts: Pick<Accounts, 'signin'> }) =>
+    accounts.signin(input, { deadline, log, address, attempt: counted }),
 });
 
 export const handler = actionHandler(Signin, sessionsRuntime);

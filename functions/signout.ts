@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Users } from '../lib/accounts';
+import type { Accounts } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { RefreshTokenField } from '../lib/basics/schemas';
 import { sessionsRuntime } from '../lib/runtime';
@@ -10,8 +10,8 @@ export const Signout = defineAction({
   name: 'Signout',
   access: 'public',
   input: SignoutInput,
-  run: ({ input, deadline }, { users }: { users: Pick<Users, 'signout'> }) =>
-    users.signout(input.refreshToken, { deadline }),
+  run: ({ input, deadline }, { accounts }: { accounts: Pick<Accounts, 'signout'> }) =>
+    accounts.signout(input.refreshToken, { deadline }),
 });
 
 export const handler = actionHandler(Signout, sessionsRuntime);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type Users, verificationMailLimit } from '../lib/accounts';
+import { type Accounts, verificationMailLimit } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { limitKey } from '../lib/action/rate-limit';
 import { Email, NewPassword } from '../lib/basics/schemas';
@@ -22,8 +22,8 @@ export const Signup = defineAction({
     { key: limitKey('signups'), max: settings.signupsPerHour, windowSeconds: 3600 },
     verificationMailLimit(input.email, settings),
   ],
-  run: ({ input, deadline, log }, { users }: { users: Pick<Users, 'signup'> }) =>
-    users.signup(input, { deadline, log }),
+  run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'signup'> }) =>
+    accounts.signup(input, { deadline, log }),
 });
 
 export const handler = actionHandler(Signup, signupRuntime);

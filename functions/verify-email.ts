@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Users } from '../lib/accounts';
+import type { Accounts } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { TicketToken } from '../lib/basics/schemas';
 import { accountChangesRuntime } from '../lib/runtime';
@@ -10,8 +10,8 @@ export const VerifyEmail = defineAction({
   name: 'VerifyEmail',
   access: 'public',
   input: VerifyEmailInput,
-  run: ({ input, deadline }, { users }: { users: Pick<Users, 'verifyEmail'> }) =>
-    users.verifyEmail(input.token, { deadline }),
+  run: ({ input, deadline }, { accounts }: { accounts: Pick<Accounts, 'verifyEmail'> }) =>
+    accounts.verifyEmail(input.token, { deadline }),
 });
 
 export const handler = actionHandler(VerifyEmail, accountChangesRuntime);

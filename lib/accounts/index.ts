@@ -2,7 +2,7 @@ import type { RateLimiter } from '../action/rate-limit';
 import type { Projects } from '../instances/projects';
 import type { HasuraClient } from '../platform/hasura/client';
 import type { Mailer } from '../platform/mail';
-import { type AccountChanges, createAccountChanges } from './account';
+import { type AccountChanges, createAccountChanges } from './changes';
 import { type AccountDeletion, createAccountDeletion } from './deletion';
 import { type AccountEmails, createAccountEmails } from './emails';
 import type { Passwords } from './passwords';
@@ -16,14 +16,14 @@ import type { AccessTokens } from './tokens';
  * - sessions.ts: Signin, RefreshToken, Signout (bcrypt, the JWT key);
  * - signup.ts: Signup (bcrypt, a mailer, the JWT key when verification is off);
  * - emails.ts: ResendVerificationEmail, RequestPasswordReset (a mailer only);
- * - account.ts: VerifyEmail, ResetPassword, ChangePassword (bcrypt, the JWT key);
+ * - changes.ts: VerifyEmail, ResetPassword, ChangePassword (bcrypt, the JWT key);
  * - deletion.ts: DeleteAccount (bcrypt and DeleteProject's path; no JWT key).
  * lib/runtime/index.ts builds for each function the part its action calls, so that a bundle carries
  * only that part's dependencies. Emails arrive here already trimmed and lower-cased by the input
  * schema.
  */
 
-export { type AccountChanges, createAccountChanges } from './account';
+export { type AccountChanges, createAccountChanges } from './changes';
 export type { CallOptions, Credentials, Session } from './common';
 export { type AccountDeletion, createAccountDeletion } from './deletion';
 export { type AccountEmails, createAccountEmails } from './emails';
@@ -38,9 +38,9 @@ export { createSignup, type Signup, type SignupResult } from './signup';
 export { hashTicketToken, newTicketToken, resetMailLimit, verificationMailLimit } from './tickets';
 
 /** Every account action: what tests and tools use; a function's runtime builds only its part. */
-export type Users = Omit<Sessions, 'start'> & Signup & AccountEmails & AccountChanges & AccountDeletion;
+export type Accounts = Omit<Sessions, 'start'> & Signup & AccountEmails & AccountChanges & AccountDeletion;
 
-export interface UsersDeps {
+export interface AccountsDeps {
   hasura: HasuraClient;
   passwords: Passwords;
   accessTokens: AccessTokens;
@@ -55,7 +55,7 @@ export interface UsersDeps {
 }
 
 /** Every part put together over the same dependencies. */
-export function createUsers({ mailer, projects, now = Date.now, ...deps }: UsersDeps): Users {
+export function createAccounts({ mailer, projects, now = Date.now, ...deps }: AccountsDeps): Accounts {
   const { hasura, passwords, accounts } = deps;
   const sessions = createSessions({ ...deps, now });
   const mail = mailer ?? missing<Mailer>('a mailer');

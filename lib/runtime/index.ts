@@ -142,9 +142,9 @@ function mailerOf(config: Config<'mail'>, log: Logger) {
 /** Signin, RefreshToken, Signout: Hasura, bcrypt and the JWT key; no email, no Qovery. */
 export const sessionsRuntime = /* @__PURE__ */ defineRuntime(
   { core: readCore, actions: readActions, limits: readLimits, jwt: readJwt, auth: readAuth },
-  (config): Runtime<{ users: Sessions }> => {
+  (config): Runtime<{ accounts: Sessions }> => {
     const { hasura, limiter, ...rest } = base(config);
-    return { ...rest, deps: { users: sessionsOf(config, hasura, limiter) } };
+    return { ...rest, deps: { accounts: sessionsOf(config, hasura, limiter) } };
   },
 );
 
@@ -158,16 +158,16 @@ export const accountChangesRuntime = /* @__PURE__ */ defineRuntime(
     auth: readAuth,
     accounts: readAccounts,
   },
-  (config): Runtime<{ users: AccountChanges }> => {
+  (config): Runtime<{ accounts: AccountChanges }> => {
     const { hasura, limiter, ...rest } = base(config);
-    const users = createAccountChanges({
+    const accounts = createAccountChanges({
       hasura,
       passwords: createPasswords(config.auth.bcryptCost),
       sessions: sessionsOf(config, hasura, limiter),
       accounts: config.accounts,
       now: Date.now,
     });
-    return { ...rest, deps: { users } };
+    return { ...rest, deps: { accounts } };
   },
 );
 
@@ -182,9 +182,9 @@ export const signupRuntime = /* @__PURE__ */ defineRuntime(
     accounts: readAccounts,
     mail: readMail,
   },
-  (config): Runtime<{ users: Signup }> => {
+  (config): Runtime<{ accounts: Signup }> => {
     const { hasura, limiter, ...rest } = base(config);
-    const users = createSignup({
+    const accounts = createSignup({
       hasura,
       passwords: createPasswords(config.auth.bcryptCost),
       sessions: sessionsOf(config, hasura, limiter),
@@ -192,22 +192,22 @@ export const signupRuntime = /* @__PURE__ */ defineRuntime(
       accounts: config.accounts,
       now: Date.now,
     });
-    return { ...rest, deps: { users } };
+    return { ...rest, deps: { accounts } };
   },
 );
 
 /** ResendVerificationEmail, RequestPasswordReset: a ticket and an email; neither bcrypt nor the JWT key. */
 export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
   { core: readCore, actions: readActions, limits: readLimits, accounts: readAccounts, mail: readMail },
-  (config): Runtime<{ users: AccountEmails }> => {
+  (config): Runtime<{ accounts: AccountEmails }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
-    const users = createAccountEmails({
+    const accounts = createAccountEmails({
       hasura,
       mailer: mailerOf(config, rest.log),
       accounts: config.accounts,
       now: Date.now,
     });
-    return { ...rest, deps: { users } };
+    return { ...rest, deps: { accounts } };
   },
 );
 
@@ -260,14 +260,14 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
     instance: readInstance,
     storage: readStorage,
   },
-  (config): Runtime<{ users: AccountDeletion }> => {
+  (config): Runtime<{ accounts: AccountDeletion }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
-    const users = createAccountDeletion({
+    const accounts = createAccountDeletion({
       hasura,
       passwords: createPasswords(config.auth.bcryptCost),
       projects: buildProjects(config, hasura, rest.log),
     });
-    return { ...rest, deps: { users } };
+    return { ...rest, deps: { accounts } };
   },
 );
 

@@ -6,7 +6,7 @@ import { RequestPasswordReset } from '../../../functions/request-password-reset'
 import { ResendVerificationEmail } from '../../../functions/resend-verification-email';
 import { Signin } from '../../../functions/signin';
 import { Signup } from '../../../functions/signup';
-import { createUsers } from '../../../lib/accounts';
+import { createAccounts } from '../../../lib/accounts';
 import { createPasswords } from '../../../lib/accounts/passwords';
 import { createAccessTokens } from '../../../lib/accounts/tokens';
 import { type ActionHandler, actionHandler } from '../../../lib/action/handler';
@@ -87,7 +87,7 @@ beforeAll(async () => {
     checked.count++;
     return verify(password, hash);
   };
-  const users = createUsers({
+  const accounts = createAccounts({
     hasura: hasura.client,
     passwords,
     accessTokens: createAccessTokens(
@@ -111,10 +111,10 @@ beforeAll(async () => {
     status: async (id: number) => ({ id, status: 'RUNNING' as const, url: 'https://x.oom.sh' }),
   } as unknown as Projects;
   handlers = {
-    '/signup': actionHandler(Signup, runtimeWith({ users })),
-    '/signin': actionHandler(Signin, runtimeWith({ users })),
-    '/resend-verification-email': actionHandler(ResendVerificationEmail, runtimeWith({ users })),
-    '/request-password-reset': actionHandler(RequestPasswordReset, runtimeWith({ users })),
+    '/signup': actionHandler(Signup, runtimeWith({ accounts })),
+    '/signin': actionHandler(Signin, runtimeWith({ accounts })),
+    '/resend-verification-email': actionHandler(ResendVerificationEmail, runtimeWith({ accounts })),
+    '/request-password-reset': actionHandler(RequestPasswordReset, runtimeWith({ accounts })),
     '/project-status': actionHandler(ProjectStatus, runtimeWith({ projects })),
   };
 });

@@ -4,15 +4,20 @@ import { Signout } from '../../../functions/signout';
 import { Signup } from '../../../functions/signup';
 import { actionHandler } from '../../../lib/action/handler';
 import { AppError } from '../../../lib/basics/errors';
+import { fakeAccounts } from '../../helpers/accounts';
 import { actionEvent, invoke, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
-import { fakeUsers } from '../../helpers/users';
 
 function handlers() {
-  const users = fakeUsers();
+  const accounts = fakeAccounts();
   const memory = memoryLogger([TEST_SECRET]);
-  const runtime = () => ({ actionsSecret: TEST_SECRET, log: memory.log, budgetMs: 25_000, deps: { users } });
+  const runtime = () => ({
+    actionsSecret: TEST_SECRET,
+    log: memory.log,
+    budgetMs: 25_000,
+    deps: { accounts },
+  });
   return {
-    users,
+    accounts,
     memory,
     signup: actionHandler(Signup, runtime),
     signin: actionHandler(Signin, runtime),
@@ -23,7 +28,7 @@ function handlers() {
 
 describe('Signup handler', () => {
   it('trims and lower-cases the email and answers the tokens', async () => {
-    const { signup, users } = handlers();
+    const { signup, accounts } = handlers();
     const answer = await invoke(
       signup,
       actionEvent('Signup', { email: '  PJeziorowski@Qovery.COM ', password: 'mysecret' }),
@@ -32,7 +37,7 @@ describe('Signup handler', () => {
       status: 200,
       body: { accessToken: 'access', refreshToken: 'refresh', emailVerificationRequired: false },
     });
-    expect(users.signup).toHaveBeenCalledWith(
+    expect(accounts.signup).toHaveBeenCalledWith(
       { email: 'pjeziorowski@qovery.com', password: 'mysecret' },
       expect.anything(),
     );
@@ -62,36 +67,36 @@ describe('Signup handler', () => {
     ],
     ['a number as password', { email: 'a@b.co', password: 12345678 }, 'password: password must be a string'],
   ])('refuses %s with invalid-input and creates nothing', async (_label, input, problem) => {
-    const { signup, users } = handlers();
+    const { signup, accounts } = handlers();
     const answer = await invoke(signup, actionEvent('Signup', input));
     expect(answer.status).toBe(400);
     expect(answer.body.extensions).toEqual({ code: 'invalid-input', problems: [problem] });
-    expect(users.signup).not.toHaveBeenCalled();
+    expect(accounts.signup).not.toHaveBeenCalled();
   });
 
   it('accepts a password of exactly 72 bytes', async () => {
-    const { signup, users } = handlers();
+    const { signup, accounts } = handlers();
     const answer = await invoke(
       signup,
       actionEvent('Signup', { email: 'a@b.co', password: `${'€'.repeat(24)}` }),
     );
     expect(answer.status).toBe(200);
-    expect(users.signup).toHaveBeenCalledTimes(1);
+    expect(accounts.signup).toHaveBeenCalledTimes(1);
   });
 
-  it('refuses a call without the shared secret and never reaches the users service', async () => {
-    const { signup, users } = handlers();
+  it('refuses a call without the shared secret and never reaches the accounts service', async () => {
+    const { signup, accounts } = handlers();
     const answer = await invoke(
       signup,
       actionEvent('Signup', { email: 'a@b.co', password: 'mysecret' }, { secret: null }),
     );
     expect(answer.status).toBe(401);
-    expect(users.signup).not.toHaveBeenCalled();
+    expect(accounts.signup).not.toHaveBeenCalled();
   });
 
   it('says when the email is taken, with its own code', async () => {
-    const { signup, users } = handlers();
-    users.signup.mockRejectedValueOnce(new AppError('email-already-in-use'));
+    const { signup, accounts } = handlers();
+    accounts.signup.mockRejectedValueOnce(new AppError('email-already-in-use'));
     const answer = await invoke(signup, actionEvent('Signup', { email: 'a@b.co', password: 'mysecret' }));
     expect(answer.status).toBe(409);
     expect(answer.body.extensions?.code).toBe('email-already-in-use');
@@ -106,20 +111,20 @@ describe('Signup handler', () => {
 
 describe('Signin handler', () => {
   it('normalises the email and lets any non-empty password through to the check', async () => {
-    const { signin, users } = handlers();
+    const { signin, accounts } = handlers();
     const answer = await invoke(signin, actionEvent('Signin', { email: 'A@B.CO', password: 'short' }));
     expect(answer.status).toBe(200);
-    expect(users.signin).toHaveBeenCalledWith({ email: 'a@b.co', password: 'short' }, expect.anything());
+    expect(accounts.signin).toHaveBeenCalledWith({ email: 'a@b.co', password: 'short' }, expect.anything());
   });
 
   it('answers invalid-credentials and too-many-attempts from the service', async () => {
-    const { signin, users } = handlers();
-    users.signin.mockRejectedValueOnce(new AppError('invalid-credentials'));
+    const { signin, accounts } = handlers();
+    accounts.signin.mockRejectedValueOnce(new AppError('invalid-credentials'));
     expect((await invoke(signin, actionEvent('Signin', { email: 'a@b.co', password: 'x' }))).body).toEqual({
       message: 'Wrong email or password.',
       extensions: { code: 'invalid-credentials' },
     });
-    users.signin.mockRejectedValueOnce(
+    accounts.signin.mockRejectedValueOnce(
       new AppError('too-many-attempts', { details: { retryAfterSeconds: 12 } }),
     );
     const limited = await invoke(signin, actionEvent('Signin', { email: 'a@b.co', password: 'x' }));
@@ -130,19 +135,19 @@ describe('Signin handler', () => {
 
 describe('RefreshToken and Signout handlers', () => {
   it('pass the refresh token to the service', async () => {
-    const { refresh, signout, users } = handlers();
+    const { refresh, signout, accounts } = handlers();
     expect((await invoke(refresh, actionEvent('RefreshToken', { refreshToken: 'abc' }))).status).toBe(200);
-    expect(users.refresh).toHaveBeenCalledWith('abc', expect.anything());
+    expect(accounts.refresh).toHaveBeenCalledWith('abc', expect.anything());
     expect((await invoke(signout, actionEvent('Signout', { refreshToken: 'abc' }))).body).toEqual({
       ok: true,
     });
-    expect(users.signout).toHaveBeenCalledWith('abc', expect.anything());
+    expect(accounts.signout).toHaveBeenCalledWith('abc', expect.anything());
   });
 
   it('refuse an empty refresh token', async () => {
-    const { refresh, users } = handlers();
+    const { refresh, accounts } = handlers();
     const answer = await invoke(refresh, actionEvent('RefreshToken', { refreshToken: '' }));
     expect(answer.body.extensions?.code).toBe('invalid-input');
-    expect(users.refresh).not.toHaveBeenCalled();
+    expect(accounts.refresh).not.toHaveBeenCalled();
   });
 });

@@ -1,8 +1,8 @@
-import type { CallOptions, Credentials, SignupResult, Users } from '../../lib/accounts';
+import type { Accounts, CallOptions, Credentials, SignupResult } from '../../lib/accounts';
 import type { Caller } from '../../lib/instances/projects';
 
-/** A Users service whose every method answers success; tests override what they need. */
-export function fakeUsers(): jest.Mocked<Users> {
+/** A Accounts service whose every method answers success; tests override what they need. */
+export function fakeAccounts(): jest.Mocked<Accounts> {
   const session = { accessToken: 'access', refreshToken: 'refresh' };
   const ok = { ok: true as const };
   return {

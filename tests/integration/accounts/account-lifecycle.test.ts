@@ -1,5 +1,5 @@
 import { jwtVerify } from 'jose';
-import { createUsers, hashTicketToken, type Session } from '../../../lib/accounts';
+import { createAccounts, hashTicketToken, type Session } from '../../../lib/accounts';
 import { createPasswords } from '../../../lib/accounts/passwords';
 import { createAccessTokens } from '../../../lib/accounts/tokens';
 import { createRateLimiter } from '../../../lib/action/rate-limit';
@@ -41,8 +41,8 @@ const deletingProjects: Pick<Projects, 'remove'> = {
   },
 };
 
-function users(projects = deletingProjects) {
-  return createUsers({
+function accounts(projects = deletingProjects) {
+  return createAccounts({
     hasura: hasura.client,
     passwords: createPasswords(10),
     accessTokens: createAccessTokens(jwt, 900, () => clock),
@@ -78,13 +78,13 @@ const userId = async (token: string) =>
 
 /** Signs Ada up and verifies her address through the emailed link. */
 async function verifiedAda(): Promise<Session> {
-  await users().signup(ADA);
-  return users().verifyEmail(tokenIn(mail.sent.at(-1)));
+  await accounts().signup(ADA);
+  return accounts().verifyEmail(tokenIn(mail.sent.at(-1)));
 }
 
 describe('Signup (email verification on)', () => {
   it('stores an unverified account, answers no session and emails a single-use link', async () => {
-    expect(await users().signup(ADA)).toEqual({
+    expect(await accounts().signup(ADA)).toEqual({
       accessToken: null,
       refreshToken: null,
       emailVerificationRequired: true,
@@ -99,7 +99,7 @@ describe('Signup (email verification on)', () => {
   });
 
   it('stores only the hash of the emailed token', async () => {
-    await users().signup(ADA);
+    await accounts().signup(ADA);
     const token = tokenIn(mail.sent[0]);
     expect(await rows('SELECT token_hash, purpose FROM account_ticket')).toEqual([
       { token_hash: hashTicketToken(token), purpose: 'verify-email' },
@@ -108,12 +108,12 @@ describe('Signup (email verification on)', () => {
   });
 
   it('answers a taken address exactly like a new one, with the same calls, and tells the owner by email', async () => {
-    await users().signup({ email: 'bob@example.com', password: 'bob password' });
+    await accounts().signup({ email: 'bob@example.com', password: 'bob password' });
     hasura.calls.length = 0;
-    const fresh = await users().signup(ADA);
+    const fresh = await accounts().signup(ADA);
     const freshCalls = [...hasura.calls];
     hasura.calls.length = 0;
-    const taken = await users().signup({ email: 'bob@example.com', password: 'another one' });
+    const taken = await accounts().signup({ email: 'bob@example.com', password: 'another one' });
     expect(taken).toEqual(fresh);
     expect(hasura.calls).toEqual(freshCalls);
     expect(mail.sent.map((m) => [m.to, m.subject])).toEqual([
@@ -125,18 +125,18 @@ describe('Signup (email verification on)', () => {
   });
 
   it('lets an unverified account sign in', async () => {
-    await users().signup(ADA);
-    const session = await users().signin(ADA);
+    await accounts().signup(ADA);
+    const session = await accounts().signin(ADA);
     expect((await userId(session.accessToken))['x-hasura-user-id']).toBe('1');
   });
 
   it('keeps the account and answers as usual when the email cannot be sent; a resend then works', async () => {
     mail.failing.on = true;
-    expect(await code(users().signup(ADA))).toBe('ok');
+    expect(await code(accounts().signup(ADA))).toBe('ok');
     expect(await rows('SELECT email FROM "user"')).toEqual([{ email: 'ada@example.com' }]);
     mail.failing.on = false;
-    await users().resendVerificationEmail(ADA.email);
-    await users().verifyEmail(tokenIn(mail.sent[0]));
+    await accounts().resendVerificationEmail(ADA.email);
+    await accounts().verifyEmail(tokenIn(mail.sent[0]));
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: true }]);
   });
 });
@@ -146,75 +146,77 @@ describe('VerifyEmail', () => {
     const session = await verifiedAda();
     expect((await userId(session.accessToken))['x-hasura-user-id']).toBe('1');
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: true }]);
-    expect((await users().refresh(session.refreshToken)).accessToken).toEqual(expect.any(String));
+    expect((await accounts().refresh(session.refreshToken)).accessToken).toEqual(expect.any(String));
   });
 
   it('works once only', async () => {
-    await users().signup(ADA);
+    await accounts().signup(ADA);
     const token = tokenIn(mail.sent[0]);
-    await users().verifyEmail(token);
-    expect(await code(users().verifyEmail(token))).toBe('invalid-ticket');
+    await accounts().verifyEmail(token);
+    expect(await code(accounts().verifyEmail(token))).toBe('invalid-ticket');
   });
 
   it('expires', async () => {
-    await users().signup(ADA);
+    await accounts().signup(ADA);
     clock += 24 * HOUR + 1000;
-    expect(await code(users().verifyEmail(tokenIn(mail.sent[0])))).toBe('invalid-ticket');
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0])))).toBe('invalid-ticket');
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: false }]);
   });
 
   it('refuses a made-up token and a password-reset token: tickets are bound to their purpose', async () => {
-    await users().signup(ADA);
-    await users().requestPasswordReset(ADA.email);
-    expect(await code(users().verifyEmail('x'.repeat(43)))).toBe('invalid-ticket');
-    expect(await code(users().verifyEmail(tokenIn(mail.sent[1])))).toBe('invalid-ticket');
-    expect(await code(users().resetPassword(tokenIn(mail.sent[0]), 'new password'))).toBe('invalid-ticket');
+    await accounts().signup(ADA);
+    await accounts().requestPasswordReset(ADA.email);
+    expect(await code(accounts().verifyEmail('x'.repeat(43)))).toBe('invalid-ticket');
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[1])))).toBe('invalid-ticket');
+    expect(await code(accounts().resetPassword(tokenIn(mail.sent[0]), 'new password'))).toBe(
+      'invalid-ticket',
+    );
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: false }]);
   });
 
   it('leaves whoever signed the address up first nothing: the owner’s link sets the owner’s password and ends other sessions', async () => {
-    await users().signup({ email: ADA.email, password: 'attacker password' });
-    const squatter = await users().signin({ email: ADA.email, password: 'attacker password' });
-    await users().signup(ADA); // the owner, later: "you already have an account"
-    await users().verifyEmail(tokenIn(mail.sent[1]));
-    expect(await code(users().signin({ email: ADA.email, password: 'attacker password' }))).toBe(
+    await accounts().signup({ email: ADA.email, password: 'attacker password' });
+    const squatter = await accounts().signin({ email: ADA.email, password: 'attacker password' });
+    await accounts().signup(ADA); // the owner, later: "you already have an account"
+    await accounts().verifyEmail(tokenIn(mail.sent[1]));
+    expect(await code(accounts().signin({ email: ADA.email, password: 'attacker password' }))).toBe(
       'invalid-credentials',
     );
-    expect(await code(users().signin(ADA))).toBe('ok');
-    expect(await code(users().refresh(squatter.refreshToken))).toBe('invalid-refresh-token');
+    expect(await code(accounts().signin(ADA))).toBe('ok');
+    expect(await code(accounts().refresh(squatter.refreshToken))).toBe('invalid-refresh-token');
   });
 
   it('changes neither the password nor the sessions of an account that was already verified', async () => {
     const session = await verifiedAda();
-    await users().signup({ email: ADA.email, password: 'someone else' });
-    await users().verifyEmail(tokenIn(mail.sent.at(-1)));
-    expect(await code(users().signin(ADA))).toBe('ok');
-    expect(await code(users().refresh(session.refreshToken))).toBe('ok');
+    await accounts().signup({ email: ADA.email, password: 'someone else' });
+    await accounts().verifyEmail(tokenIn(mail.sent.at(-1)));
+    expect(await code(accounts().signin(ADA))).toBe('ok');
+    expect(await code(accounts().refresh(session.refreshToken))).toBe('ok');
   });
 
   it('refuses the link of an account deleted since', async () => {
-    await users().signup(ADA);
+    await accounts().signup(ADA);
     await hasura.db.exec('DELETE FROM "user"');
-    expect(await code(users().verifyEmail(tokenIn(mail.sent[0])))).toBe('invalid-ticket');
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0])))).toBe('invalid-ticket');
   });
 });
 
 describe('ResendVerificationEmail', () => {
   it('sends a new link to an unverified account, which works', async () => {
-    await users().signup(ADA);
-    await users().resendVerificationEmail(ADA.email);
-    expect(await code(users().verifyEmail(tokenIn(mail.sent[1])))).toBe('ok');
+    await accounts().signup(ADA);
+    await accounts().resendVerificationEmail(ADA.email);
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[1])))).toBe('ok');
   });
 
   it('answers the same, with the same calls, for unverified, verified and unknown addresses', async () => {
-    await users().signup(ADA);
-    await users().signup({ email: 'bob@example.com', password: 'bob password' });
-    await users().verifyEmail(tokenIn(mail.sent[1]));
+    await accounts().signup(ADA);
+    await accounts().signup({ email: 'bob@example.com', password: 'bob password' });
+    await accounts().verifyEmail(tokenIn(mail.sent[1]));
     mail.sent.length = 0;
     const seen = [];
     for (const email of ['ada@example.com', 'bob@example.com', 'nobody@example.com']) {
       hasura.calls.length = 0;
-      seen.push({ answer: await users().resendVerificationEmail(email), calls: [...hasura.calls] });
+      seen.push({ answer: await accounts().resendVerificationEmail(email), calls: [...hasura.calls] });
     }
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[2]).toEqual(seen[0]);
@@ -228,13 +230,13 @@ describe('ResendVerificationEmail', () => {
 
 describe('RequestPasswordReset and ResetPassword', () => {
   it('answers the same, with the same calls, for a known and an unknown address', async () => {
-    await users().signup(ADA);
+    await accounts().signup(ADA);
     mail.sent.length = 0;
     hasura.calls.length = 0;
-    const known = await users().requestPasswordReset(ADA.email);
+    const known = await accounts().requestPasswordReset(ADA.email);
     const knownCalls = [...hasura.calls];
     hasura.calls.length = 0;
-    const unknown = await users().requestPasswordReset('nobody@example.com');
+    const unknown = await accounts().requestPasswordReset('nobody@example.com');
     expect(unknown).toEqual(known);
     expect(hasura.calls).toEqual(knownCalls);
     expect(mail.sent.map((m) => [m.to, m.subject])).toEqual([
@@ -245,73 +247,75 @@ describe('RequestPasswordReset and ResetPassword', () => {
   });
 
   it('sets the new password, verifies the address and kills every old session', async () => {
-    await users().signup(ADA);
-    const phone = await users().signin(ADA);
-    const laptop = await users().signin(ADA);
-    await users().requestPasswordReset(ADA.email);
-    expect(await users().resetPassword(tokenIn(mail.sent.at(-1)), 'brand new password')).toEqual({
+    await accounts().signup(ADA);
+    const phone = await accounts().signin(ADA);
+    const laptop = await accounts().signin(ADA);
+    await accounts().requestPasswordReset(ADA.email);
+    expect(await accounts().resetPassword(tokenIn(mail.sent.at(-1)), 'brand new password')).toEqual({
       ok: true,
     });
     for (const session of [phone, laptop])
-      expect(await code(users().refresh(session.refreshToken))).toBe('invalid-refresh-token');
-    expect(await code(users().signin(ADA))).toBe('invalid-credentials');
-    expect(await code(users().signin({ email: ADA.email, password: 'brand new password' }))).toBe('ok');
+      expect(await code(accounts().refresh(session.refreshToken))).toBe('invalid-refresh-token');
+    expect(await code(accounts().signin(ADA))).toBe('invalid-credentials');
+    expect(await code(accounts().signin({ email: ADA.email, password: 'brand new password' }))).toBe('ok');
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: true }]);
   });
 
   it('works once, expires, and spends the other reset links of the address', async () => {
-    await users().signup(ADA);
-    await users().requestPasswordReset(ADA.email);
-    await users().requestPasswordReset(ADA.email);
+    await accounts().signup(ADA);
+    await accounts().requestPasswordReset(ADA.email);
+    await accounts().requestPasswordReset(ADA.email);
     const [first, second] = [tokenIn(mail.sent[1]), tokenIn(mail.sent[2])];
-    await users().resetPassword(first, 'brand new password');
-    expect(await code(users().resetPassword(first, 'another password'))).toBe('invalid-ticket');
-    expect(await code(users().resetPassword(second, 'another password'))).toBe('invalid-ticket');
-    await users().requestPasswordReset(ADA.email);
+    await accounts().resetPassword(first, 'brand new password');
+    expect(await code(accounts().resetPassword(first, 'another password'))).toBe('invalid-ticket');
+    expect(await code(accounts().resetPassword(second, 'another password'))).toBe('invalid-ticket');
+    await accounts().requestPasswordReset(ADA.email);
     clock += HOUR + 1000;
-    expect(await code(users().resetPassword(tokenIn(mail.sent[3]), 'another password'))).toBe(
+    expect(await code(accounts().resetPassword(tokenIn(mail.sent[3]), 'another password'))).toBe(
       'invalid-ticket',
     );
-    expect(await code(users().signin({ email: ADA.email, password: 'brand new password' }))).toBe('ok');
+    expect(await code(accounts().signin({ email: ADA.email, password: 'brand new password' }))).toBe('ok');
   });
 });
 
 describe('ChangePassword', () => {
   it('changes the password, ends every other session and answers a new one', async () => {
     const first = await verifiedAda();
-    const other = await users().signin(ADA);
-    const fresh = await users().changePassword(1, {
+    const other = await accounts().signin(ADA);
+    const fresh = await accounts().changePassword(1, {
       oldPassword: ADA.password,
       newPassword: 'brand new password',
     });
     for (const session of [first, other])
-      expect(await code(users().refresh(session.refreshToken))).toBe('invalid-refresh-token');
-    expect(await code(users().refresh(fresh.refreshToken))).toBe('ok');
-    expect(await code(users().signin(ADA))).toBe('invalid-credentials');
-    expect(await code(users().signin({ email: ADA.email, password: 'brand new password' }))).toBe('ok');
+      expect(await code(accounts().refresh(session.refreshToken))).toBe('invalid-refresh-token');
+    expect(await code(accounts().refresh(fresh.refreshToken))).toBe('ok');
+    expect(await code(accounts().signin(ADA))).toBe('invalid-credentials');
+    expect(await code(accounts().signin({ email: ADA.email, password: 'brand new password' }))).toBe('ok');
   });
 
   it('refuses a wrong old password and changes nothing', async () => {
     const session = await verifiedAda();
     expect(
-      await code(users().changePassword(1, { oldPassword: 'wrong one', newPassword: 'brand new password' })),
+      await code(
+        accounts().changePassword(1, { oldPassword: 'wrong one', newPassword: 'brand new password' }),
+      ),
     ).toBe('invalid-credentials');
-    expect(await code(users().signin(ADA))).toBe('ok');
-    expect(await code(users().refresh(session.refreshToken))).toBe('ok');
+    expect(await code(accounts().signin(ADA))).toBe('ok');
+    expect(await code(accounts().refresh(session.refreshToken))).toBe('ok');
   });
 
   it('spends pending reset links', async () => {
     await verifiedAda();
-    await users().requestPasswordReset(ADA.email);
-    await users().changePassword(1, { oldPassword: ADA.password, newPassword: 'brand new password' });
-    expect(await code(users().resetPassword(tokenIn(mail.sent.at(-1)), 'another password'))).toBe(
+    await accounts().requestPasswordReset(ADA.email);
+    await accounts().changePassword(1, { oldPassword: ADA.password, newPassword: 'brand new password' });
+    expect(await code(accounts().resetPassword(tokenIn(mail.sent.at(-1)), 'another password'))).toBe(
       'invalid-ticket',
     );
   });
 
   it('answers account-not-found to a token whose account is gone', async () => {
     expect(
-      await code(users().changePassword(9, { oldPassword: 'x', newPassword: 'brand new password' })),
+      await code(accounts().changePassword(9, { oldPassword: 'x', newPassword: 'brand new password' })),
     ).toBe('account-not-found');
   });
 });
@@ -329,20 +333,20 @@ describe('DeleteAccount', () => {
     const session = await verifiedAda();
     await project(1, 1);
     await project(2, 1);
-    expect(await users().deleteAccount(ADA.password, caller(1))).toEqual({ ok: true });
+    expect(await accounts().deleteAccount(ADA.password, caller(1))).toEqual({ ok: true });
     expect(removed).toEqual([1, 2]);
     expect(await rows('SELECT * FROM "user"')).toEqual([]);
     expect(await rows('SELECT * FROM account_ticket')).toEqual([]);
     expect(await rows('SELECT * FROM refresh_token')).toEqual([]);
-    expect(await code(users().refresh(session.refreshToken))).toBe('invalid-refresh-token');
-    expect(await code(users().signin(ADA))).toBe('invalid-credentials');
+    expect(await code(accounts().refresh(session.refreshToken))).toBe('invalid-refresh-token');
+    expect(await code(accounts().signin(ADA))).toBe('invalid-credentials');
   });
 
   it('keeps a project whose deletion is still under way on Qovery, without owner, for the reconciler', async () => {
     await verifiedAda();
     await project(1, 1, 'DELETING');
     // A deletion that Qovery has yet to confirm leaves the row, DELETING.
-    const keepsRow = users({ remove: async () => ({ ok: true }) });
+    const keepsRow = accounts({ remove: async () => ({ ok: true }) });
     await keepsRow.deleteAccount(ADA.password, caller(1));
     expect(await rows('SELECT id, owner_id, status FROM project')).toEqual([
       { id: 1, owner_id: null, status: 'DELETING' },
@@ -353,7 +357,7 @@ describe('DeleteAccount', () => {
   it('refuses a wrong password and deletes nothing', async () => {
     await verifiedAda();
     await project(1, 1);
-    expect(await code(users().deleteAccount('wrong one', caller(1)))).toBe('invalid-credentials');
+    expect(await code(accounts().deleteAccount('wrong one', caller(1)))).toBe('invalid-credentials');
     expect(removed).toEqual([]);
     expect(await rows('SELECT count(*)::int AS n FROM "user"')).toEqual([{ n: 1 }]);
   });
@@ -361,21 +365,21 @@ describe('DeleteAccount', () => {
   it('keeps the account when a project cannot be deleted, so that the user can try again', async () => {
     await verifiedAda();
     await project(1, 1);
-    const failing = users({
+    const failing = accounts({
       remove: async () => {
         throw new AppError('infrastructure-unavailable');
       },
     });
     expect(await code(failing.deleteAccount(ADA.password, caller(1)))).toBe('infrastructure-unavailable');
     expect(await rows('SELECT count(*)::int AS n FROM "user"')).toEqual([{ n: 1 }]);
-    expect(await code(users().deleteAccount(ADA.password, caller(1)))).toBe('ok');
+    expect(await code(accounts().deleteAccount(ADA.password, caller(1)))).toBe('ok');
   });
 
   it('does not touch another account', async () => {
     await verifiedAda();
-    await users().signup({ email: 'bob@example.com', password: 'bob password' });
+    await accounts().signup({ email: 'bob@example.com', password: 'bob password' });
     await project(1, 2);
-    await users().deleteAccount(ADA.password, caller(1));
+    await accounts().deleteAccount(ADA.password, caller(1));
     expect(removed).toEqual([]);
     expect(await rows('SELECT email FROM "user"')).toEqual([{ email: 'bob@example.com' }]);
   });

@@ -1,5 +1,5 @@
 import { jwtVerify } from 'jose';
-import { createUsers, type Session } from '../../../lib/accounts';
+import { createAccounts, type Session } from '../../../lib/accounts';
 import { createPasswords } from '../../../lib/accounts/passwords';
 import { createAccessTokens, hashRefreshToken } from '../../../lib/accounts/tokens';
 import { createRateLimiter } from '../../../lib/action/rate-limit';
@@ -7,6 +7,11 @@ import type { AppError } from '../../../lib/basics/errors';
 import { startTestHasura, type TestHasura } from '../../helpers/hasura';
 import { memoryMail } from '../../helpers/mail';
 import { outcome as code } from '../../helpers/outcome';
+
+/**
+ * Sessions: Signin and its limits, RefreshToken's rotation, Signout; and Signup with email
+ * verification lifted, which answers a session.
+ */
 
 const key = new TextEncoder().encode('test-jwt-key-that-is-at-least-32-characters');
 const jwt = { key, claimsNamespace: 'https://hasura.io/jwt/claims', claimsFormat: 'json' as const };
@@ -30,14 +35,14 @@ const checked = { count: 0 };
  * One service instance: what one Lambda builds. Several share the one database. These tests run
  * with email verification lifted, so that Signup answers sessions as in the tutorial.
  */
-function users(overrides: { signinMaxFailures?: number; signinMaxFailuresPerEmail?: number } = {}) {
+function accounts(overrides: { signinMaxFailures?: number; signinMaxFailuresPerEmail?: number } = {}) {
   const passwords = createPasswords(10);
   const verify = passwords.verify.bind(passwords);
   passwords.verify = (password, hash) => {
     checked.count++;
     return verify(password, hash);
   };
-  return createUsers({
+  return createAccounts({
     hasura: hasura.client,
     passwords,
     accessTokens: createAccessTokens(jwt, 900, () => clock),
@@ -62,7 +67,7 @@ function users(overrides: { signinMaxFailures?: number; signinMaxFailuresPerEmai
 }
 
 async function signup(credentials: { email: string; password: string }): Promise<Session> {
-  const { accessToken, refreshToken } = await users().signup(credentials);
+  const { accessToken, refreshToken } = await accounts().signup(credentials);
   if (accessToken === null || refreshToken === null) throw new Error('Signup answered no session');
   return { accessToken, refreshToken };
 }
@@ -96,7 +101,7 @@ describe('Signup with email verification lifted (REQUIRE_EMAIL_VERIFICATION=fals
   it('refuses an email that is taken, whatever its case, and writes nothing', async () => {
     await signup({ email: 'ada@example.com', password: 'correct horse' });
     // The input schema lower-cases; the database refuses anything else as well.
-    expect(await code(users().signup({ email: 'ada@example.com', password: 'another one' }))).toBe(
+    expect(await code(accounts().signup({ email: 'ada@example.com', password: 'another one' }))).toBe(
       'email-already-in-use',
     );
     await expect(
@@ -110,19 +115,19 @@ describe('Signin', () => {
   beforeEach(() => signup({ email: 'ada@example.com', password: 'correct horse' }));
 
   it('answers tokens for the right password', async () => {
-    const { accessToken } = await users().signin({ email: 'ada@example.com', password: 'correct horse' });
+    const { accessToken } = await accounts().signin({ email: 'ada@example.com', password: 'correct horse' });
     const { payload } = await jwtVerify(accessToken, key);
     expect(payload.sub).toBe('1');
   });
 
   it('gives an unknown email and a wrong password the same error, through the same calls', async () => {
     hasura.calls.length = 0;
-    const wrong = await users()
+    const wrong = await accounts()
       .signin({ email: 'ada@example.com', password: 'wrong horse' })
       .catch((e: unknown) => e);
     const wrongCalls = [...hasura.calls];
     hasura.calls.length = 0;
-    const unknown = await users()
+    const unknown = await accounts()
       .signin({ email: 'bob@example.com', password: 'wrong horse' })
       .catch((e: unknown) => e);
     expect(wrong).toEqual(unknown);
@@ -131,7 +136,7 @@ describe('Signin', () => {
   });
 
   const ada = (password: string, address = '203.0.113.7') =>
-    users().signin({ email: 'ada@example.com', password }, { address });
+    accounts().signin({ email: 'ada@example.com', password }, { address });
 
   it('limits failed attempts per email and address, even with the right password, until the window passes', async () => {
     for (let i = 0; i < 3; i++) expect(await code(ada('nope-nope'))).toBe('invalid-credentials');
@@ -143,7 +148,7 @@ describe('Signin', () => {
     expect((limited as AppError).details?.retryAfterSeconds).toBeLessThanOrEqual(300);
     // Another email is not affected.
     await signup({ email: 'bob@example.com', password: 'correct horse' });
-    expect(await code(users().signin({ email: 'bob@example.com', password: 'correct horse' }))).toBe('ok');
+    expect(await code(accounts().signin({ email: 'bob@example.com', password: 'correct horse' }))).toBe('ok');
     clock += 301_000;
     expect(await code(ada('correct horse'))).toBe('ok');
   });
@@ -183,14 +188,14 @@ describe('Signin', () => {
 
   it('counts attempts on unknown emails too, and keeps the count in the database', async () => {
     for (let i = 0; i < 3; i++)
-      await code(users().signin({ email: 'ghost@example.com', password: 'whatever1' }));
+      await code(accounts().signin({ email: 'ghost@example.com', password: 'whatever1' }));
     expect(await rows(`SELECT count(*)::int AS n FROM rate_limit WHERE key LIKE 'signin:%'`)).toEqual([
       { n: 2 },
     ]);
     // No email in clear in the counters.
     expect(JSON.stringify(await rows('SELECT key FROM rate_limit'))).not.toContain('ghost');
     // A new service instance (another Lambda) sees the same count.
-    expect(await code(users().signin({ email: 'ghost@example.com', password: 'whatever1' }))).toBe(
+    expect(await code(accounts().signin({ email: 'ghost@example.com', password: 'whatever1' }))).toBe(
       'too-many-attempts',
     );
   });
@@ -199,20 +204,20 @@ describe('Signin', () => {
 describe('RefreshToken and Signout', () => {
   it('rotates: the new token works, the old one stops working', async () => {
     const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
-    const second = await users().refresh(first.refreshToken);
+    const second = await accounts().refresh(first.refreshToken);
     expect(second.refreshToken).not.toBe(first.refreshToken);
     const { payload } = await jwtVerify(second.accessToken, key);
     expect(payload.sub).toBe('1');
-    const third = await users().refresh(second.refreshToken);
+    const third = await accounts().refresh(second.refreshToken);
     expect(third.refreshToken).toEqual(expect.any(String));
   });
 
   it('revokes the whole family when a rotated token is presented again', async () => {
     const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
-    const second = await users().refresh(first.refreshToken);
-    expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
+    const second = await accounts().refresh(first.refreshToken);
+    expect(await code(accounts().refresh(first.refreshToken))).toBe('invalid-refresh-token');
     // The thief's replay also kills the legitimate successor.
-    expect(await code(users().refresh(second.refreshToken))).toBe('invalid-refresh-token');
+    expect(await code(accounts().refresh(second.refreshToken))).toBe('invalid-refresh-token');
     expect(await rows('SELECT count(*)::int AS n FROM refresh_token WHERE revoked_at IS NULL')).toEqual([
       { n: 0 },
     ]);
@@ -221,26 +226,26 @@ describe('RefreshToken and Signout', () => {
   it('lets only one of two simultaneous rotations of the same token through', async () => {
     const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     const outcomes = await Promise.all([
-      code(users().refresh(first.refreshToken)),
-      code(users().refresh(first.refreshToken)),
+      code(accounts().refresh(first.refreshToken)),
+      code(accounts().refresh(first.refreshToken)),
     ]);
     expect(outcomes.filter((o) => o === 'ok').length).toBeLessThanOrEqual(1);
     expect(outcomes).toContain('invalid-refresh-token');
   });
 
   it('refuses unknown and expired tokens', async () => {
-    expect(await code(users().refresh('made-up-token'))).toBe('invalid-refresh-token');
+    expect(await code(accounts().refresh('made-up-token'))).toBe('invalid-refresh-token');
     const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
     clock += 3601_000;
-    expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
+    expect(await code(accounts().refresh(first.refreshToken))).toBe('invalid-refresh-token');
   });
 
   it('drops a user’s expired refresh tokens when a new session starts, and keeps the others', async () => {
     const old = await signup({ email: 'ada@example.com', password: 'correct horse' });
-    await users().refresh(old.refreshToken);
+    await accounts().refresh(old.refreshToken);
     clock += 3601_000;
-    await users().signin({ email: 'ada@example.com', password: 'correct horse' });
-    await users().signin({ email: 'ada@example.com', password: 'correct horse' });
+    await accounts().signin({ email: 'ada@example.com', password: 'correct horse' });
+    await accounts().signin({ email: 'ada@example.com', password: 'correct horse' });
     expect(await rows('SELECT count(*)::int AS n FROM refresh_token')).toEqual([{ n: 2 }]);
     expect(await rows(`SELECT count(*)::int AS n FROM refresh_token WHERE expires_at < now()`)).toEqual([
       { n: 0 },
@@ -249,28 +254,28 @@ describe('RefreshToken and Signout', () => {
 
   it('signs out: the token is revoked, and signing out twice is fine', async () => {
     const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
-    await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
-    expect(await code(users().refresh(first.refreshToken))).toBe('invalid-refresh-token');
-    await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
-    await expect(users().signout('never-issued')).resolves.toEqual({ ok: true });
+    await expect(accounts().signout(first.refreshToken)).resolves.toEqual({ ok: true });
+    expect(await code(accounts().refresh(first.refreshToken))).toBe('invalid-refresh-token');
+    await expect(accounts().signout(first.refreshToken)).resolves.toEqual({ ok: true });
+    await expect(accounts().signout('never-issued')).resolves.toEqual({ ok: true });
   });
 
   const rowsOf = async () => (await rows('SELECT count(*)::int AS n FROM refresh_token'))[0]?.n;
 
   it('keeps one row per live session, however many rotations', async () => {
     let token = (await signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
-    for (let i = 0; i < 50; i++) token = (await users().refresh(token)).refreshToken;
+    for (let i = 0; i < 50; i++) token = (await accounts().refresh(token)).refreshToken;
     expect(await rowsOf()).toBe(1);
-    expect(await code(users().refresh(token))).toBe('ok');
+    expect(await code(accounts().refresh(token))).toBe('ok');
   });
 
   it('recognises a stolen, rotated token after its row is gone, and ends the session', async () => {
     const stolen = (await signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
     let token = stolen;
-    for (let i = 0; i < 3; i++) token = (await users().refresh(token)).refreshToken;
-    expect(await code(users().refresh(stolen))).toBe('invalid-refresh-token');
+    for (let i = 0; i < 3; i++) token = (await accounts().refresh(token)).refreshToken;
+    expect(await code(accounts().refresh(stolen))).toBe('invalid-refresh-token');
     // The owner's live token died with the family.
-    expect(await code(users().refresh(token))).toBe('invalid-refresh-token');
+    expect(await code(accounts().refresh(token))).toBe('invalid-refresh-token');
   });
 
   it('ends a session at its absolute lifetime from sign-in: rotations do not extend it', async () => {
@@ -278,12 +283,12 @@ describe('RefreshToken and Signout', () => {
     let token = (await signup({ email: 'ada@example.com', password: 'correct horse' })).refreshToken;
     for (const at of [3000, 6000, 7100]) {
       clock = started + at * 1000;
-      token = (await users().refresh(token)).refreshToken;
+      token = (await accounts().refresh(token)).refreshToken;
     }
     const [row] = await rows('SELECT expires_at, family_expires_at FROM refresh_token');
     expect(Date.parse(String(row?.expires_at))).toBeLessThanOrEqual(started + 7200_000);
     clock = started + 7201_000;
-    expect(await code(users().refresh(token))).toBe('invalid-refresh-token');
+    expect(await code(accounts().refresh(token))).toBe('invalid-refresh-token');
   });
 
   it('caps live sessions per user: a new sign-in ends the least recently used beyond the cap', async () => {
@@ -292,19 +297,19 @@ describe('RefreshToken and Signout', () => {
     for (let i = 0; i < 3; i++) {
       clock += 1000;
       sessions.push(
-        (await users().signin({ email: 'ada@example.com', password: 'correct horse' })).refreshToken,
+        (await accounts().signin({ email: 'ada@example.com', password: 'correct horse' })).refreshToken,
       );
     }
     expect(await rowsOf()).toBe(3);
-    expect(await code(users().refresh(sessions[0] as string))).toBe('invalid-refresh-token');
-    expect(await code(users().refresh(sessions[3] as string))).toBe('ok');
+    expect(await code(accounts().refresh(sessions[0] as string))).toBe('invalid-refresh-token');
+    expect(await code(accounts().refresh(sessions[3] as string))).toBe('ok');
   });
 
   it('signs out the whole session with a rotated token', async () => {
     const first = await signup({ email: 'ada@example.com', password: 'correct horse' });
-    const second = await users().refresh(first.refreshToken);
-    await expect(users().signout(first.refreshToken)).resolves.toEqual({ ok: true });
-    expect(await code(users().refresh(second.refreshToken))).toBe('invalid-refresh-token');
+    const second = await accounts().refresh(first.refreshToken);
+    await expect(accounts().signout(first.refreshToken)).resolves.toEqual({ ok: true });
+    expect(await code(accounts().refresh(second.refreshToken))).toBe('invalid-refresh-token');
     expect(await rowsOf()).toBe(0);
   });
 
@@ -313,10 +318,10 @@ describe('RefreshToken and Signout', () => {
     // Rewrite the stored hash to that of a legacy token (no family part), as rows from before.
     const legacy = 'L'.repeat(43);
     await hasura.db.query('UPDATE refresh_token SET token_hash = $1', [hashRefreshToken(legacy)]);
-    const next = await users().refresh(legacy);
+    const next = await accounts().refresh(legacy);
     expect(next.refreshToken).toMatch(/^[0-9a-f-]{36}\./);
     await hasura.db.query('UPDATE refresh_token SET token_hash = $1', [hashRefreshToken(legacy)]);
-    await users().signout(legacy);
+    await accounts().signout(legacy);
     expect(await rowsOf()).toBe(0);
   });
 });
