@@ -2,7 +2,7 @@ import { createHash, randomBytes, type webcrypto } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { JwtSettings } from './settings';
 
-/** The only role a signed-up person ever gets (DESIGN.md §4: never `admin`). */
+/** The only role a signed-up person ever gets: never `admin`, which bypasses every Hasura permission. */
 export const USER_ROLE = 'user';
 
 /**
