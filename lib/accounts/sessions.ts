@@ -156,12 +156,16 @@ async function signin(
 
 /** RefreshToken: the presented token is rotated; a token presented twice ends its session. */
 async function refreshSession(
-  deps: TokenDeps,
+  { hasura, accessTokens, config, now }: TokenDeps,
   presented: string,
-  options: CallOptions = {},
+  { deadline, log }: CallOptions = {},
 ): Promise<Session> {
-  const { hasura, accessTokens, config, now } = deps;
-  const { deadline } = options;
+  // A refresh token used twice: its whole session ends, and the call is refused.
+  const revokeFamily = async (familyId: string, userId: number) => {
+    log?.warn('refresh token reused: revoking its family', { familyId, userId });
+    await hasura.request(RevokeRefreshTokenFamily, { familyId, now: iso(now()) }, { deadline });
+    throw new AppError('invalid-refresh-token');
+  };
   const hash = hashRefreshToken(presented);
   const familyId = familyOf(presented);
   const found = await hasura.request(
@@ -173,11 +177,11 @@ async function refreshSession(
   if (!row) {
     // A token of a family we know, but not its live one: a rotated token, presented again.
     const live = found.refresh_token.find((r) => r.revoked_at === null);
-    if (familyId !== undefined && live) return revokeFamily(deps, familyId, live.user_id, options);
+    if (familyId !== undefined && live) return revokeFamily(familyId, live.user_id);
     throw new AppError('invalid-refresh-token');
   }
   if (Date.parse(row.expires_at) <= now()) throw new AppError('invalid-refresh-token');
-  if (row.revoked_at !== null) return revokeFamily(deps, row.family_id, row.user_id, options);
+  if (row.revoked_at !== null) return revokeFamily(row.family_id, row.user_id);
 
   const refreshToken = newRefreshToken(row.family_id);
   const next = {
@@ -196,21 +200,8 @@ async function refreshSession(
     { deadline },
   );
   // Someone rotated the same token a moment earlier: it was used twice, so the family goes.
-  if (rotated.update_refresh_token?.affected_rows !== 1)
-    return revokeFamily(deps, row.family_id, row.user_id, options);
+  if (rotated.update_refresh_token?.affected_rows !== 1) return revokeFamily(row.family_id, row.user_id);
   return { accessToken: await accessTokens.issue(row.user_id), refreshToken };
-}
-
-/** A refresh token was used twice: its whole session ends, and the call is refused. */
-async function revokeFamily(
-  { hasura, now }: Pick<SessionsDeps, 'hasura' | 'now'>,
-  familyId: string,
-  userId: number,
-  { deadline, log }: CallOptions,
-): Promise<never> {
-  log?.warn('refresh token reused: revoking its family', { familyId, userId });
-  await hasura.request(RevokeRefreshTokenFamily, { familyId, now: iso(now()) }, { deadline });
-  throw new AppError('invalid-refresh-token');
 }
 
 /** Signout: idempotent and silent, an unknown or already revoked token is not worth an error. */
