@@ -38,6 +38,16 @@ describe('invocationLog', () => {
     expect(request.internal.requestId).toBe('req-1');
   });
 
+  it('makes a request id up when neither Lambda nor API Gateway gives one', () => {
+    const middleware = invocationLog({ action: { name: 'Echo' }, log: memoryLogger().log });
+    const request = actionRequest({ ...actionEvent('Echo', {}), requestContext: undefined } as never);
+    request.context = lambdaContext({ awsRequestId: '' });
+    phase(middleware, 'before')(request);
+    expect(request.internal.requestId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+
   it('marks the first invocation only as a cold start', () => {
     const { memory, invoke } = setup();
     invoke();
