@@ -56,7 +56,7 @@ async function measure(strategy: 'blueprint' | 'clone', settings: InstanceSettin
 }
 
 /**
- * One upgrade step of one running instance (lib/instances/upgrades.ts): the Qovery calls `Instances.upgrade`
+ * One upgrade step of one running instance (lib/instances/upgrades/): the Qovery calls `Instances.upgrade`
  * makes, and those of one check of its `migrate` job. The release is made up (1.9's service set,
  * new tags and one new variable), as the blueprint deploys 1.9 only.
  */
@@ -134,7 +134,7 @@ they appear. The local time is the stand-in's, not Qovery's.
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-One upgrade step of a running instance (lib/instances/upgrades.ts, a made-up release with one new variable):
+One upgrade step of a running instance (lib/instances/upgrades/, a made-up release with one new variable):
 ${upgrade.step.length} Qovery calls in 3 stages (${upgrade.step.map((c) => `\`${c}\``).join(', ')}); each check of
 its \`migrate\` job: ${upgrade.check} calls in 1 stage.
 

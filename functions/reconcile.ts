@@ -7,7 +7,7 @@ const MARGIN_MS = 3000;
 /**
  * The scheduled reconciler (serverless.yml: every minute by default). One run reads every project
  * and every environment's state, writes what changed, finishes deletions, removes orphans and purges
- * expired sessions, within the function's time (lib/instances/reconciler.ts). Runs may overlap: each is safe.
+ * expired sessions, within the function's time (lib/instances/reconciler/). Runs may overlap: each is safe.
  */
 export const handler = lambdaHandler(
   reconcileRuntime,

@@ -22,7 +22,7 @@ Object.assign(process.env, {
   QOVERY_API_URL: 'http://127.0.0.1:1',
   QOVERY_API_TOKEN: 'test-qovery-token',
   CONSOLE_CLAIM_KEY: 'test-console-claim-key-0123456789abcdef',
-  // Qovery ids are UUIDs (lib/basics/config.ts refuses anything else).
+  // Qovery ids are UUIDs (lib/instances/settings.ts refuses anything else).
   QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
   QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
   QOVERY_WEBHOOK_SECRET: 'test-qovery-webhook-secret-0123',

@@ -132,7 +132,7 @@ function accessToken(userId: number): string {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The rate-limit count every action starts with (one mutation, as lib/action/handler/rate-limit.ts sends it). */
+/** The rate-limit count every action starts with (one mutation, as lib/action/rate-limit.ts sends it). */
 async function countCall(key: string, limits: { key: string; max: number; window_seconds: number }[] = []) {
   const hit = { at: iso(Date.now()), delta: 1, limits: [{ key, max: 30, window_seconds: 60 }, ...limits] };
   await hasura('HitRateLimits', documents.HitRateLimits, { hit });

@@ -15,7 +15,7 @@ const REFRESH_HASH = createHash('sha256').update(REFRESH_TOKEN).digest('hex');
 export const ACTIONS_SECRET = 'bench-actions-secret-0123456789';
 export const JWT_KEY = 'bench-jwt-key-that-is-at-least-32-characters-long';
 
-/** The settings every function needs (as lib/basics/config.ts reads them), pointing at the fakes. */
+/** The settings every function needs (as the settings readers of lib/ read them), pointing at the fakes. */
 export const FUNCTION_ENV: Record<string, string> = {
   HASURA_GRAPHQL_ENDPOINT: HASURA_URL,
   HASURA_GRAPHQL_ADMIN_SECRET: 'bench-admin-secret-0123456789',
@@ -65,7 +65,7 @@ const startSession = {
   }),
 };
 
-/** Every action counts its call against its rate limits first (lib/action/handler/rate-limit.ts). */
+/** Every action counts its call against its rate limits first (lib/action/rate-limit.ts). */
 const counted = {
   HitRateLimits: () => ({ insert_rate_limit_hit_one: { refused_key: null, retry_after_seconds: null } }),
 };

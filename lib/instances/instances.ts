@@ -79,7 +79,7 @@ export interface Instances {
   ): Promise<ProvisionedInstance>;
   /**
    * Starts (or redeploys) the environment. Qovery answers 409 (a `conflict` QoveryError) while an
-   * operation is in progress: the caller read the state first and decides (lib/instances/projects.ts).
+   * operation is in progress: the caller read the state first and decides (lib/instances/projects/).
    */
   deploy(environmentId: string, options?: CallOptions): Promise<void>;
   /** Stops the environment; 409 (`conflict`) when already stopped or an operation is in progress. */
@@ -115,7 +115,7 @@ export interface Instances {
    */
   openConsole(environmentId: string, mariadbId: string, options?: CallOptions): Promise<void>;
   /**
-   * One upgrade step (lib/instances/upgrades.ts): adds the variables `release` introduced (never overwriting
+   * One upgrade step (lib/instances/upgrades/): adds the variables `release` introduced (never overwriting
    * one already set), then, in ONE deployment request, gives every AppWrite-image service, the
    * console, Redis, MariaDB and the browser their tags of `release` and the `migrate` job the new
    * AppWrite image, and deploys them. The job is created first if the instance predates it.

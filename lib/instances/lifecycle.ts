@@ -81,13 +81,12 @@ export interface StatusWithReason {
 }
 
 /**
- * The status a project shows for what Qovery said. A row being deleted shows DELETING until the
- * environment is gone (then the row goes); a row not being deleted whose environment is gone or
- * being deleted was removed by someone else.
+ * The status a project not being deleted shows for what Qovery said: an environment gone or being
+ * deleted was removed by someone else. (A row being deleted keeps DELETING until its environment is
+ * gone, and then goes: its callers decide that before asking.)
  */
-export function statusFor(observed: Observed, deleting: boolean): StatusWithReason {
+export function statusFor(observed: Observed): StatusWithReason {
   const phase = phaseOfObserved(observed);
-  if (deleting && phase !== 'delete-failed') return { status: 'DELETING', reason: null };
   const error = (reason: string): StatusWithReason => ({ status: 'ERROR', reason });
   switch (phase) {
     case 'stopped':

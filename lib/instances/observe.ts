@@ -16,7 +16,7 @@ import type { ProjectStatus } from './status';
 export const projectStatusOf = /* @__PURE__ */ Object.fromEntries(
   (Object.keys(phaseOf) as StateEnum[]).map((state) => [
     state,
-    phaseOf[state] === 'deleting' ? 'DELETING' : statusFor(state, false).status,
+    phaseOf[state] === 'deleting' ? 'DELETING' : statusFor(state).status,
   ]),
 ) as Record<StateEnum, ProjectStatus>;
 

@@ -1,4 +1,4 @@
-/** One upgrade step of an instance (lib/instances/upgrades.ts runs them), and how its `migrate` fared. */
+/** One upgrade step of an instance (lib/instances/upgrades/ runs them), and how its `migrate` fared. */
 import type { StateEnum } from 'qovery-typescript-axios';
 import type { CallOptions, QoveryClient } from '../platform/qovery/client';
 import type { QoverySettings } from './blueprint/blueprint';

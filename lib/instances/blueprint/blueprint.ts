@@ -89,7 +89,7 @@ export interface SmtpSettings {
   password?: string;
 }
 
-/** The operator's settings of every instance (lib/basics/config.ts reads them, with these defaults). */
+/** The operator's settings of every instance (lib/instances/settings.ts reads them, with these defaults). */
 export interface InstanceSettings {
   /** AppWrite release (a key of lib/instances/blueprint/versions `releases`); default APPWRITE_VERSION. */
   version: string;
@@ -108,7 +108,7 @@ export interface InstanceSettings {
   executor?: { url: string; secret: string };
   /**
    * The operator's CONSOLE_CLAIM_KEY: each instance's console gate token and first console
-   * password derive from it (lib/platform/appwrite/console). Never sent to an instance as such.
+   * password derive from it (lib/platform/appwrite/console-api). Never sent to an instance as such.
    */
   consoleClaimKey: string;
 }

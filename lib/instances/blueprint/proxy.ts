@@ -8,7 +8,7 @@ export const PROXY_IMAGE = { name: 'caddy', tag: '2.10-alpine' } as const;
 export const CADDYFILE_PATH = '/etc/appwrite-cloud/Caddyfile';
 
 /**
- * The console gate (lib/platform/appwrite/console): until the owner's console account exists, the proxy
+ * The console gate (lib/platform/appwrite/console-api): until the owner's console account exists, the proxy
  * refuses every `/v1/account` route (e-mail sign-up, sessions, magic URL, e-mail OTP, phone, OAuth,
  * anonymous: every way to make a console account or session) unless the request carries the
  * instance's token in `header`. The token is the ENVIRONMENT-scoped secret `variable`, set at the

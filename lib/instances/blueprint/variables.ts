@@ -17,7 +17,7 @@ export interface InstanceInputs {
    * the proxy's console gate is shut to all but `consoleGate`.
    */
   ownerAccountExists: boolean;
-  /** The instance's gate token (lib/platform/appwrite/console `consoleGateToken`). */
+  /** The instance's gate token (lib/platform/appwrite/console-api `consoleGateToken`). */
   consoleGate: string;
 }
 

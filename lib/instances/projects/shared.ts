@@ -121,7 +121,7 @@ export async function observeFor(
   const observed = await deps.instances.observe(environmentId, caller);
   const phase = phaseOfObserved(observed);
   if (phase === 'gone' || phase === 'deleting' || phase === 'delete-failed') {
-    const next = statusFor(observed, false);
+    const next = statusFor(observed);
     await saveStatus(deps, row, next, caller.deadline);
     throw failedError(next.reason);
   }

@@ -20,10 +20,10 @@ export async function startProject(deps: ProjectsDeps, id: number, caller: Calle
   switch (phaseOfObserved(observed)) {
     case 'starting':
     case 'running':
-      await saveStatus(deps, row, statusFor(observed, false), caller.deadline);
+      await saveStatus(deps, row, statusFor(observed), caller.deadline);
       return ok;
     case 'stopping':
-      await saveStatus(deps, row, statusFor(observed, false), caller.deadline);
+      await saveStatus(deps, row, statusFor(observed), caller.deadline);
       throw busyError('stopping', 'STOPPING');
     default:
       // stopped, or failed (a retry): deploy. A 409 means Qovery moved since we read it.

@@ -29,10 +29,10 @@ export async function projectStatus(
   if (row.status === 'DELETING') {
     const phase = phaseOfObserved(observed);
     if (phase === 'gone') await removeDeletedProjects(deps, [id], deadline);
-    else if (phase === 'delete-failed') await saveStatus(deps, row, statusFor(observed, false), deadline);
+    else if (phase === 'delete-failed') await saveStatus(deps, row, statusFor(observed), deadline);
     return answer();
   }
-  await saveStatus(deps, row, statusFor(observed, false), deadline);
+  await saveStatus(deps, row, statusFor(observed), deadline);
   if (url && url !== row.url) {
     await hasura.request(UpdateProject, { id, set: { url } }, { deadline });
     row.url = url;

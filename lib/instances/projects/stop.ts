@@ -10,7 +10,7 @@ export async function stopProject(deps: ProjectsDeps, id: number, caller: Caller
   switch (phaseOfObserved(observed)) {
     case 'stopped':
     case 'stopping':
-      await saveStatus(deps, row, statusFor(observed, false), caller.deadline);
+      await saveStatus(deps, row, statusFor(observed), caller.deadline);
       return ok;
     case 'starting':
       // Cancel the deployment under way; the stop follows once Qovery has wound it down (the

@@ -60,10 +60,9 @@ export function decide(plan: Plan, row: ReconcileRow, environmentId: string, obs
       return;
     }
   }
-  if (row.status !== 'DELETING')
-    move(plan, row, withUpgradeReason(statusFor(observed, false), row.upgrade_error));
+  if (row.status !== 'DELETING') move(plan, row, withUpgradeReason(statusFor(observed), row.upgrade_error));
   else if (phase === 'gone') plan.gone.push(row.id);
-  else if (phase === 'delete-failed') move(plan, row, statusFor(observed, false));
+  else if (phase === 'delete-failed') move(plan, row, statusFor(observed));
   else if (phase !== 'deleting') plan.askAgain.push(environmentId);
 }
 

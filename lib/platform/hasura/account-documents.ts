@@ -1,4 +1,4 @@
-import type { Columns } from './documents';
+import type { Columns } from './columns';
 import type { Account_Ticket_Insert_Input } from './generated';
 
 /**

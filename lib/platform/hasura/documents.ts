@@ -1,4 +1,5 @@
 import { type Document, document } from './client';
+import type { Columns } from './columns';
 import type {
   FindRefreshTokenQuery,
   ProjectRowFieldsFragment,
@@ -18,9 +19,6 @@ import type {
  * Hasura generates from hasura-metadata/.
  */
 export * from './generated';
-
-/** The named columns of a generated insert input, each required and set (the input has every column optional). */
-export type Columns<Input, Name extends keyof Input> = { [Column in Name]-?: NonNullable<Input[Column]> };
 
 export type RefreshTokenRow = FindRefreshTokenQuery['refresh_token'][number];
 

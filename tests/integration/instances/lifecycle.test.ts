@@ -248,7 +248,7 @@ describe('6. Qovery stopping', () => {
 
 describe('7. Qovery failed', () => {
   for (const state of ['DEPLOYMENT_ERROR', 'STOP_ERROR', 'UNAVAILABLE'] as const) {
-    const { reason } = statusFor(state, false);
+    const { reason } = statusFor(state);
     const s = instance(state, 'ERROR', reason);
     it(`${state} · start: deploys again, STARTING`, () =>
       check(s, 'start', { outcome: 'ok', row: 'STARTING', reason: null, calls: ['deploy'] }));
@@ -392,7 +392,7 @@ describe('13. Qovery moved between our read and our call (409)', () => {
 describe('the mapping', () => {
   it('places every Qovery state, and the statuses it gives are ones the row may hold', () => {
     for (const state of Object.keys(phaseOf) as StateEnum[]) {
-      const { status, reason } = statusFor(state, false);
+      const { status, reason } = statusFor(state);
       expect(status === 'ERROR').toBe(reason !== null);
     }
   });

@@ -98,5 +98,5 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER rate_limit_hit_forget AFTER INSERT ON public.rate_limit_hit
   FOR EACH ROW EXECUTE FUNCTION public.forget_rate_limit_hit();
 
--- Sign-in failures are now counted up front in rate_limit (see lib/accounts.ts).
+-- Sign-in failures are now counted up front in rate_limit (see lib/accounts/sessions.ts).
 DROP TABLE public.signin_failure;

@@ -1,4 +1,4 @@
--- The AppWrite release each instance runs, and the upgrade an operator asked for (lib/instances/upgrades.ts,
+-- The AppWrite release each instance runs, and the upgrade an operator asked for (lib/instances/upgrades/,
 -- driven by the reconciler one version step at a time). Users read their instance's version; only
 -- the control plane (admin) writes any of these.
 --

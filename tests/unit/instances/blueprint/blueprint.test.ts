@@ -19,7 +19,7 @@ import {
 import fixture from '../../../fixtures/qovery/settings.json';
 import { instanceSettings, storageGrant } from '../../../helpers/instance';
 
-/** An instance's console gate token (lib/platform/appwrite/console consoleGateToken). */
+/** An instance's console gate token (lib/platform/appwrite/console-api consoleGateToken). */
 const GATE = 'gate-token-of-the-instance-0123456789abcdef';
 
 const settings: QoverySettings = {
