@@ -22,6 +22,19 @@ export interface Context {
   readonly failingRuns: Map<string, string>;
 }
 
+/**
+ * The step at which the stand-in's clock keeps pace with the wall clock: the default, what `npm start`
+ * runs at. A smaller `stepMs` compresses the stand-in's time (at 50 ms a step, 30 of its seconds pass
+ * per real second), a larger one stretches it; whatever lasts a span of the stand-in's time (a state
+ * step, a rate-limit window) scales with it.
+ */
+export const DEFAULT_STEP_MS = 1500;
+
+/** How long `standInMs` of the stand-in's time lasts on the wall clock. */
+export function realMs(context: Context, standInMs: number): number {
+  return (standInMs * context.stepMs) / DEFAULT_STEP_MS;
+}
+
 /** A context over `state`, first loaded from `stateFile` when there is one. */
 export function createContext(state: StandInState, stepMs: number, stateFile?: string): Context {
   if (stateFile) loadState(stateFile, state);

@@ -1,12 +1,14 @@
 /**
- * The stand-in's HTTP side: authentication, the contract checks of both directions (contract.ts),
- * injected faults, the record of calls, and writing the state after every change.
+ * The stand-in's HTTP side: authentication, the rate limit (rate-limit.ts), the contract checks of
+ * both directions (contract.ts), injected faults, the record of calls, and writing the state after
+ * every change.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, wait } from './context';
 import type { Contract, ContractCheck } from './contract';
 import type { Fault, TakeFault } from './faults';
+import type { RateLimiter } from './rate-limit';
 import { HttpProblem, problem, type Reply } from './reply';
 import { route } from './routes';
 import type { ContractViolation } from './violations';
@@ -19,6 +21,8 @@ export interface RecordedCall {
   body: unknown;
   /** The status answered, or 'dropped'; undefined while in flight. */
   status?: number | 'dropped';
+  /** Refused by the rate limit (429), as opposed to a 429 a test injected. */
+  rateLimited?: true;
 }
 
 export interface HttpDeps {
@@ -28,10 +32,21 @@ export interface HttpDeps {
   onViolation: (violation: ContractViolation) => void;
   /** The stand-in's URL (known once it listens), naming it in violations. */
   url(): string;
-  /** `Token <token>`, as callers must send it. */
-  expectedAuth: Buffer;
+  /** The API tokens accepted: the `Authorization` header each must come in (`Token <token>`). */
+  tokens: AcceptedToken[];
+  /** Absent when there is no rate limit. */
+  rateLimiter: RateLimiter | undefined;
   calls: RecordedCall[];
   takeFault: TakeFault;
+}
+
+export interface AcceptedToken {
+  token: string;
+  authorization: Buffer;
+}
+
+export function acceptedToken(token: string): AcceptedToken {
+  return { token, authorization: Buffer.from(`Token ${token}`) };
 }
 
 interface Incoming {
@@ -40,6 +55,7 @@ interface Incoming {
   url: URL;
   body: unknown;
   badJson: boolean;
+  call: RecordedCall;
 }
 
 export async function handleRequest(
@@ -53,7 +69,7 @@ export async function handleRequest(
   const call: RecordedCall = { method, path: url.pathname, query: url.search, body };
   deps.calls.push(call);
   const fault = deps.takeFault(method, url.pathname, body);
-  const reply = await replyTo(deps, { req, method, url, body, badJson }, fault);
+  const reply = await replyTo(deps, { req, method, url, body, badJson, call }, fault);
   if (reply === 'drop') {
     call.status = 'dropped';
     req.socket.destroy();
@@ -113,9 +129,25 @@ function answer(deps: HttpDeps, incoming: Incoming): Reply {
   return reply;
 }
 
+/**
+ * An authenticated call is counted against its token's budget and its answer carries the budget's
+ * headers; past the budget it is refused before anything else is looked at, as a gateway would.
+ */
 function processCall(deps: HttpDeps, incoming: Incoming): Reply {
-  const { req, method, url, body } = incoming;
-  if (!authorised(req, deps.expectedAuth)) return problem(401, 'Access token is missing or invalid');
+  const token = tokenOf(incoming.req, deps.tokens);
+  if (token === undefined) return problem(401, 'Access token is missing or invalid');
+  const admission = deps.rateLimiter?.admit(token);
+  if (!admission) return processAuthenticated(deps, incoming);
+  if (admission.refusal) {
+    incoming.call.rateLimited = true;
+    return admission.refusal;
+  }
+  const reply = processAuthenticated(deps, incoming);
+  return { ...reply, headers: { ...reply.headers, ...admission.headers } };
+}
+
+function processAuthenticated(deps: HttpDeps, incoming: Incoming): Reply {
+  const { method, url, body } = incoming;
   if (incoming.badJson) return problem(400, 'The body is not valid JSON');
   if (deps.contract) {
     const check = deps.contract.checkRequest({ method, path: url.pathname, query: url.searchParams, body });
@@ -153,9 +185,12 @@ function reportViolation(
   });
 }
 
-function authorised(req: IncomingMessage, expectedAuth: Buffer): boolean {
+/** The token the call authenticates with, when it is one of those accepted. */
+function tokenOf(req: IncomingMessage, tokens: AcceptedToken[]): string | undefined {
   const given = Buffer.from(req.headers.authorization ?? '');
-  return given.length === expectedAuth.length && timingSafeEqual(given, expectedAuth);
+  return tokens.find(
+    ({ authorization }) => given.length === authorization.length && timingSafeEqual(given, authorization),
+  )?.token;
 }
 
 function parseJson(text: string): { body: unknown; badJson: boolean } {

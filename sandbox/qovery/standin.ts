@@ -10,10 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StateEnum } from 'qovery-typescript-axios';
-import { createContext } from './context';
+import { createContext, DEFAULT_STEP_MS } from './context';
 import { qoveryContract } from './contract';
 import { createFaults, type FaultControls } from './faults';
-import { handleRequest, type RecordedCall } from './http';
+import { acceptedToken, handleRequest, type RecordedCall } from './http';
+import { createRateLimiter, type RateLimit, type RateLimitView } from './rate-limit';
 import { type Resolved, resolveVariables } from './resolve';
 import { LOCAL_REGISTRY_ID } from './resources';
 import { emptyState, type StandInState } from './state';
@@ -21,6 +22,7 @@ import { type ContractViolation, recordViolation, takeViolations } from './viola
 
 export type { Fault } from './faults';
 export type { RecordedCall } from './http';
+export { parseRateLimit, type RateLimit, type RateLimitView } from './rate-limit';
 export { LOCAL_REGISTRY_ID } from './resources';
 export type {
   ContainerRecord,
@@ -39,8 +41,19 @@ export interface StandInOptions {
   port?: number;
   /** The API token callers must send as `Authorization: Token <token>`. */
   token: string;
-  /** Time per state transition in ms (default 1500; tests use ~20-50). */
+  /** Further tokens accepted (another organization's): each has a rate-limit budget of its own. */
+  tokens?: string[];
+  /**
+   * Time per state transition in ms (default 1500, at which the stand-in's time runs as the wall
+   * clock; tests use ~20-50, which compresses it: see context.ts).
+   */
   stepMs?: number;
+  /**
+   * Qovery's rate limit (rate-limit.ts): `requests` per token per window of `windowSeconds` of the
+   * stand-in's time, the `X-RateLimit-*` headers on every authenticated answer, 429 past it. Qovery's
+   * is `{ requests: 1000, windowSeconds: 3600 }`. Default: no limit, no headers.
+   */
+  rateLimit?: RateLimit;
   /** Projects that exist. Default: one project with a random id. */
   projectIds?: string[];
   /** Container registries linked in the organization. Default: one Docker Hub, LOCAL_REGISTRY_ID. */
@@ -67,6 +80,8 @@ export interface QoveryStandIn {
   state: StandInState;
   calls: RecordedCall[];
   faults: FaultControls;
+  /** The 429s the rate limit answered, and the calls counted in a token's window. */
+  rateLimit: RateLimitView;
   /**
    * A container's variables as Qovery would inject them: BUILT_IN, environment and container
    * variables, with `{{NAME}}` interpolations resolved; `missing` lists unknown references.
@@ -88,10 +103,11 @@ export interface QoveryStandIn {
 }
 
 export async function startQoveryStandIn(options: StandInOptions): Promise<QoveryStandIn> {
-  const { token, stepMs = 1500, port = 0, onViolation = recordViolation } = options;
+  const { token, stepMs = DEFAULT_STEP_MS, port = 0, onViolation = recordViolation } = options;
   const state = emptyState(options.projectIds ?? [randomUUID()], options.registryIds ?? [LOCAL_REGISTRY_ID]);
   const context = createContext(state, stepMs, options.stateFile);
   const faults = createFaults();
+  const rateLimiter = options.rateLimit ? createRateLimiter(context, options.rateLimit, token) : undefined;
   const calls: RecordedCall[] = [];
   let url = '';
   const deps = {
@@ -99,7 +115,8 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     contract: options.contract === false ? undefined : qoveryContract(),
     onViolation,
     url: () => url,
-    expectedAuth: Buffer.from(`Token ${token}`),
+    tokens: [token, ...(options.tokens ?? [])].map(acceptedToken),
+    rateLimiter,
     calls,
     takeFault: faults.take,
   };
@@ -120,6 +137,7 @@ export async function startQoveryStandIn(options: StandInOptions): Promise<Qover
     calls,
     stateHistory: (environmentId) => [...(context.histories.get(environmentId) ?? [])],
     faults: faults.controls,
+    rateLimit: rateLimiter?.view ?? { refused: 0, counted: () => 0 },
     resolveVariables: (containerId) => resolveVariables(state, containerId),
     takeViolations: () => takeViolations(url),
     failNextRun(jobId, reason = 'the job exited with status 1') {
