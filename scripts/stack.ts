@@ -7,7 +7,12 @@ import { join, resolve } from 'node:path';
 import type { ReconcileSummary } from '../lib/instances/reconciler';
 import { reconcileRuntime } from '../lib/runtime';
 import { startHasuraStandIn } from '../sandbox/hasura';
-import { type ContractViolation, LOCAL_REGISTRY_ID, startQoveryStandIn } from '../sandbox/qovery';
+import {
+  type ContractViolation,
+  LOCAL_REGISTRY_ID,
+  parseRateLimit,
+  startQoveryStandIn,
+} from '../sandbox/qovery';
 import { startS3StandIn } from '../sandbox/s3';
 
 /**
@@ -276,6 +281,9 @@ async function startStandIns(
 ): Promise<StandIns> {
   const { secrets } = options;
   step('Qovery stand-in');
+  // Qovery's budget per API token (e.g. 1000/3600), for a run that must show the control plane
+  // keeps within it; off unless set.
+  const rateLimit = parseRateLimit(process.env.QOVERY_STANDIN_RATE_LIMIT);
   const qovery = await startQoveryStandIn({
     port: options.qoveryPort ?? 0,
     token: secrets.QOVERY_API_TOKEN,
@@ -283,6 +291,7 @@ async function startStandIns(
     projectIds: [QOVERY_PROJECT_ID],
     ...(options.onQoveryViolation ? { onViolation: options.onQoveryViolation } : {}),
     ...(options.qoveryStateFile ? { stateFile: options.qoveryStateFile } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
   });
   step('S3 stand-in (s3rver)');
   const s3 = await startS3StandIn({ port: options.s3Port ?? 0, directory: options.s3Dir }).catch(
