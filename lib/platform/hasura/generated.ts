@@ -286,6 +286,38 @@ export type RemoveProjectMutationVariables = Exact<{
 
 export type RemoveProjectMutation = { delete_project_by_pk: { id: number } | null };
 
+export type DrawQoveryBudgetMutationVariables = Exact<{
+  at: string;
+  units: number;
+  perHour: number;
+}>;
+
+export type DrawQoveryBudgetMutation = {
+  insert_qovery_budget_draw_one: { granted: boolean | null; retry_after_seconds: number | null } | null;
+};
+
+export type GiveBackQoveryBudgetMutationVariables = Exact<{
+  at: string;
+  units: number;
+}>;
+
+export type GiveBackQoveryBudgetMutation = {
+  insert_qovery_budget_draw_one: { granted: boolean | null } | null;
+};
+
+export type PauseQoveryBudgetMutationVariables = Exact<{
+  at: string;
+  until: string;
+}>;
+
+export type PauseQoveryBudgetMutation = { insert_qovery_budget_draw_one: { granted: boolean | null } | null };
+
+export type PurgeQoveryBudgetMutationVariables = Exact<{
+  before: string;
+}>;
+
+export type PurgeQoveryBudgetMutation = { delete_qovery_budget_minute: { affected_rows: number } | null };
+
 export type HitRateLimitsMutationVariables = Exact<{
   hit: Rate_Limit_Hit_Insert_Input;
 }>;
@@ -699,6 +731,46 @@ export const RemoveProject =
   `mutation RemoveProject($id: Int!) { delete_project_by_pk(id: $id) { id } }` as unknown as TypedDocumentString<
     RemoveProjectMutation,
     RemoveProjectMutationVariables
+  >;
+
+// ---- lib/platform/hasura/operations/qovery-budget.graphql
+
+/**
+ * Draws Qovery requests from the deployment's budget (lib/instances/budget.ts): the trigger of
+ * hasura-metadata/migrations/default/1795860015000_qovery_budget/up.sql grants the units, or
+ * answers the seconds until they would fit.
+ */
+export const DrawQoveryBudget =
+  `mutation DrawQoveryBudget($at: timestamptz!, $units: Int!, $perHour: Int!) { insert_qovery_budget_draw_one(object: {at: $at, units: $units, per_hour: $perHour}) { granted retry_after_seconds } }` as unknown as TypedDocumentString<
+    DrawQoveryBudgetMutation,
+    DrawQoveryBudgetMutationVariables
+  >;
+
+/**
+ * Gives back units drawn at `at` and not used (`units` is negative), never below zero.
+ */
+export const GiveBackQoveryBudget =
+  `mutation GiveBackQoveryBudget($at: timestamptz!, $units: Int!) { insert_qovery_budget_draw_one(object: {at: $at, units: $units}) { granted } }` as unknown as TypedDocumentString<
+    GiveBackQoveryBudgetMutation,
+    GiveBackQoveryBudgetMutationVariables
+  >;
+
+/**
+ * Grants no draw before `until` (a later pause wins): Qovery answered 429, or said no request was left.
+ */
+export const PauseQoveryBudget =
+  `mutation PauseQoveryBudget($at: timestamptz!, $until: timestamptz!) { insert_qovery_budget_draw_one(object: {at: $at, pause_until: $until}) { granted } }` as unknown as TypedDocumentString<
+    PauseQoveryBudgetMutation,
+    PauseQoveryBudgetMutationVariables
+  >;
+
+/**
+ * The reconciler's purge: minutes of the budget that no draw counts any more.
+ */
+export const PurgeQoveryBudget =
+  `mutation PurgeQoveryBudget($before: timestamptz!) { delete_qovery_budget_minute(where: {minute: {_lt: $before}}) { affected_rows } }` as unknown as TypedDocumentString<
+    PurgeQoveryBudgetMutation,
+    PurgeQoveryBudgetMutationVariables
   >;
 
 // ---- lib/platform/hasura/operations/rate-limits.graphql
