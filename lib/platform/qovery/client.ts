@@ -13,6 +13,10 @@
  * before the deadline. Only calls that are safe to repeat are retried (reads, delete, deploy,
  * stop, and the variable import, which overwrites), on 429 / 502 / 503 / 504, timeouts and
  * connection errors, with exponential backoff and full jitter (or a small Retry-After).
+ *
+ * With a `budget` (./budget.ts), every request (each retry too) is first drawn from it, and every
+ * response's status and rate-limit headers are told to it: the budget, not Qovery's 429, says when
+ * to stop.
  */
 import type {
   CancelEnvironmentDeploymentRequest,
@@ -54,6 +58,7 @@ import type {
   VariableResponse,
 } from 'qovery-typescript-axios';
 import { AppError } from '../../basics/errors';
+import type { QoveryBudgetPort } from './budget';
 
 /** Per-call options. `deadline` is an absolute time in epoch milliseconds. */
 export interface CallOptions {
@@ -324,6 +329,25 @@ export class QoveryError extends Error {
   }
 }
 
+/**
+ * A request the budget (QoveryClientOptions.budget) did not let out before the caller's deadline:
+ * nothing was sent. Of kind `unavailable`, as Qovery's own 429, so that whoever handles that
+ * handles this alike; `retryAfterSeconds` says when the budget has room again.
+ */
+export class QoveryBudgetExhausted extends QoveryError {
+  constructor(
+    operation: OperationId,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('unavailable', operation, undefined, undefined, 0);
+    this.message = `Qovery ${operation} not sent: the request budget has no room for ${retryAfterSeconds} s`;
+  }
+
+  override toLog(): Record<string, unknown> {
+    return { ...super.toLog(), budgetExhausted: true, retryAfterSeconds: this.retryAfterSeconds };
+  }
+}
+
 export function isQoveryError(error: unknown, kind?: QoveryErrorKind): error is QoveryError {
   return error instanceof QoveryError && (kind === undefined || error.kind === kind);
 }
@@ -343,6 +367,11 @@ export function kindForStatus(status: number): QoveryErrorKind {
  */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof QoveryBudgetExhausted)
+    return new AppError('infrastructure-unavailable', {
+      details: { retryAfterSeconds: error.retryAfterSeconds },
+      cause: error,
+    });
   if (error instanceof QoveryError) {
     switch (error.kind) {
       case 'conflict':
@@ -374,6 +403,8 @@ export interface QoveryClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /** Drawn from before every request and told every response (./budget.ts). */
+  budget?: QoveryBudgetPort;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -394,6 +425,7 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
     sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     random = Math.random,
     now = Date.now,
+    budget,
   } = options;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const minAttemptMs = Math.min(timeoutMs, MIN_ATTEMPT_MS);
@@ -416,8 +448,10 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
 
     for (let attempt = 1; ; attempt++) {
+      if (deadline <= now()) throw new QoveryError('timeout', operation, undefined, undefined, attempt - 1);
+      await budget?.take({ operation, deadline: callOptions.deadline });
+      // Taking may have waited for room in the budget, never past the deadline.
       const remaining = deadline - now();
-      if (remaining <= 0) throw new QoveryError('timeout', operation, undefined, undefined, attempt - 1);
       let failure: QoveryError;
       let retryAfterMs: number | undefined;
       try {
@@ -427,6 +461,7 @@ export function createQoveryClient(options: QoveryClientOptions): QoveryClient {
           body: payload,
           signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, remaining))),
         });
+        await budget?.observe({ status: response.status, headers: response.headers });
         const text = await response.text();
         if (response.ok)
           return parseSuccess<ClientData<K>>(text, operation, response.status, attempt, redact);
