@@ -10,6 +10,14 @@ import { DEPLOYABLE } from './blueprint/versions';
 
 export interface QoveryConfig extends Omit<QoverySettings, 'instance'> {
   maxProjectsPerUser: number;
+  /**
+   * QOVERY_REQUESTS_PER_HOUR: the Qovery requests the whole deployment may send in any hour, every
+   * function and the reconciler together (lib/instances/budget.ts). They share one API token, which
+   * Qovery allows 1000 requests an hour before answering 429
+   * (https://www.qovery.com/docs/api-reference/introduction): the default, 900, keeps a tenth for
+   * what this budget does not see (an operator's scripts or CLI on the same token).
+   */
+  requestsPerHour: number;
 }
 
 /** The scheduled reconciler (lib/instances/reconciler.ts). */
@@ -52,6 +60,7 @@ export function readQovery(r: EnvReader): QoveryConfig {
     registryId: qoveryId(r, 'QOVERY_REGISTRY_ID'),
     templateEnvironmentId: qoveryId(r, 'QOVERY_TEMPLATE_ENVIRONMENT_ID', 'optional'),
     maxProjectsPerUser: r.int('MAX_PROJECTS_PER_USER', 3, 1, 1000),
+    requestsPerHour: r.int('QOVERY_REQUESTS_PER_HOUR', 900, 1, 1_000_000),
   };
 }
 
