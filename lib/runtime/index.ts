@@ -20,11 +20,18 @@ import { readActions, readLimits } from '../action/settings';
 import { createLogger, type Logger } from '../basics/log';
 import { createMetrics } from '../basics/metrics';
 import type { Env } from '../basics/settings';
+import { createQoveryBudget, hasuraBudgetStore } from '../instances/budget';
 import { createOwnerConsole, secureConsolesStep } from '../instances/console-seat';
 import { createInstances } from '../instances/instances';
 import { createProjects, type Projects } from '../instances/projects';
 import { createReconciler } from '../instances/reconciler';
-import { readInstance, readQovery, readReconcile, readWebhook } from '../instances/settings';
+import {
+  type QoveryConfig,
+  readInstance,
+  readQovery,
+  readReconcile,
+  readWebhook,
+} from '../instances/settings';
 import { upgradesStep } from '../instances/upgrades';
 import { createHasuraClient, type HasuraClient } from '../platform/hasura/client';
 import { createMailer, createSender } from '../platform/mail';
@@ -211,13 +218,26 @@ export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
   },
 );
 
+/**
+ * A function's Qovery client: every request it sends is drawn from the deployment's budget
+ * (lib/instances/budget), which every function and the reconciler share through Hasura.
+ */
+function qoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log: Logger) {
+  const budget = createQoveryBudget({
+    store: hasuraBudgetStore(hasura, qovery.requestsPerHour),
+    perHour: qovery.requestsPerHour,
+    log,
+  });
+  return createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget });
+}
+
 function buildProjects(
   config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
   hasura: HasuraClient,
   log: Logger,
 ) {
   const { qovery } = config;
-  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
+  const client = qoveryClientOf(qovery, hasura, log);
   const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
   const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
   return createProjects({
@@ -278,8 +298,8 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
 function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storage' | 'reconcile'>) {
   const { core, qovery, reconcile } = config;
   const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
-  const client = createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token });
   const hasura = createHasuraClient(core.hasura);
+  const client = qoveryClientOf(qovery, hasura, log);
   const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
   const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
   const reconciler = createReconciler({
