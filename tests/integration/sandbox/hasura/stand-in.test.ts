@@ -16,6 +16,9 @@ describe('the project loader', () => {
     expect(project.tables.map((t) => t.table.name)).toEqual([
       'account_ticket',
       'project',
+      'qovery_budget',
+      'qovery_budget_draw',
+      'qovery_budget_minute',
       'rate_limit',
       'rate_limit_hit',
       'refresh_token',
