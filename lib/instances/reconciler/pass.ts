@@ -28,6 +28,7 @@ export function startPass(deps: ReconcilerDeps, deadline: number): Pass {
     orphansRemoved: 0,
     purgedRefreshRows: 0,
     purgedRateLimits: 0,
+    purgedBudgetMinutes: 0,
     failures: [],
     hasuraCalls: 0,
     qoveryCalls: 0,

@@ -60,6 +60,7 @@ export interface ReconcileSummary {
   orphansRemoved: number;
   purgedRefreshRows: number;
   purgedRateLimits: number;
+  purgedBudgetMinutes: number;
   failures: string[];
   hasuraCalls: number;
   qoveryCalls: number;

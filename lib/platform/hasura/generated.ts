@@ -312,12 +312,6 @@ export type PauseQoveryBudgetMutationVariables = Exact<{
 
 export type PauseQoveryBudgetMutation = { insert_qovery_budget_draw_one: { granted: boolean | null } | null };
 
-export type PurgeQoveryBudgetMutationVariables = Exact<{
-  before: string;
-}>;
-
-export type PurgeQoveryBudgetMutation = { delete_qovery_budget_minute: { affected_rows: number } | null };
-
 export type HitRateLimitsMutationVariables = Exact<{
   hit: Rate_Limit_Hit_Insert_Input;
 }>;
@@ -367,11 +361,13 @@ export type ConsoleCandidatesQuery = {
 export type PurgeExpiredMutationVariables = Exact<{
   now: string;
   revokedBefore: string;
+  budgetBefore: string;
 }>;
 
 export type PurgeExpiredMutation = {
   delete_refresh_token: { affected_rows: number } | null;
   delete_rate_limit: { affected_rows: number } | null;
+  delete_qovery_budget_minute: { affected_rows: number } | null;
 };
 
 export type InsertUserMutationVariables = Exact<{
@@ -764,15 +760,6 @@ export const PauseQoveryBudget =
     PauseQoveryBudgetMutationVariables
   >;
 
-/**
- * The reconciler's purge: minutes of the budget that no draw counts any more.
- */
-export const PurgeQoveryBudget =
-  `mutation PurgeQoveryBudget($before: timestamptz!) { delete_qovery_budget_minute(where: {minute: {_lt: $before}}) { affected_rows } }` as unknown as TypedDocumentString<
-    PurgeQoveryBudgetMutation,
-    PurgeQoveryBudgetMutationVariables
-  >;
-
 // ---- lib/platform/hasura/operations/rate-limits.graphql
 
 /**
@@ -811,7 +798,7 @@ export const ConsoleCandidates =
  * needs catching, and rate-limit counters (sign-in failures among them) whose window has passed.
  */
 export const PurgeExpired =
-  `mutation PurgeExpired($now: timestamptz!, $revokedBefore: timestamptz!) { delete_refresh_token(where: {_or: [{expires_at: {_lt: $now}}, {revoked_at: {_lt: $revokedBefore}}]}) { affected_rows } delete_rate_limit(where: {expires_at: {_lt: $now}}) { affected_rows } }` as unknown as TypedDocumentString<
+  `mutation PurgeExpired($now: timestamptz!, $revokedBefore: timestamptz!, $budgetBefore: timestamptz!) { delete_refresh_token(where: {_or: [{expires_at: {_lt: $now}}, {revoked_at: {_lt: $revokedBefore}}]}) { affected_rows } delete_rate_limit(where: {expires_at: {_lt: $now}}) { affected_rows } delete_qovery_budget_minute(where: {minute: {_lt: $budgetBefore}}) { affected_rows } }` as unknown as TypedDocumentString<
     PurgeExpiredMutation,
     PurgeExpiredMutationVariables
   >;

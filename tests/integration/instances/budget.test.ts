@@ -5,7 +5,7 @@ import {
   isBudgetExhausted,
   type QoveryBudget,
 } from '../../../lib/instances/budget';
-import { PurgeQoveryBudget } from '../../../lib/platform/hasura/documents';
+import { PurgeExpired } from '../../../lib/platform/hasura/documents';
 import { createQoveryClient, isQoveryError, type QoveryClient } from '../../../lib/platform/qovery/client';
 import { type QoveryStandIn, startQoveryStandIn } from '../../../sandbox/qovery';
 import { startTestHasura, type TestHasura } from '../../helpers/hasura';
@@ -103,13 +103,15 @@ describe('the Qovery budget in the database', () => {
     expect(await hasura.rows('SELECT * FROM qovery_budget_draw')).toEqual([]);
   });
 
-  it('drops minutes two hours old when drawing, and the purge drops those it is given', async () => {
+  it("drops minutes two hours old when drawing, and the reconciler's purge drops those it is given", async () => {
     await store().draw(1, T('08:00:00'));
     await store().draw(1, T('09:30:00'));
     await store().draw(1, T('10:01:00'));
     expect((await minutes()).map((m) => m.minute)).toEqual(['09:30', '10:01']);
-    const purged = await hasura.client.request(PurgeQoveryBudget, {
-      before: new Date(T('10:00:00')).toISOString(),
+    const purged = await hasura.client.request(PurgeExpired, {
+      now: new Date(T('10:02:00')).toISOString(),
+      revokedBefore: new Date(T('09:00:00')).toISOString(),
+      budgetBefore: new Date(T('10:00:00')).toISOString(),
     });
     expect(purged.delete_qovery_budget_minute?.affected_rows).toBe(1);
     expect((await minutes()).map((m) => m.minute)).toEqual(['10:01']);

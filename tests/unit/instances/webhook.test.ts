@@ -21,6 +21,7 @@ function fakeReconciler(checked = 1) {
         orphansRemoved: 0,
         purgedRefreshRows: 0,
         purgedRateLimits: 0,
+        purgedBudgetMinutes: 0,
         failures: [],
         hasuraCalls: 2,
         qoveryCalls: 1,
