@@ -1,32 +1,6 @@
-import type { OperationId } from './client';
+import type { QoveryResponse } from './client';
 
-/**
- * The port through which the Qovery client spends a request budget (QoveryClientOptions.budget):
- * every tenant shares one Qovery API token, and Qovery answers 429 past 1000 requests an hour per
- * token (https://www.qovery.com/docs/api-reference/introduction). lib/instances/budget.ts
- * implements it on the deployment's budget in the database.
- */
-export interface QoveryBudgetPort {
-  /**
-   * Called before every request the client sends (each retry is one): resolves once it may be
-   * sent. When it may not before `deadline`, throws QoveryBudgetExhausted (lib/platform/qovery/client),
-   * a QoveryError of kind `unavailable` that nothing was sent for.
-   */
-  take(request: QoveryRequest): Promise<void>;
-  /** Told every response, whatever its status, before the client reads it. Never throws. */
-  observe(response: QoveryResponse): void | Promise<void>;
-}
-
-/** The request about to be sent: its operation, and the caller's deadline (epoch ms), if any. */
-export interface QoveryRequest {
-  operation: OperationId;
-  deadline?: number;
-}
-
-export interface QoveryResponse {
-  status: number;
-  headers: Headers;
-}
+export type { QoveryBudgetPort, QoveryRequest, QoveryResponse } from './client';
 
 /** How long Qovery is left alone after a 429 that says neither Retry-After nor X-RateLimit-Reset. */
 export const DEFAULT_PAUSE_MS = 60_000;
