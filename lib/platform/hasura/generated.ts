@@ -446,6 +446,27 @@ export type EndSessionMutationVariables = Exact<{
 
 export type EndSessionMutation = { delete_refresh_token: { affected_rows: number } | null };
 
+export type InstanceTemplateQueryVariables = Exact<{ [key: string]: never }>;
+
+export type InstanceTemplateQuery = {
+  instance_template_by_pk: {
+    qovery_environment_id: string;
+    appwrite_version: string;
+    blueprint_digest: string;
+  } | null;
+};
+
+export type RecordInstanceTemplateMutationVariables = Exact<{
+  environmentId: string;
+  version: string;
+  digest: string;
+  at: string;
+}>;
+
+export type RecordInstanceTemplateMutation = {
+  insert_instance_template_one: { qovery_environment_id: string } | null;
+};
+
 export type UpgradeRowFieldsFragment = {
   id: number;
   status: string;
@@ -865,6 +886,26 @@ export const EndSession =
   `mutation EndSession($hash: String!, $familyId: uuid!) { delete_refresh_token(where: {_or: [{family_id: {_eq: $familyId}}, {token_hash: {_eq: $hash}}]}) { affected_rows } }` as unknown as TypedDocumentString<
     EndSessionMutation,
     EndSessionMutationVariables
+  >;
+
+// ---- lib/platform/hasura/operations/template.graphql
+
+/**
+ * The recorded template, if any: one row at most.
+ */
+export const InstanceTemplate =
+  `query InstanceTemplate { instance_template_by_pk(id: 1) { qovery_environment_id appwrite_version blueprint_digest } }` as unknown as TypedDocumentString<
+    InstanceTemplateQuery,
+    InstanceTemplateQueryVariables
+  >;
+
+/**
+ * Records the template `npm run template` built, replacing the one before.
+ */
+export const RecordInstanceTemplate =
+  `mutation RecordInstanceTemplate($environmentId: String!, $version: String!, $digest: String!, $at: timestamptz!) { insert_instance_template_one(object: {id: 1, qovery_environment_id: $environmentId, appwrite_version: $version, blueprint_digest: $digest, recorded_at: $at} on_conflict: {constraint: instance_template_pkey, update_columns: [qovery_environment_id, appwrite_version, blueprint_digest, recorded_at]}) { qovery_environment_id } }` as unknown as TypedDocumentString<
+    RecordInstanceTemplateMutation,
+    RecordInstanceTemplateMutationVariables
   >;
 
 // ---- lib/platform/hasura/operations/upgrades.graphql
