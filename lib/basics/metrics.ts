@@ -7,7 +7,8 @@
  *
  * - `Invocations` per action and outcome (`ok` or the catalogue code): what the actions do;
  * - `UnexpectedFailures` (service only): every `internal-error`, the alarm in serverless.yml;
- * - `QoveryFailures` per kind (`unavailable`, `timeout`, `unauthorized`, ...): the other alarm.
+ * - `QoveryFailures` per kind (`unavailable`, `timeout`, `unauthorized`, ...): the other alarm;
+ * - `ProvisionStrategy` per strategy and reason (lib/instances/provision-strategy.ts): clone or blueprint.
  *
  * On AWS the settings plugin sets POWERTOOLS_METRICS_NAMESPACE (`AppWriteCloud/<stage>`, what the
  * alarms watch); without it (npm start, tests) no metric is written.
@@ -19,6 +20,8 @@ export const METRICS_NAMESPACE_VARIABLE = 'POWERTOOLS_METRICS_NAMESPACE';
 
 export interface ActionMetrics {
   invocation(action: string, outcome: string, error?: unknown): void;
+  /** One more of `name`, with these dimensions. */
+  count(name: string, dimensions: Record<string, string>): void;
 }
 
 export function createMetrics(namespace: string | undefined): ActionMetrics | undefined {
@@ -48,6 +51,7 @@ export function createMetrics(namespace: string | undefined): ActionMetrics | un
       const kind = qoveryFailureKind(error);
       if (kind !== undefined) one('QoveryFailures', { kind });
     },
+    count: one,
   };
 }
 

@@ -37,7 +37,7 @@ import type { Observed } from './lifecycle';
 import { consoleLogger, type InstancesLogger } from './logger';
 import { findByName, listOwn, observe, observeAll, status, url } from './observe';
 import { openConsole } from './open-console';
-import { type ProvisionedInstance, type ProvisionInputs, provision } from './provision';
+import { type ProvisionDeps, type ProvisionedInstance, type ProvisionInputs, provision } from './provision';
 import type { ProjectStatus } from './status';
 import { type MigrateStatus, migrateStatus, upgrade } from './upgrade-step';
 
@@ -146,6 +146,9 @@ export interface InstancesOptions {
   cloneRecheckMs?: number;
   /** Tests: replace secret generation. */
   secrets?: () => InstanceSecrets;
+  /** The recorded template and the ProvisionStrategy metric (lib/instances/provision-strategy.ts). */
+  template?: ProvisionDeps['template'];
+  metrics?: ProvisionDeps['metrics'];
 }
 
 export function createInstances({
@@ -156,10 +159,13 @@ export function createInstances({
   cleanupRecheckMs = 1000,
   cloneRecheckMs = 1000,
   secrets: makeSecrets = generateSecrets,
+  template,
+  metrics,
 }: InstancesOptions): Instances {
   const deps = { client, settings, log, cleanupTimeoutMs, cleanupRecheckMs, cloneRecheckMs, makeSecrets };
+  const provisionDeps: ProvisionDeps = { ...deps, template, metrics };
   return {
-    provision: (projectRowId, inputs, options) => provision(deps, projectRowId, inputs, options),
+    provision: (projectRowId, inputs, options) => provision(provisionDeps, projectRowId, inputs, options),
     deploy: (environmentId, options) => deploy(client, environmentId, options),
     stop: (environmentId, options) => stop(client, environmentId, options),
     destroy: (environmentId, options) => destroy(client, environmentId, options),

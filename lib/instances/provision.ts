@@ -1,11 +1,12 @@
 /**
  * Provision: one Qovery environment per instance, built from the blueprint or cloned from the
- * operator's template, its variables imported, and deleted again if any step fails.
+ * template (lib/instances/provision-strategy.ts chooses), its variables imported, and deleted again
+ * if any step fails.
  */
 import type { Environment } from 'qovery-typescript-axios';
 import { AppError } from '../basics/errors';
 import { consoleGateToken } from '../platform/appwrite/console-api';
-import { type CallOptions, type QoveryClient, QoveryError } from '../platform/qovery/client';
+import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from '../platform/qovery/client';
 import type { StorageGrant } from '../platform/storage';
 import type { QoverySettings } from './blueprint/blueprint';
 import { containerRequest } from './blueprint/containers';
@@ -14,10 +15,18 @@ import { migrateJobRequest, migrateStageRequest } from './blueprint/migrate';
 import { caddyfileVariable } from './blueprint/proxy';
 import type { InstanceSecrets } from './blueprint/secrets';
 import { services } from './blueprint/services';
-import { containerVariables, environmentVariables, type Value } from './blueprint/variables';
+import { containerVariables, environmentVariables } from './blueprint/variables';
 import { type ServiceIds, variablesImport } from './blueprint/variables-import';
+import type { Release } from './blueprint/versions';
 import { all, idOf, need, publicUrl } from './calls';
 import { type CleanupDeps, discard, discardByName, mayHaveHappened } from './provision-cleanup';
+import {
+  type Choice,
+  chooseStrategy,
+  reportStrategy,
+  type StrategyReporting,
+  type TemplateReader,
+} from './provision-strategy';
 
 export interface ProvisionedInstance {
   environmentId: string;
@@ -37,10 +46,12 @@ export interface ProvisionInputs {
   storage: Promise<StorageGrant>;
 }
 
-export interface ProvisionDeps extends CleanupDeps {
+export interface ProvisionDeps extends CleanupDeps, Pick<StrategyReporting, 'metrics'> {
   /** Pause before listing a clone's services again (they appear some time after the clone). */
   cloneRecheckMs: number;
   makeSecrets: () => InstanceSecrets;
+  /** The recorded template; without it only QOVERY_TEMPLATE_ENVIRONMENT_ID is ever cloned. */
+  template?: TemplateReader;
 }
 
 /** The bucket's grant, or why it could not be made. */
@@ -58,36 +69,49 @@ export async function provision(
     (grant) => ({ grant }),
     (error: unknown) => ({ error }),
   );
-  const environment = await createEnvironment(deps, projectRowId, call);
+  const chosen = await chooseStrategy(deps.settings, deps.template, call);
+  const { environment, strategy } = await createEnvironment(deps, projectRowId, chosen, call);
+  reportStrategy(deps, strategy, projectRowId);
   const environmentId = idOf(environment);
   try {
-    return await furnish(deps, environmentId, inputs.ownerEmail, storage, call);
+    const cloned = strategy.strategy === 'clone';
+    return await furnish(deps, environmentId, inputs.ownerEmail, storage, cloned, call);
   } catch (error) {
     await discard(deps, environmentId, error);
     throw error;
   }
 }
 
+/** Clones the template, or creates an empty environment: also when the template is gone (404). */
 async function createEnvironment(
   deps: ProvisionDeps,
   projectRowId: number | string,
+  chosen: Choice,
   options: CallOptions,
-): Promise<Environment> {
+): Promise<{ environment: Environment; strategy: Choice }> {
   const { client, settings } = deps;
   const startedAt = Date.now();
   const name = environmentName(projectRowId, settings.environmentPrefix);
   try {
-    return settings.templateEnvironmentId
-      ? await client.cloneEnvironment(
-          settings.templateEnvironmentId,
-          cloneRequest(settings, projectRowId),
-          options,
-        )
-      : await client.createEnvironment(
-          settings.projectId,
-          environmentRequest(settings, projectRowId),
-          options,
-        );
+    if (chosen.strategy === 'clone') {
+      try {
+        const request = cloneRequest(settings, projectRowId);
+        return {
+          environment: await client.cloneEnvironment(chosen.templateId, request, options),
+          strategy: chosen,
+        };
+      } catch (error) {
+        if (!isQoveryError(error, 'not-found')) throw error;
+      }
+    }
+    const environment = await client.createEnvironment(
+      settings.projectId,
+      environmentRequest(settings, projectRowId),
+      options,
+    );
+    const strategy: Choice =
+      chosen.strategy === 'clone' ? { strategy: 'blueprint', reason: 'template-missing' } : chosen;
+    return { environment, strategy };
   } catch (error) {
     if (mayHaveHappened(error)) await discardByName(deps, name, startedAt, error);
     throw error;
@@ -100,10 +124,10 @@ async function furnish(
   environmentId: string,
   ownerEmail: string,
   storage: Promise<SettledGrant>,
+  cloned: boolean,
   call: CallOptions,
 ): Promise<ProvisionedInstance> {
   const { client, settings } = deps;
-  const cloned = settings.templateEnvironmentId !== undefined;
   // A clone has the template's `migrate` job, in its own stage already.
   const built = cloned ? undefined : await fromBlueprint(client, settings, environmentId, call);
   const ids = built ? built.ids : await fromClone(client, settings, environmentId, deps.cloneRecheckMs, call);
@@ -117,28 +141,27 @@ async function furnish(
     ownerAccountExists: false,
     consoleGate: consoleGateToken(settings.instance.consoleClaimKey, environmentId),
   });
-  const imports = importVariables(client, settings, ids, env, secrets, cloned, call);
-  const [links, , , ...results] = await all([
+  const mariadb = services(settings.instance).find((spec) => spec.name === 'mariadb');
+  if (!mariadb) throw new TypeError('The blueprint has no mariadb');
+  const [links] = await all([
     client.listContainerLinks(need(ids, 'proxy'), call),
-    cloned ? Promise.resolve(undefined) : client.createVariable(caddyfileVariable(need(ids, 'proxy')), call),
-    built
-      ? client.attachServiceToDeploymentStage(built.stageId, built.jobId, call)
-      : Promise.resolve(undefined),
-    ...imports,
+    // Everything environment-wide rides with MariaDB's own variables: one call.
+    client
+      .importContainerEnvironmentVariable(
+        need(ids, 'mariadb'),
+        variablesImport(
+          [
+            { scope: 'ENVIRONMENT', vars: env },
+            { scope: 'CONTAINER', vars: containerVariables(mariadb, secrets) },
+          ],
+          ids,
+        ),
+        call,
+      )
+      .then(allImported),
+    // A clone already holds the rest (the template's).
+    ...(built ? fittings(client, settings, built, secrets, call) : []),
   ] as const);
-  for (const result of results) {
-    const total = result?.total_variables_to_import;
-    const imported = result?.successful_imported_variables?.length;
-    if (typeof total === 'number' && typeof imported === 'number' && imported < total) {
-      throw new QoveryError(
-        'rejected',
-        'importContainerEnvironmentVariable',
-        201,
-        `imported ${imported} of ${total}`,
-        1,
-      );
-    }
-  }
   return {
     environmentId,
     appwriteId: need(ids, 'proxy'),
@@ -149,44 +172,55 @@ async function furnish(
   };
 }
 
-/** Starts the variable imports: everything environment-wide, and each service's own. */
-function importVariables(
+/** An import that left some variables out failed. */
+function allImported(result: Awaited<ReturnType<QoveryClient['importContainerEnvironmentVariable']>>) {
+  const total = result?.total_variables_to_import;
+  const imported = result?.successful_imported_variables?.length;
+  if (typeof total === 'number' && typeof imported === 'number' && imported < total) {
+    throw new QoveryError(
+      'rejected',
+      'importContainerEnvironmentVariable',
+      201,
+      `imported ${imported} of ${total}`,
+      1,
+    );
+  }
+  return result;
+}
+
+/** The blueprint's containers, job and stage, as `fromBlueprint` made them. */
+export interface Built {
+  ids: ServiceIds;
+  jobId: string;
+  stageId: string;
+}
+
+/**
+ * What the blueprint gives every instance alike once its containers exist, all at once: each
+ * service's own (constant) variables but MariaDB's, the proxy's file, the `migrate` job in its
+ * stage. A template holds them, so a clone does not ask for them again.
+ */
+export function fittings(
   client: QoveryClient,
   settings: QoverySettings,
-  ids: ServiceIds,
-  env: Record<string, Value>,
+  built: Built,
   secrets: InstanceSecrets,
-  cloned: boolean,
   call: CallOptions,
-) {
-  const list = services(settings.instance);
-  const mariadb = list.find((spec) => spec.name === 'mariadb');
-  if (!mariadb) throw new TypeError('The blueprint has no mariadb');
+): Promise<unknown>[] {
+  const { ids } = built;
+  const own = services(settings.instance).filter((spec) => spec.variables && spec.name !== 'mariadb');
   return [
-    // Everything environment-wide rides with MariaDB's own variables: one call.
-    client.importContainerEnvironmentVariable(
-      need(ids, 'mariadb'),
-      variablesImport(
-        [
-          { scope: 'ENVIRONMENT', vars: env },
-          { scope: 'CONTAINER', vars: containerVariables(mariadb, secrets) },
-        ],
-        ids,
-      ),
-      call,
+    client.createVariable(caddyfileVariable(need(ids, 'proxy')), call),
+    client.attachServiceToDeploymentStage(built.stageId, built.jobId, call),
+    ...own.map((spec) =>
+      client
+        .importContainerEnvironmentVariable(
+          need(ids, spec.name),
+          variablesImport([{ scope: 'CONTAINER', vars: containerVariables(spec, secrets) }], ids),
+          call,
+        )
+        .then(allImported),
     ),
-    // A clone already holds the other services' own (constant) variables.
-    ...(cloned
-      ? []
-      : list
-          .filter((spec) => spec.variables && spec !== mariadb)
-          .map((spec) =>
-            client.importContainerEnvironmentVariable(
-              need(ids, spec.name),
-              variablesImport([{ scope: 'CONTAINER', vars: containerVariables(spec, secrets) }], ids),
-              call,
-            ),
-          )),
   ];
 }
 
@@ -194,17 +228,20 @@ function importVariables(
  * Creates every container of the blueprint, the `migrate` job and its deployment stage, all at
  * once. Answers the containers' ids and the job's and stage's, which the next stage attaches.
  */
-async function fromBlueprint(
+export async function fromBlueprint(
   client: QoveryClient,
   settings: QoverySettings,
   environmentId: string,
   options: CallOptions,
-): Promise<{ ids: ServiceIds; jobId: string; stageId: string }> {
+  release?: Release,
+): Promise<Built> {
   const list = services(settings.instance);
   const [job, stage, ...created] = await all([
-    client.createJob(environmentId, migrateJobRequest(settings), options),
+    client.createJob(environmentId, migrateJobRequest(settings, release), options),
     client.createEnvironmentDeploymentStage(environmentId, migrateStageRequest, options),
-    ...list.map((spec) => client.createContainer(environmentId, containerRequest(settings, spec), options)),
+    ...list.map((spec) =>
+      client.createContainer(environmentId, containerRequest(settings, spec, release), options),
+    ),
   ] as const);
   return {
     ids: Object.fromEntries(list.map((spec, i) => [spec.name, idOf(created[i])])),

@@ -18,12 +18,13 @@ import type { Runtime } from '../action/handler';
 import { createRateLimiter, type RateLimiter } from '../action/rate-limit';
 import { readActions, readLimits } from '../action/settings';
 import { createLogger, type Logger } from '../basics/log';
-import { createMetrics } from '../basics/metrics';
+import { type ActionMetrics, createMetrics } from '../basics/metrics';
 import type { Env } from '../basics/settings';
 import { createQoveryBudget, hasuraBudgetStore } from '../instances/budget';
 import { createOwnerConsole, secureConsolesStep } from '../instances/console-seat';
 import { createInstances } from '../instances/instances';
 import { createProjects, type Projects } from '../instances/projects';
+import { recordedTemplate } from '../instances/provision-strategy';
 import { createReconciler } from '../instances/reconciler';
 import {
   type QoveryConfig,
@@ -235,10 +236,18 @@ function buildProjects(
   config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
   hasura: HasuraClient,
   log: Logger,
+  metrics?: ActionMetrics,
 ) {
   const { qovery } = config;
   const client = qoveryClientOf(qovery, hasura, log);
-  const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
+  const instances = createInstances({
+    client,
+    settings: { ...qovery, instance: config.instance },
+    log,
+    // CreateProject clones the recorded template when it is current (lib/instances/provision-strategy).
+    template: recordedTemplate(hasura),
+    metrics,
+  });
   const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
   return createProjects({
     hasura,
@@ -264,7 +273,7 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
   },
   (config): Runtime<{ projects: Projects }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
-    return { ...rest, deps: { projects: buildProjects(config, hasura, rest.log) } };
+    return { ...rest, deps: { projects: buildProjects(config, hasura, rest.log, rest.metrics) } };
   },
 );
 
@@ -285,7 +294,7 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
     const accounts = createAccountDeletion({
       hasura,
       passwords: createPasswords(config.auth.bcryptCost),
-      projects: buildProjects(config, hasura, rest.log),
+      projects: buildProjects(config, hasura, rest.log, rest.metrics),
     });
     return { ...rest, deps: { accounts } };
   },
