@@ -15,6 +15,7 @@ describe('the project loader', () => {
     const project = loadProject(REPO_PROJECT);
     expect(project.tables.map((t) => t.table.name)).toEqual([
       'account_ticket',
+      'instance_template',
       'project',
       'qovery_budget',
       'qovery_budget_draw',

@@ -5,7 +5,7 @@ import { actionEvent, actionRequest, lambdaContext, memoryLogger, phase } from '
 
 function setup() {
   const memory = memoryLogger();
-  const metrics: jest.Mocked<ActionMetrics> = { invocation: jest.fn() };
+  const metrics: jest.Mocked<ActionMetrics> = { invocation: jest.fn(), count: jest.fn() };
   const middleware = invocationLog({ action: { name: 'Echo' }, log: memory.log, metrics });
   /** One invocation through the middleware: `before`, then `after` or `onError` as the error says. */
   const invoke = (error?: Error, { statusCode = error ? 400 : 200, role = '', userId = 0 } = {}) => {
