@@ -16,6 +16,7 @@ import { readAccounts, readAuth, readJwt } from '../accounts/settings';
 import { createAccessTokens } from '../accounts/tokens';
 import type { Runtime } from '../action/handler';
 import { createRateLimiter, type RateLimiter } from '../action/rate-limit';
+import { secretCheck } from '../action/secret';
 import { readActions, readLimits } from '../action/settings';
 import { createLogger, type Logger } from '../basics/log';
 import { type ActionMetrics, createMetrics } from '../basics/metrics';
@@ -347,4 +348,20 @@ export const webhookRuntime = /* @__PURE__ */ defineRuntime(
     webhook: readWebhook,
   },
   (config) => ({ ...buildReconciler(config), secret: config.webhook.secret }),
+);
+
+/**
+ * The API Gateway authorizers in front of every route (lib/action/authorizer.ts): each holds one
+ * secret and nothing else (no Hasura client, no logger), because it runs before every call whose
+ * answer API Gateway has not cached, and its cold start comes before the handler's.
+ */
+export const actionsAuthorizerRuntime = /* @__PURE__ */ defineRuntime(
+  { actions: readActions },
+  ({ actions }) => secretCheck(actions.secret),
+);
+
+/** The webhook route's: Qovery's secret alone (what `Qovery-Signature` carries). */
+export const webhookAuthorizerRuntime = /* @__PURE__ */ defineRuntime(
+  { webhook: readWebhook },
+  ({ webhook }) => secretCheck(webhook.secret),
 );
