@@ -17,6 +17,8 @@ import { eventually } from '../helpers/wait';
  */
 
 const secrets = generateSecrets();
+/** The secret a Qovery webhook carries in Qovery-Signature. */
+const webhookSecret = 'e2e-qovery-webhook-secret-0123456789';
 const jwtKey = new TextEncoder().encode(
   (JSON.parse(secrets.HASURA_GRAPHQL_JWT_SECRET) as { key: string }).key,
 );
@@ -84,7 +86,8 @@ describe('serverless package', () => {
       const functions = Object.keys(
         (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { functions: object }).functions,
       );
-      expect(functions).toHaveLength(18);
+      // 18 handlers and the 2 authorizers in front of them.
+      expect(functions).toHaveLength(20);
       for (const name of functions) expect(existsSync(join(out, `${name}.zip`))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -98,6 +101,7 @@ describe('the tutorial, end to end', () => {
       secrets,
       qoveryStepMs: 100,
       reconcileEveryMs: 200,
+      extraEnv: { QOVERY_WEBHOOK_SECRET: webhookSecret },
     });
   }, 300_000);
   afterAll(async () => {
@@ -285,7 +289,7 @@ describe('the tutorial, end to end', () => {
     });
   });
 
-  it('refuses a forged call straight to a handler without the shared secret, and changes nothing', async () => {
+  it('refuses at the gateway a forged call straight to a handler, without the shared secret or with a wrong one, and changes nothing', async () => {
     // The reconciler reads Qovery meanwhile (GET): only changes count here.
     const changes = () => stack.qovery.calls.filter((c) => c.method !== 'GET').length;
     const before = {
@@ -293,28 +297,50 @@ describe('the tutorial, end to end', () => {
       projects: await count('project'),
       qovery: changes(),
     };
-    const forged = (path: string, action: string, input: unknown) =>
+    const forged = (path: string, action: string, input: unknown, secret?: string) =>
       fetch(`${stack.actionsUrl}/${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(secret === undefined ? {} : { [SECRET_HEADER]: secret }),
+        },
         body: JSON.stringify({
           action: { name: action },
           input: { input },
           session_variables: { 'x-hasura-role': 'user', 'x-hasura-user-id': '1' },
         }),
       });
-    for (const response of [
-      await forged('delete-project', 'DeleteProject', { id: projectId }),
-      await forged('signup', 'Signup', { email: 'forged@example.com', password: 'mysecret' }),
-    ]) {
-      expect(response.status).toBe(401);
-      expect(await response.json()).toMatchObject({ extensions: { code: 'unauthorized' } });
+    const signup = { email: 'forged@example.com', password: 'mysecret' };
+    for (const [response, status] of [
+      // No header: refused by API Gateway without invoking the authorizer.
+      [await forged('delete-project', 'DeleteProject', { id: projectId }), 401],
+      [await forged('signup', 'Signup', signup), 401],
+      // A wrong secret: refused by the authorizer.
+      [await forged('delete-project', 'DeleteProject', { id: projectId }, 'a-guess-of-the-secret'), 403],
+      [await forged('signup', 'Signup', signup, `${secrets.ACTIONS_SECRET}x`), 403],
+    ] as const) {
+      expect(response.status).toBe(status);
+      // The gateway's answer: a handler's would be in Hasura's error shape, with extensions.code.
+      expect(await response.json()).not.toHaveProperty('extensions');
     }
     expect({
       users: await count('user'),
       projects: await count('project'),
       qovery: changes(),
     }).toEqual(before);
+  });
+
+  it("lets a Qovery webhook call through the gateway only with Qovery's secret", async () => {
+    const ring = (headers: Record<string, string>) =>
+      fetch(`${stack.actionsUrl}/qovery-webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ event: 'DEPLOYMENT_SUCCESSFUL' }),
+      });
+    expect((await ring({})).status).toBe(401);
+    expect((await ring({ 'Qovery-Signature': `${webhookSecret}x` })).status).toBe(403);
+    expect((await ring({ 'Qovery-Signature': secrets.ACTIONS_SECRET })).status).toBe(403);
+    expect((await ring({ 'Qovery-Signature': webhookSecret })).status).toBe(202);
   });
 
   it('answers Signup straight from the handler with the secret header, as Hasura calls it', async () => {
