@@ -86,6 +86,8 @@ describe('who may reach a handler', () => {
   it.each(routes.filter((r) => !UNGUARDED_ROUTES.includes(r.key)).map((r) => [r.key, r] as const))(
     '%s has an authorizer',
     (_key, { event }) => {
+      // Named as an object: serverless-offline takes a bare name for a JWT authorizer and fails.
+      expect(event.authorizer).toEqual({ name: expect.any(String) });
       expect(authorizers[authorizerOf(event) ?? '']).toBeDefined();
     },
   );
