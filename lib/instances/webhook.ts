@@ -5,7 +5,7 @@
  * spec does not describe the body, so it is an untrusted hint: at most it names environments to
  * look at first. What a project's status becomes is always read from Qovery by the reconciler.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretCheck } from '../action/secret';
 import type { Logger } from '../basics/log';
 import type { Reconciler } from './reconciler';
 
@@ -18,9 +18,7 @@ const ENVIRONMENT_KEYS = new Set(['environment_id', 'environmentid', 'environmen
 
 /** The header equals the secret, compared in constant time (digests: equal lengths whatever given). */
 export function signatureMatches(given: string | undefined, secret: string): boolean {
-  if (given === undefined || secret === '') return false;
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(secret));
+  return secret !== '' && secretCheck(secret)(given);
 }
 
 /** Environment ids the body seems to name (UUIDs under environment keys), at most 10. */

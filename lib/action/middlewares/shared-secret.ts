@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../basics/errors';
+import { secretCheck } from '../secret';
 import { type ActionMiddleware, header } from './request';
 
 /** The header Hasura sends the actions' shared secret in (hasura-metadata/metadata/actions.yaml). */
@@ -12,20 +12,14 @@ export interface SharedSecretOptions {
 
 /**
  * Refuses, as `unauthorized`, a call without the shared secret, before anything else of it is
- * read: Hasura's session variables are trusted only after this check.
+ * read: Hasura's session variables are trusted only after this check (the API Gateway authorizer
+ * in front makes the same one, lib/action/authorizer.ts; this one holds wherever the handler runs).
  */
 export const sharedSecret = ({ actionsSecret }: SharedSecretOptions): ActionMiddleware => {
-  const expected = digest(actionsSecret);
+  const isSecret = secretCheck(actionsSecret);
   return {
     before: (request) => {
-      const given = header(request.event, SECRET_HEADER);
-      if (given === undefined || !timingSafeEqual(digest(given), expected))
-        throw new AppError('unauthorized');
+      if (!isSecret(header(request.event, SECRET_HEADER))) throw new AppError('unauthorized');
     },
   };
 };
-
-/** Digests have one length, so that timingSafeEqual compares a given secret of any length. */
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
