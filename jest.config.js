@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
+  // tests/real/ needs programs installed on the machine (Caddy): `npm run test:integration` runs it.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/real/'],
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },

@@ -7,7 +7,12 @@ import {
   environmentRequest,
   ownRowId,
 } from '../../../../lib/instances/blueprint/environment';
-import { CADDYFILE, CONSOLE_GATE, caddyfileVariable } from '../../../../lib/instances/blueprint/proxy';
+import {
+  CADDYFILE,
+  CONSOLE_GATE,
+  caddyfileVariable,
+  renderCaddyfile,
+} from '../../../../lib/instances/blueprint/proxy';
 import { generateSecrets } from '../../../../lib/instances/blueprint/secrets';
 import { SERVICES, totalResources } from '../../../../lib/instances/blueprint/services';
 import { environmentVariables } from '../../../../lib/instances/blueprint/variables';
@@ -104,19 +109,25 @@ describe('instance blueprint', () => {
   });
 
   test('the proxy routes realtime, the console and the rest of one host, as AppWrite’s Traefik does', () => {
-    const blocks = CADDYFILE.split(/\n\thandle/).slice(1);
+    const blocks = CADDYFILE.split(/\n\t\thandle/).slice(1);
     const routes = blocks.map((block) => [
       /^( \S+)? \{/.exec(block)?.[1]?.trim() ?? '*',
       /reverse_proxy \{\$(\w+)\}:80/.exec(block)?.[1],
+      /header_up -X-AppWrite-Cloud-Gate\n/.test(block),
     ]);
+    // Every upstream loses the gate token: it never reaches AppWrite.
     expect(routes).toEqual([
-      ['/v1/realtime*', 'APPWRITE_REALTIME_HOST'],
-      ['/console*', 'APPWRITE_CONSOLE_HOST'],
-      ['*', 'APPWRITE_API_HOST'],
+      ['/v1/realtime*', 'APPWRITE_REALTIME_HOST', true],
+      ['/console*', 'APPWRITE_CONSOLE_HOST', true],
+      ['*', 'APPWRITE_API_HOST', true],
     ]);
+    expect(CADDYFILE).toMatch(/\n:80 \{\n/);
     expect(CADDYFILE).toMatch(/auto_https off/);
-    expect(CADDYFILE).toMatch(/trusted_proxies static private_ranges/);
+    // The production file trusts the gateway's forwarding headers; only tests/real, on Caddy 2.6.2, leaves it out.
+    expect(CADDYFILE).toMatch(/\n\tservers \{\n\t\ttrusted_proxies static private_ranges\n\t\}\n/);
+    expect(renderCaddyfile({ trustedProxies: false })).not.toMatch(/trusted_proxies/);
     expect(caddyfileVariable(ids.proxy)).toMatchObject({
+      value: CADDYFILE,
       variable_scope: 'CONTAINER',
       variable_parent_id: ids.proxy,
       mount_path: '/etc/appwrite-cloud/Caddyfile',
@@ -124,25 +135,34 @@ describe('instance blueprint', () => {
     });
   });
 
-  test('the proxy shuts the account routes to all but the gate token until the console seat is taken', () => {
-    const api = CADDYFILE.split(/\n\thandle/).at(-1) ?? '';
-    const matcher = /@console_gate \{\n\t+path ([^\n]+)\n\t+expression `([^`]+)`\n\t+\}/.exec(api);
-    expect(matcher?.[1]?.split(' ')).toEqual(['/v1/account', '/v1/account/*']);
-    expect(matcher?.[2]).toBe(
+  test('the proxy shuts every route but health checks and the console’s files until the console seat is taken', () => {
+    const matcher =
+      /@console_gate \{\n\t+not \{\n\t+method ([^\n]+)\n\t+path ([^\n]+)\n\t+\}\n\t+not path ([^\n]+)\n\t+expression `([^`]+)`\n\t+\}/.exec(
+        CADDYFILE,
+      );
+    expect(matcher?.slice(1, 4).map((list) => list?.split(' '))).toEqual([
+      ['GET', 'HEAD'],
+      ['/v1/health', '/v1/health/*'],
+      ['/console', '/console/*'],
+    ]);
+    expect(matcher?.[4]).toBe(
       '{env.APPWRITE_CLOUD_CONSOLE_GATE} != "open" && {header.X-AppWrite-Cloud-Gate} != {env.APPWRITE_CLOUD_CONSOLE_GATE}',
     );
     // AppWrite-shaped JSON, 403: the console shows the message; our client tells it from AppWrite's.
-    const respond = /respond @console_gate `([^`]+)` (\d+)/.exec(api);
+    const respond = /respond @console_gate `([^`]+)` (\d+)/.exec(CADDYFILE);
     expect(JSON.parse(respond?.[1] ?? 'null')).toEqual({
       message: "This instance's console is being set up for its owner. Try again in a minute.",
       code: 403,
       type: 'console_setup_pending',
     });
     expect(respond?.[2]).toBe('403');
-    expect(api).toMatch(/header @console_gate Content-Type application\/json/);
-    // Caddy runs `respond` before `reverse_proxy` in a route; the token never reaches AppWrite.
-    expect(api.indexOf('respond @console_gate')).toBeLessThan(api.indexOf('reverse_proxy'));
-    expect(api).toMatch(/reverse_proxy \{\$APPWRITE_API_HOST\}:80 \{\n\t+header_up -X-AppWrite-Cloud-Gate\n/);
+    expect(CADDYFILE).toMatch(/header @console_gate Content-Type application\/json/);
+    // One `route`, run in the order written: the gate answers before any upstream is chosen
+    // (outside a route, Caddy would sort `handle` before `respond`).
+    const route = CADDYFILE.slice(CADDYFILE.indexOf('\troute {'));
+    expect(route.indexOf('respond @console_gate')).toBeGreaterThan(0);
+    expect(route.indexOf('respond @console_gate')).toBeLessThan(route.indexOf('handle'));
+    expect(CADDYFILE.slice(0, CADDYFILE.indexOf('\troute {'))).not.toMatch(/handle|reverse_proxy|respond/);
 
     const inputs = { secrets: generateSecrets(), storage: storageGrant(), ownerEmail: 'o@example.com' };
     const shut = environmentVariables(instanceSettings, {
