@@ -12,10 +12,13 @@
  *
  * The whitelist alone would still let a stranger who knows the URL and the owner's address take the
  * seat in the minute before the control plane does. So, from the first deployment, the instance's
- * proxy refuses every `/v1/account` route (every way an account or a session is made) unless the
- * request carries the instance's gate token (`CONSOLE_GATE` in lib/instances/blueprint/blueprint),
- * derived like the password and known only to the control plane; once the seat is taken the gate
- * opens and the instance's e-mail is turned on (the owner's own AppWrite projects need both).
+ * proxy refuses every request but health checks and the console's static files (AppWrite answers
+ * its account routes through GraphQL and realtime too) unless it carries the instance's gate token
+ * (`CONSOLE_GATE` in lib/instances/blueprint/proxy), derived like the password and known only to
+ * the control plane; once the seat is the owner's the gate opens and the instance's e-mail is
+ * turned on (the owner's own AppWrite projects need both). A seat found taken opens nothing until
+ * a session with the derived password proves it is the one the control plane made (`ownsSeat`):
+ * were the gate ever passed, a stranger's seat would keep the instance shut, not hand it over.
  *
  * The first account's password is derived from the operator's CONSOLE_CLAIM_KEY; the owner then
  * chooses their own through the control plane (`claim`: the ClaimConsole action,
@@ -32,6 +35,7 @@ import {
   consoleGateToken,
   ensureOwnerAccount,
   ownerPassword,
+  ownsSeat,
   setOwnerPassword,
 } from '../platform/appwrite/console-api';
 import type { HasuraClient } from '../platform/hasura/client';
@@ -75,6 +79,21 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
       await instances.openConsole(row.qovery_environment_id, row.qovery_mariadb_id, { deadline });
   }
 
+  /** Whether the seat found taken is the one the control plane made (never "some account exists"). */
+  async function provenOurs(
+    to: NonNullable<ReturnType<typeof target>>,
+    row: ProjectRow,
+    { deadline, log }: { deadline: number; log: Logger },
+  ): Promise<boolean> {
+    const owner = { email: to.email, password: ownerPassword(claimKey, to.environmentId) };
+    const proof = await ownsSeat(to.url, owner, { gate: to.gate, deadline, ...(fetch ? { fetch } : {}) });
+    if (proof === 'not-ours')
+      log.error('the instance console seat is held by an account the control plane did not make', {
+        projectId: row.id,
+      });
+    return proof === 'ours';
+  }
+
   return {
     async secure(row, { deadline, log }) {
       if (row.console_account_at) return true;
@@ -86,7 +105,8 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
         { gate: to.gate, deadline, ...(fetch ? { fetch } : {}) },
       );
       if (answer === 'refused') log.error('the instance console refuses its owner', { projectId: row.id });
-      if (answer !== 'created' && answer !== 'exists') return false;
+      if (answer === 'taken' && !(await provenOurs(to, row, { deadline, log }))) return false;
+      if (answer !== 'created' && answer !== 'taken') return false;
       await accountMade(row, deadline);
       return true;
     },
@@ -108,7 +128,7 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
         log.error('the instance console refuses its owner', { projectId: row.id });
         throw new AppError('internal-error');
       }
-      if (answer === 'exists') {
+      if (answer === 'taken') {
         const changed = await setOwnerPassword(
           to.url,
           {
@@ -118,6 +138,13 @@ export function createOwnerConsole({ hasura, instances, claimKey, fetch }: Owner
           },
           options,
         );
+        if (changed === 'wrong-password' && !row.console_account_at) {
+          // Never proven ours, and our password does not open it: someone else holds the seat.
+          log.error('the instance console seat is held by an account the control plane did not make', {
+            projectId: row.id,
+          });
+          throw new AppError('internal-error');
+        }
         if (changed === 'wrong-password')
           throw new AppError('project-busy', {
             message: 'The console already has your password: sign in with it, or reset it from the console.',

@@ -46,11 +46,10 @@ export type OwnerAccount =
   /** The owner's account was just created. */
   | 'created'
   /**
-   * The seat is taken. Only the owner's e-mail could take it (the whitelist), and only with a
-   * password (the other sign-up paths are closed until then): ours from an earlier pass, unless
-   * someone raced us with the owner's address — `setOwnerPassword` tells (`wrong-password`).
+   * The seat is taken, by whom this does not say: ours from an earlier pass, or someone who got
+   * past the gate with the owner's address. Only `ownsSeat` (a session with our password) tells.
    */
-  | 'exists'
+  | 'taken'
   /**
    * The whitelist refuses the owner's e-mail, or the proxy's gate refuses our token: the instance
    * is misconfigured (or CONSOLE_CLAIM_KEY changed since it was made).
@@ -60,6 +59,8 @@ export type OwnerAccount =
 interface AppwriteAnswer {
   status: number;
   type?: string;
+  /** The account's e-mail, in an answer about an account. */
+  email?: string;
   cookie?: string;
 }
 
@@ -85,14 +86,20 @@ async function call(
     signal: AbortSignal.timeout(Math.min(8000, remaining)),
   });
   const text = await response.text();
-  let type: string | undefined;
+  let parsed: { type?: unknown; email?: unknown } = {};
   try {
-    type = (JSON.parse(text) as { type?: unknown }).type as string | undefined;
+    parsed = (JSON.parse(text) as typeof parsed | null) ?? {};
   } catch {
-    type = undefined;
+    parsed = {};
   }
+  const { type, email } = parsed;
   const session = /(a_session_console=[^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
-  return { status: response.status, ...(type ? { type } : {}), ...(session ? { cookie: session } : {}) };
+  return {
+    status: response.status,
+    ...(typeof type === 'string' ? { type } : {}),
+    ...(typeof email === 'string' ? { email } : {}),
+    ...(session ? { cookie: session } : {}),
+  };
 }
 
 /**
@@ -125,12 +132,46 @@ export async function ensureOwnerAccount(
   );
   if (created.status === 201) return 'created';
   // The one-seat limit is checked before the duplicate e-mail (account.php), so a taken seat
-  // answers user_console_count_exceeded.
+  // answers user_console_count_exceeded: a seat, not yet ours.
   if (created.type === 'user_console_count_exceeded' || created.type === 'user_already_exists')
-    return 'exists';
+    return 'taken';
   if (created.type === 'user_email_not_whitelisted' || created.type === CONSOLE_GATE_REFUSAL)
     return 'refused';
   return 'not-ready';
+}
+
+/**
+ * Whether the console's seat is the owner's account as the control plane made it: a session opens
+ * with `password` (the derived one, known to nobody else) for the owner's e-mail, and the account
+ * it opens is that e-mail's; the session is ended. "Some account exists" proves nothing: whoever
+ * took the seat with the owner's address and a password of their own is not the owner.
+ * 'not-ours' also when the owner already replaced the derived password (ClaimConsole): the caller
+ * records the seat as soon as it is proven, so that case never asks again.
+ */
+export async function ownsSeat(
+  url: string,
+  owner: { email: string; password: string },
+  options: ConsoleOptions,
+): Promise<'ours' | 'not-ours' | 'not-ready'> {
+  const email = owner.email.trim().toLowerCase();
+  const session = await call(
+    url,
+    'POST',
+    '/v1/account/sessions/email',
+    { email, password: owner.password },
+    options,
+  );
+  if (session.status === 401 || session.status === 400) return 'not-ours';
+  if (session.status !== 201 || !session.cookie) return 'not-ready';
+  try {
+    const account = await call(url, 'GET', '/v1/account', undefined, options, session.cookie);
+    if (account.status !== 200) return 'not-ready';
+    return account.email?.toLowerCase() === email ? 'ours' : 'not-ours';
+  } finally {
+    await call(url, 'DELETE', '/v1/account/sessions/current', undefined, options, session.cookie).catch(
+      () => undefined,
+    );
+  }
 }
 
 /**

@@ -121,6 +121,40 @@ describe('the owner’s console seat', () => {
     expect((await signUp()).status).toBe(501);
   });
 
+  it('never takes a seat someone else holds for the owner’s: the gate stays shut, the claim fails', async () => {
+    const { p, id, environmentId } = await runningInstance();
+    // A stranger got past the gate (through any door) with the owner's address and their own password.
+    appwrite.state.users.push({ email: 'ada@example.com', password: 'a stranger’s password' });
+    const errors: unknown[] = [];
+    const caller = { ...ada(), log: { ...log, error: (...args: unknown[]) => void errors.push(args) } };
+
+    expect(await p.status(id, caller as Caller)).toMatchObject({ status: 'RUNNING' });
+    const seat = await hasura.db.query<{ at: string | null }>('SELECT console_account_at AS at FROM project');
+    expect(seat.rows[0]?.at).toBeNull();
+    const variables = qovery.state.environments.get(environmentId)?.variables;
+    expect(variables?.get(CONSOLE_GATE.variable)?.value).not.toBe(CONSOLE_GATE.open);
+    expect(variables?.has('_APP_SMTP_HOST')).toBe(false);
+
+    const claim = await p
+      .claimConsole(id, 'ada’s own console password', caller as Caller)
+      .catch((e: unknown) => e);
+    expect((claim as AppError).code).toBe('internal-error');
+    expect(appwrite.state.users).toEqual([{ email: 'ada@example.com', password: 'a stranger’s password' }]);
+    expect(variables?.get(CONSOLE_GATE.variable)?.value).not.toBe(CONSOLE_GATE.open);
+    expect(JSON.stringify(errors)).toMatch(/held by an account the control plane did not make/);
+    expect(JSON.stringify(errors)).not.toContain(ownerPassword(KEY, environmentId));
+  });
+
+  it('takes a seat it made but did not record (a run that died between the two) once it proves it', async () => {
+    const { p, id, environmentId } = await runningInstance();
+    appwrite.state.users.push({ email: 'ada@example.com', password: ownerPassword(KEY, environmentId) });
+    await p.status(id, ada());
+    const seat = await hasura.db.query<{ at: string | null }>('SELECT console_account_at AS at FROM project');
+    expect(seat.rows[0]?.at).not.toBeNull();
+    const variables = qovery.state.environments.get(environmentId)?.variables;
+    expect(variables?.get(CONSOLE_GATE.variable)?.value).toBe(CONSOLE_GATE.open);
+  });
+
   it('lets the owner set their own console password, and nobody else', async () => {
     const { p, id } = await runningInstance();
     await p.status(id, ada());

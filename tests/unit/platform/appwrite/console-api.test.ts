@@ -4,6 +4,7 @@ import {
   consoleGateToken,
   ensureOwnerAccount,
   ownerPassword,
+  ownsSeat,
   setOwnerPassword,
 } from '../../../../lib/platform/appwrite/console-api';
 import { startFakeAppwrite } from '../../../helpers/fake-appwrite';
@@ -48,7 +49,7 @@ describe('the console seat of an instance', () => {
       ),
     ).toBe('created');
     expect(await ensureOwnerAccount(appwrite.url, { email: OWNER, password: 'p'.repeat(20) }, through)).toBe(
-      'exists',
+      'taken',
     );
     expect(appwrite.state.users).toEqual([{ email: OWNER, password: 'p'.repeat(20) }]);
   });
@@ -74,6 +75,19 @@ describe('the console seat of an instance', () => {
       ['/v1/account/tokens/email', { userId: 'unique()', email: 'stranger@example.com' }],
       ['/v1/account/sessions/anonymous', {}],
       ['/V1//Account', { userId: 'unique()', email: OWNER, password: 'stranger-password' }],
+      // AppWrite runs the same account route for GraphQL's accountCreate (guests have the scope).
+      [
+        '/v1/graphql',
+        {
+          query: `mutation { accountCreate(userId: "unique()", email: "${OWNER}", password: "stranger-password") { _id } }`,
+        },
+      ],
+      [
+        '/v1/graphql/mutation',
+        {
+          query: `mutation { accountCreate(userId: "unique()", email: "${OWNER}", password: "stranger-password") { _id } }`,
+        },
+      ],
     ] as const) {
       const answer = await stranger(path, body);
       expect({ path, status: answer.status, body: await answer.json() }).toEqual({
@@ -112,6 +126,29 @@ describe('the console seat of an instance', () => {
       body: JSON.stringify({ userId: 'unique()', email: OWNER, password: 'their-own-password' }),
     });
     expect(stranger.status).toBe(501);
+  });
+
+  test('a seat taken is ours only if a session with our password opens the owner’s account', async () => {
+    const derived = ownerPassword(KEY, 'env-1');
+    // Someone got past the gate with the owner's address and a password of their own.
+    gate = CONSOLE_GATE.open;
+    const stranger = await fetch(`${appwrite.url}/v1/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-appwrite-project': 'console' },
+      body: JSON.stringify({
+        query: `mutation { accountCreate(userId: "unique()", email: "${OWNER}", password: "stranger-password") { _id } }`,
+      }),
+    });
+    expect(stranger.status).toBe(201);
+    gate = GATE;
+    expect(await ensureOwnerAccount(appwrite.url, { email: OWNER, password: derived }, through)).toBe(
+      'taken',
+    );
+    expect(await ownsSeat(appwrite.url, { email: OWNER, password: derived }, through)).toBe('not-ours');
+
+    appwrite.state.users.splice(0, 1, { email: OWNER, password: derived });
+    expect(await ownsSeat(appwrite.url, { email: OWNER, password: derived }, through)).toBe('ours');
+    expect(appwrite.sessions.size).toBe(0); // the proof's session is ended
   });
 
   test('a whitelist that does not admit the owner is refused, for an operator to look at', async () => {
