@@ -7,7 +7,9 @@
  * 1. reads every project row (Hasura, one request per 2,000 rows: read-rows.ts), then
  * 2. every environment's state (Qovery, ONE `GET /project/{id}/environment/status`);
  * 3. decides each row's status (lib/instances/lifecycle.ts) and writes only the rows that changed,
- *    in one request, each write conditional on the status it read (statuses.ts, plan.ts);
+ *    in one request, each write conditional on the status it read (statuses.ts, plan.ts); a project
+ *    whose owner is gone (owner_id null: its account deleted while a CreateProject was under way)
+ *    goes DELETING and its environment's deletion is asked (plan.ts `ownerless`);
  * 4. finishes deletions: a DELETING row whose environment Qovery confirms gone is removed (its quota
  *    slot with it); DELETE_ERROR turns it into ERROR; a DELETING row whose environment is not being
  *    deleted gets its deletion asked again (a deployment in the way is cancelled first); and

@@ -31,6 +31,7 @@ export function planRows(
 ): Plan {
   const plan: Plan = { moves: new Map(), gone: [], askAgain: [], stopAgain: [], absent: [] };
   for (const row of rows) {
+    if (ownerless(plan, row)) continue;
     if (row.status === 'CREATING') {
       if (now() - Date.parse(row.created_at) > ABANDONED_AFTER_MS)
         move(plan, row, { status: 'ERROR', reason: reasons.creationInterrupted });
@@ -46,6 +47,21 @@ export function planRows(
     else decide(plan, row, environmentId, observed);
   }
   return plan;
+}
+
+/**
+ * A project whose owner is gone (its account deleted while a CreateProject was under way: the row
+ * outlived the account's deletion) is nobody's to see, stop or delete, yet it runs and keeps a
+ * bucket: it is deleted. Its row goes DELETING and its environment's deletion is asked; the usual
+ * deletion path then removes the bucket and the row once Qovery confirms (or, with no environment,
+ * once no environment of ours carries its id: orphans.ts). A CreateProject still under way is left
+ * to finish (or to be found abandoned) first.
+ */
+function ownerless(plan: Plan, row: ReconcileRow): boolean {
+  if (row.owner_id !== null || row.status === 'CREATING' || row.status === 'DELETING') return false;
+  move(plan, row, { status: 'DELETING', reason: null });
+  if (row.qovery_environment_id !== null) plan.askAgain.push(row.qovery_environment_id);
+  return true;
 }
 
 /** What one row's environment being `observed` calls for. */

@@ -328,6 +328,7 @@ export type ReconcileRowsQueryVariables = Exact<{
 export type ReconcileRowsQuery = {
   project: Array<{
     id: number;
+    owner_id: number | null;
     status: string;
     status_reason: string | null;
     qovery_environment_id: string | null;
@@ -800,7 +801,7 @@ export const HitRateLimits =
  * One page of every project, in id order (the reconciler reads them all, page by page).
  */
 export const ReconcileRows =
-  `query ReconcileRows($after: Int!, $limit: Int!) { project(where: {id: {_gt: $after}}, order_by: {id: asc}, limit: $limit) { id status status_reason qovery_environment_id created_at console_account_at upgrade_error } }` as unknown as TypedDocumentString<
+  `query ReconcileRows($after: Int!, $limit: Int!) { project(where: {id: {_gt: $after}}, order_by: {id: asc}, limit: $limit) { id owner_id status status_reason qovery_environment_id created_at console_account_at upgrade_error } }` as unknown as TypedDocumentString<
     ReconcileRowsQuery,
     ReconcileRowsQueryVariables
   >;

@@ -252,6 +252,7 @@ describe('the reconciler takes the console seat', () => {
   it('is bounded per run, logs a failure by project id and error name only, and carries on', async () => {
     const row = (id: number) => ({
       id,
+      owner_id: 1,
       status: 'RUNNING' as const,
       status_reason: null,
       qovery_environment_id: `env-${id}`,

@@ -182,6 +182,37 @@ describe('deletions', () => {
   });
 });
 
+describe('projects without an owner', () => {
+  // A DeleteAccount that raced a CreateProject: the account went, the project stayed (owner_id null).
+  it('are deleted with their environment and bucket, whatever their status', async () => {
+    await projects(2, 'DEPLOYED', 'RUNNING');
+    await hasura.db.exec('UPDATE project SET owner_id = NULL WHERE id = 1');
+    const [orphaned, kept] = [environment(0), environment(1)];
+    if (!orphaned || !kept) throw new Error('no environment');
+    await run();
+    expect(await rows()).toEqual([
+      { id: 1, status: 'DELETING', status_reason: null },
+      { id: 2, status: 'RUNNING', status_reason: null },
+    ]);
+    const deleted = qovery.calls.filter((c) => c.method === 'DELETE').map((c) => c.path);
+    expect(deleted).toEqual([`/environment/${orphaned.resource.id}`]);
+    qovery.state.environments.delete(orphaned.resource.id);
+    await run();
+    expect(await rows()).toEqual([{ id: 2, status: 'RUNNING', status_reason: null }]);
+    expect([...storage.buckets]).toEqual([2]);
+    expect(qovery.state.environments.has(kept.resource.id)).toBe(true);
+  });
+
+  it('without an environment go too; one whose CreateProject is under way is left to finish first', async () => {
+    await hasura.db.exec(`INSERT INTO project (owner_id, name, slot, status, created_at) VALUES
+      (NULL, 'failed', 1, 'ERROR', now() - interval '10 minutes'), (NULL, 'busy', 2, 'CREATING', now())`);
+    await run();
+    expect((await rows()).map((r) => r.status)).toEqual(['DELETING', 'CREATING']);
+    await run(); // no environment of ours carries its id: the deletion is over
+    expect(await rows()).toEqual([{ id: 2, status: 'CREATING', status_reason: null }]);
+  });
+});
+
 describe('orphans', () => {
   const client = () => createQoveryClient({ baseUrl: qovery.url, token: TOKEN });
 
