@@ -1,15 +1,16 @@
 import * as v from 'valibot';
 import { type Accounts, resetMailLimit } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
-import { Email } from '../lib/basics/schemas';
+import { CaptchaToken, Email } from '../lib/basics/schemas';
 import { accountEmailsRuntime } from '../lib/runtime';
 
-export const RequestPasswordResetInput = v.object({ email: Email });
+export const RequestPasswordResetInput = v.object({ email: Email, captchaToken: CaptchaToken });
 
 export const RequestPasswordReset = defineAction({
   name: 'RequestPasswordReset',
   access: 'public',
   input: RequestPasswordResetInput,
+  captcha: true,
   limits: ({ input }, settings) => [resetMailLimit(input.email, settings)],
   run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'requestPasswordReset'> }) =>
     accounts.requestPasswordReset(input.email, { deadline, log }),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ReconcileSummary } from '../lib/instances/reconciler';
 import { reconcileRuntime } from '../lib/runtime';
+import { type CaptchaStandIn, HCAPTCHA_TEST, startCaptchaStandIn, TURNSTILE_TEST } from '../sandbox/captcha';
 import { startHasuraStandIn } from '../sandbox/hasura';
 import {
   type ContractViolation,
@@ -200,6 +201,8 @@ export interface Stack {
   /** Runs the reconciler once now (it also runs every `reconcileEveryMs`). */
   reconcile(): Promise<ReconcileSummary>;
   mail: MailCatcher;
+  /** The CAPTCHA stand-in, when CAPTCHA_PROVIDER asks for a check (see `startCaptcha`). */
+  captcha?: CaptchaStandIn;
   close(): Promise<void>;
 }
 
@@ -248,13 +251,26 @@ async function startStackOn(
   const step = options.onStep ?? (() => {});
   const standIns = await startStandIns(options, actionsUrl, step);
   const { hasura, qovery, s3, mail } = standIns;
-  const env = stackEnv(options, standIns);
+  let captcha: Awaited<ReturnType<typeof startCaptcha>>;
+  try {
+    captcha = await startCaptcha({ ...process.env, ...options.extraEnv }, step);
+  } catch (error) {
+    await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
+    throw error;
+  }
+  const env = { ...stackEnv(options, standIns), ...captcha?.env };
   let offline: ChildProcess | undefined;
   step('the handlers under serverless-offline (esbuild bundles every function: 20–40 s the first time)');
   try {
     offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
   } catch (error) {
-    await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
+    await Promise.allSettled([
+      hasura.close(),
+      qovery.close(),
+      s3.close(),
+      mail.close(),
+      captcha?.standIn.close(),
+    ]);
     throw error;
   }
   const reconciling = await startReconciling(env, options);
@@ -269,10 +285,42 @@ async function startStackOn(
     s3,
     reconcile: reconciling.reconcile,
     mail,
+    ...(captcha ? { captcha: captcha.standIn } : {}),
     async close() {
       await reconciling.stop();
       await stopProcess(offline);
-      await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
+      await Promise.allSettled([
+        hasura.close(),
+        qovery.close(),
+        s3.close(),
+        mail.close(),
+        captcha?.standIn.close(),
+      ]);
+    },
+  };
+}
+
+/**
+ * The CAPTCHA stand-in (sandbox/captcha), only when CAPTCHA_PROVIDER asks for a check: the
+ * handlers then verify against it, with the provider's "always passes" test secret unless
+ * CAPTCHA_SECRET says otherwise (another test key), so that the widget's test sitekey works
+ * locally. A CAPTCHA_VERIFY_URL that is set is kept: the operator points it elsewhere on purpose.
+ */
+async function startCaptcha(
+  given: Record<string, string | undefined>,
+  step: (message: string) => void,
+): Promise<{ standIn: CaptchaStandIn; env: Record<string, string> } | undefined> {
+  const provider = given.CAPTCHA_PROVIDER?.trim();
+  if (provider !== 'turnstile' && provider !== 'hcaptcha') return undefined;
+  step(`CAPTCHA stand-in (${provider} siteverify, the documented test keys)`);
+  const standIn = await startCaptchaStandIn();
+  const testSecret = provider === 'turnstile' ? TURNSTILE_TEST.passes : HCAPTCHA_TEST.secret;
+  return {
+    standIn,
+    env: {
+      CAPTCHA_PROVIDER: provider,
+      CAPTCHA_SECRET: given.CAPTCHA_SECRET?.trim() || testSecret,
+      CAPTCHA_VERIFY_URL: given.CAPTCHA_VERIFY_URL?.trim() || standIn.verifyUrl[provider],
     },
   };
 }

@@ -3,6 +3,7 @@ import type * as v from 'valibot';
 import type { Logger } from '../basics/log';
 import type { ActionMetrics } from '../basics/metrics';
 import type { SectionName as Section } from '../basics/settings';
+import type { CaptchaVerifier } from '../platform/captcha';
 import type { Counted, Limit, RateLimiter } from './rate-limit';
 import type { LimitsConfig } from './settings';
 
@@ -29,6 +30,8 @@ export interface ActionCall<I, A extends Access = Access> {
   log: Logger;
   /** Epoch ms by which the action must have answered (its time budget). */
   deadline: number;
+  /** True once the caller passed the CAPTCHA check (only when the check is on and the action opts in). */
+  captchaPassed?: true;
 }
 
 /** The limits of an action beyond the per-caller one (see `Action.limits`). */
@@ -46,6 +49,12 @@ export interface Action<S extends v.GenericSchema, O, D, A extends Access = Acce
    * and in this order (a call refused by one is not counted by those after it).
    */
   limits?: OwnLimits<v.InferOutput<S>, A>;
+  /**
+   * When true, and a CAPTCHA provider is configured (CAPTCHA_PROVIDER), the call must carry a
+   * token the provider accepts (`captchaToken` in its input) before it is counted or run
+   * (lib/action/middlewares/captcha.ts). Off by default, and without a provider nothing changes.
+   */
+  captcha?: boolean;
   run(call: ActionCall<v.InferOutput<S>, A>, deps: D): Promise<O>;
 }
 
@@ -69,6 +78,8 @@ export interface Runtime<D> {
   budgetMs: number;
   /** Rate limits; without them (tests with fakes) calls are not counted. */
   limits?: RuntimeLimits;
+  /** The CAPTCHA check of the actions that opt in (`Action.captcha`); absent when it is off. */
+  captcha?: CaptchaVerifier;
   deps: D;
 }
 

@@ -12,6 +12,7 @@ import type {
   Runtime,
   RuntimeSource,
 } from './contract';
+import { captchaCheck } from './middlewares/captcha';
 import { hasuraErrors } from './middlewares/hasura-errors';
 import { hasuraPayload } from './middlewares/hasura-payload';
 import { invocationLog } from './middlewares/invocation-log';
@@ -32,7 +33,9 @@ import { sharedSecret } from './middlewares/shared-secret';
  *   2. hasura-errors  — every failure becomes a 4xx `{message, extensions: {code}}` from the catalogue;
  *   3. shared-secret  — refuses calls without the shared-secret header, before anything else is read;
  *   4. hasura-payload — parses Hasura's payload, checks the role, validates the input with the schema;
- *   5. rate-limits    — counts the call against its rate limits (one Hasura round trip, lib/action/rate-limit.ts):
+ *   5. captcha        — for the actions that opt in (`captcha: true`) when a provider is configured:
+ *                       the input's captchaToken must pass the provider's check (before anything is counted);
+ *   6. rate-limits    — counts the call against its rate limits (one Hasura round trip, lib/action/rate-limit.ts):
  *                       per user for role `user`, per client address otherwise, plus the action's own.
  * Session variables are trusted only after step 3.
  */
@@ -115,6 +118,7 @@ function buildHandler<S extends v.GenericSchema, O, D, A extends Access>(
       hasuraErrors(),
       sharedSecret(options),
       hasuraPayload(options),
+      captchaCheck(options),
       rateLimits(options),
     ])
     .handler(async (event) => {

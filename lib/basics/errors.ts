@@ -33,6 +33,18 @@ export const catalogue = {
     status: 429,
     message: 'Too many failed sign-in attempts for this email. Try again later.',
   },
+  'captcha-required': {
+    status: 400,
+    message: 'Complete the bot check (CAPTCHA) first, and send its token as captchaToken.',
+  },
+  'captcha-invalid': {
+    status: 403,
+    message: 'The bot check (CAPTCHA) failed, expired or was already used. Complete it again.',
+  },
+  'captcha-unavailable': {
+    status: 424,
+    message: 'The bot check (CAPTCHA) cannot be verified right now. Try again in a moment.',
+  },
   'rate-limited': {
     status: 429,
     message: 'Too many requests. Try again after the number of seconds in retryAfterSeconds.',

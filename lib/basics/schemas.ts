@@ -73,3 +73,13 @@ export const TicketToken = v.pipe(
   v.nonEmpty('token is required'),
   v.maxLength(128, 'token is too long'),
 );
+
+/**
+ * The token of a CAPTCHA widget (Turnstile or hCaptcha), checked with the provider when the check
+ * is on (lib/action/middlewares/captcha.ts). Optional in every input, so that turning the check on
+ * or off changes no client that does not send it; null is what Hasura passes for an explicit null.
+ * At most 2048 characters, Turnstile's documented maximum (hCaptcha's are shorter).
+ */
+export const CaptchaToken = v.nullish(
+  v.pipe(v.string('captchaToken must be a string'), v.trim(), v.maxLength(2048, 'captchaToken is too long')),
+);

@@ -9,6 +9,7 @@ import {
   type SettingInfo,
 } from '../basics/settings';
 import { readInstance, readQovery, readReconcile, readWebhook } from '../instances/settings';
+import { readCaptcha } from '../platform/captcha/settings';
 import { readMail } from '../platform/mail/settings';
 import { readStorage } from '../platform/storage/settings';
 import { readCore } from './settings';
@@ -29,6 +30,7 @@ const sections = {
   limits: readLimits,
   accounts: readAccounts,
   mail: readMail,
+  captcha: readCaptcha,
   qovery: readQovery,
   instance: readInstance,
   storage: readStorage,

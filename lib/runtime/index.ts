@@ -35,6 +35,8 @@ import {
   readWebhook,
 } from '../instances/settings';
 import { upgradesStep } from '../instances/upgrades';
+import { createCaptchaVerifier } from '../platform/captcha';
+import { readCaptcha } from '../platform/captcha/settings';
 import { createHasuraClient, type HasuraClient } from '../platform/hasura/client';
 import { createMailer, createSender } from '../platform/mail';
 import { readMail } from '../platform/mail/settings';
@@ -180,7 +182,7 @@ export const accountChangesRuntime = /* @__PURE__ */ defineRuntime(
   },
 );
 
-/** Signup: bcrypt, a mailer, and a session when verification is off. */
+/** Signup: bcrypt, a mailer, a session when verification is off, and the CAPTCHA check (its secret). */
 export const signupRuntime = /* @__PURE__ */ defineRuntime(
   {
     core: readCore,
@@ -190,6 +192,7 @@ export const signupRuntime = /* @__PURE__ */ defineRuntime(
     auth: readAuth,
     accounts: readAccounts,
     mail: readMail,
+    captcha: readCaptcha,
   },
   (config): Runtime<{ accounts: Signup }> => {
     const { hasura, limiter, ...rest } = base(config);
@@ -201,13 +204,23 @@ export const signupRuntime = /* @__PURE__ */ defineRuntime(
       accounts: config.accounts,
       now: Date.now,
     });
-    return { ...rest, deps: { accounts } };
+    return { ...rest, captcha: createCaptchaVerifier(config.captcha), deps: { accounts } };
   },
 );
 
-/** ResendVerificationEmail, RequestPasswordReset: a ticket and an email; neither bcrypt nor the JWT key. */
+/**
+ * ResendVerificationEmail, RequestPasswordReset: a ticket, an email and the CAPTCHA check (its
+ * secret); neither bcrypt nor the JWT key.
+ */
 export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
-  { core: readCore, actions: readActions, limits: readLimits, accounts: readAccounts, mail: readMail },
+  {
+    core: readCore,
+    actions: readActions,
+    limits: readLimits,
+    accounts: readAccounts,
+    mail: readMail,
+    captcha: readCaptcha,
+  },
   (config): Runtime<{ accounts: AccountEmails }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
     const accounts = createAccountEmails({
@@ -216,7 +229,7 @@ export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
       accounts: config.accounts,
       now: Date.now,
     });
-    return { ...rest, deps: { accounts } };
+    return { ...rest, captcha: createCaptchaVerifier(config.captcha), deps: { accounts } };
   },
 );
 

@@ -77,6 +77,21 @@ describe('least privilege between functions', () => {
     },
   );
 
+  const captchaFunctions = ['signup', 'requestPasswordReset', 'resendVerificationEmail'];
+
+  it.each(captchaFunctions)('%s reads the CAPTCHA settings, its secret included', (name) => {
+    expect(settingsOf(['captcha']).map((s) => s.name)).toEqual(
+      expect.arrayContaining(['CAPTCHA_PROVIDER', 'CAPTCHA_SECRET', 'CAPTCHA_VERIFY_URL']),
+    );
+    for (const setting of settingsOf(['captcha'])) expect(settings[name]).toContain(setting.name);
+  });
+
+  it('no other function gets the CAPTCHA secret', () => {
+    const others = functions.map((f) => f.name).filter((name) => !captchaFunctions.includes(name));
+    expect(others.length).toBeGreaterThan(10);
+    for (const name of others) expect(settings[name]).not.toContain('CAPTCHA_SECRET');
+  });
+
   it.each(['createProject', 'startProject', 'stopProject', 'deleteProject', 'projectStatus', 'claimConsole'])(
     '%s never sees the JWT signing key',
     (name) => {
@@ -112,9 +127,10 @@ describe('a function on AWS', () => {
     expect(answers.has('SECRETS_SSM_PATH')).toBe(true);
     const calls = ssm.commandCalls(GetParametersCommand);
     expect(calls).toHaveLength(1);
-    // Signup also asks for its optional SMTP_PASSWORD (an SES set-up has none): absent, no problem.
+    // Signup also asks for its optional SMTP_PASSWORD (an SES set-up has none) and CAPTCHA_SECRET
+    // (none while CAPTCHA_PROVIDER is none): absent, no problem.
     expect([...(calls[0]?.args[0].input.Names ?? [])].sort()).toEqual(
-      [...secrets, 'SMTP_PASSWORD'].map((s) => `${PATH}${s}`).sort(),
+      [...secrets, 'SMTP_PASSWORD', 'CAPTCHA_SECRET'].map((s) => `${PATH}${s}`).sort(),
     );
   });
 
@@ -144,6 +160,34 @@ describe('a function on AWS', () => {
     expect(answers[0]?.body.extensions?.code).toBe('internal-error');
     expect(writes.join('')).toContain(`${PATH}ACTIONS_SECRET is missing`);
     expect(answers[1]?.body.extensions?.code).toBe('invalid-input');
+  });
+
+  it('with a CAPTCHA provider and no CAPTCHA_SECRET parameter, answers internal-error saying so', async () => {
+    ssm.on(GetParametersCommand).callsFake(stored);
+    const handler = freshHandler(join(ROOT, 'functions', 'request-password-reset'));
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    let answer: Awaited<ReturnType<typeof invoke>> | undefined;
+    try {
+      const env = {
+        ...awsEnv,
+        SECRETS_SSM_PATH: PATH,
+        AWS_REGION: 'eu-west-3',
+        CAPTCHA_PROVIDER: 'turnstile',
+      };
+      await recordingReads(env, async () => {
+        answer = await invoke(handler, actionEvent('RequestPasswordReset', { email: 'ada@example.com' }));
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(answer?.body.extensions?.code).toBe('internal-error');
+    expect(writes.join('')).toContain('CAPTCHA_SECRET is required when CAPTCHA_PROVIDER=turnstile');
+    // The parameter was asked for: packaging gives this function the right to read it.
+    expect(ssm.commandCalls(GetParametersCommand)[0]?.args[0].input.Names).toContain(`${PATH}CAPTCHA_SECRET`);
   });
 
   it('refuses at cold start a Qovery id that is not a UUID or a plain-http Qovery URL, saying which', async () => {
