@@ -137,7 +137,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, calls: Siteverif
   const text = Buffer.concat(chunks).toString('utf8');
   const contentType = req.headers['content-type'];
   const fields = parseBody(text, contentType, route.provider);
-  if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+  // unref: a stand-in closed meanwhile does not keep the process alive for a slow answer.
+  if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs).unref());
   if (!fields) return reply(res, 400, refused('bad-request'));
   calls.push({ provider: route.provider, contentType, fields });
   return reply(res, 200, route.answer(fields));
