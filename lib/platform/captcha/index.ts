@@ -1,4 +1,3 @@
-import * as v from 'valibot';
 import { AppError } from '../../basics/errors';
 import type { CaptchaConfig } from './settings';
 
@@ -34,13 +33,14 @@ export interface CaptchaVerifier {
 /** The longest token Turnstile issues (2048 characters, its documentation says); hCaptcha's are shorter. */
 export const MAX_CAPTCHA_TOKEN_LENGTH = 2048;
 
-const SiteverifyAnswer = v.object({
-  success: v.boolean(),
-  'error-codes': v.optional(v.array(v.string()), []),
-});
+/** siteverify's answer, as far as we read it. */
+interface SiteverifyAnswer {
+  success: boolean;
+  'error-codes': string[];
+}
 
 /** Error codes that mean our own configuration is wrong (the secret, or a test key mismatch), not the user's token. */
-const CONFIGURATION_CODES = new Set([
+const CONFIGURATION_CODES = /* @__PURE__ */ new Set([
   'missing-input-secret',
   'invalid-input-secret',
   'sitekey-secret-mismatch',
@@ -49,7 +49,7 @@ const CONFIGURATION_CODES = new Set([
 ]);
 
 /** Turnstile's own failure: nothing the user's token says. */
-const PROVIDER_FAILURE_CODES = new Set(['internal-error']);
+const PROVIDER_FAILURE_CODES = /* @__PURE__ */ new Set(['internal-error']);
 
 /** The verifier of the configured provider, or undefined when the check is off. */
 export function createCaptchaVerifier(
@@ -88,7 +88,7 @@ async function ask(
   url: string,
   body: URLSearchParams,
   budget: number,
-): Promise<v.InferOutput<typeof SiteverifyAnswer>> {
+): Promise<SiteverifyAnswer> {
   const unavailable = (why: string) =>
     new AppError('captcha-unavailable', { cause: new Error(`CAPTCHA siteverify ${why}`) });
   let response: Response;
@@ -112,9 +112,13 @@ async function ask(
   } catch {
     throw unavailable('answered something that is not JSON');
   }
-  const parsed = v.safeParse(SiteverifyAnswer, json);
-  if (!parsed.success) throw unavailable('answered JSON without a boolean "success"');
-  return parsed.output;
+  // Checked by hand rather than with a valibot schema: lib/runtime imports this module for every
+  // function, and a schema built at the top of a module stays in every bundle.
+  const answer = json as { success?: unknown; 'error-codes'?: unknown } | null;
+  if (typeof answer !== 'object' || answer === null || typeof answer.success !== 'boolean')
+    throw unavailable('answered JSON without a boolean "success"');
+  const codes = Array.isArray(answer['error-codes']) ? answer['error-codes'] : [];
+  return { success: answer.success, 'error-codes': codes.filter((c): c is string => typeof c === 'string') };
 }
 
 function describe(error: unknown): string {
