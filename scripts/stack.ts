@@ -306,9 +306,9 @@ async function startStackOn(
  * CAPTCHA_SECRET says otherwise (another test key), so that the widget's test sitekey works
  * locally. A CAPTCHA_VERIFY_URL that is set is kept: the operator points it elsewhere on purpose.
  */
-async function startCaptcha(
+export async function startCaptcha(
   given: Record<string, string | undefined>,
-  step: (message: string) => void,
+  step: (message: string) => void = () => {},
 ): Promise<{ standIn: CaptchaStandIn; env: Record<string, string> } | undefined> {
   const provider = given.CAPTCHA_PROVIDER?.trim();
   if (provider !== 'turnstile' && provider !== 'hcaptcha') return undefined;
