@@ -30,9 +30,6 @@ export interface CaptchaVerifier {
   verify(token: string, options?: { remoteIp?: string; deadline?: number }): Promise<void>;
 }
 
-/** The longest token Turnstile issues (2048 characters, its documentation says); hCaptcha's are shorter. */
-export const MAX_CAPTCHA_TOKEN_LENGTH = 2048;
-
 /** siteverify's answer, as far as we read it. */
 interface SiteverifyAnswer {
   success: boolean;
