@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  // tests/real/ needs programs installed on the machine (Caddy): `npm run test:integration` runs it.
+  // tests/real/ needs programs installed on the machine (Caddy, MariaDB, rclone): `npm run test:integration`.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/real/'],
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
