@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Accounts } from '../lib/accounts';
+import { type Accounts, passwordCheckLimits } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { GivenPassword, NewPassword } from '../lib/basics/schemas';
 import { accountChangesRuntime } from '../lib/runtime';
@@ -10,8 +10,12 @@ export const ChangePassword = defineAction({
   name: 'ChangePassword',
   access: 'user',
   input: ChangePasswordInput,
-  run: ({ input, userId, deadline }, { accounts }: { accounts: Pick<Accounts, 'changePassword'> }) =>
-    accounts.changePassword(userId, input, { deadline }),
+  // Failures counted before the check, like Signin's (lib/accounts/common.ts).
+  limits: ({ userId }, settings) => passwordCheckLimits(userId, settings),
+  run: (
+    { input, userId, deadline, address, counted },
+    { accounts }: { accounts: Pick<Accounts, 'changePassword'> },
+  ) => accounts.changePassword(userId, input, { deadline, address, attempt: counted }),
 });
 
 export const handler = actionHandler(ChangePassword, accountChangesRuntime);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Accounts } from '../lib/accounts';
+import { type Accounts, passwordCheckLimits } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { GivenPassword } from '../lib/basics/schemas';
 import { accountDeletionRuntime } from '../lib/runtime';
@@ -10,8 +10,10 @@ export const DeleteAccount = defineAction({
   name: 'DeleteAccount',
   access: 'user',
   input: DeleteAccountInput,
-  run: ({ input, ...caller }, { accounts }: { accounts: Pick<Accounts, 'deleteAccount'> }) =>
-    accounts.deleteAccount(input.password, caller),
+  // Failures counted before the check, like Signin's (lib/accounts/common.ts).
+  limits: ({ userId }, settings) => passwordCheckLimits(userId, settings),
+  run: ({ input, counted, ...caller }, { accounts }: { accounts: Pick<Accounts, 'deleteAccount'> }) =>
+    accounts.deleteAccount(input.password, caller, counted),
 });
 
 export const handler = actionHandler(DeleteAccount, accountDeletionRuntime);

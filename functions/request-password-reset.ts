@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type Accounts, resetMailLimit } from '../lib/accounts';
+import { type Accounts, mailLimits } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { CaptchaToken, Email } from '../lib/basics/schemas';
 import { accountEmailsRuntime } from '../lib/runtime';
@@ -11,7 +11,7 @@ export const RequestPasswordReset = defineAction({
   access: 'public',
   input: RequestPasswordResetInput,
   captcha: true,
-  limits: ({ input }, settings) => [resetMailLimit(input.email, settings)],
+  limits: ({ input, address }, settings) => mailLimits('reset-password', input.email, address, settings),
   run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'requestPasswordReset'> }) =>
     accounts.requestPasswordReset(input.email, { deadline, log }),
 });

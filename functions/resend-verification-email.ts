@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type Accounts, verificationMailLimit } from '../lib/accounts';
+import { type Accounts, mailLimits } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { CaptchaToken, Email } from '../lib/basics/schemas';
 import { accountEmailsRuntime } from '../lib/runtime';
@@ -11,7 +11,7 @@ export const ResendVerificationEmail = defineAction({
   access: 'public',
   input: ResendVerificationEmailInput,
   captcha: true,
-  limits: ({ input }, settings) => [verificationMailLimit(input.email, settings)],
+  limits: ({ input, address }, settings) => mailLimits('verify-email', input.email, address, settings),
   run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'resendVerificationEmail'> }) =>
     accounts.resendVerificationEmail(input.email, { deadline, log }),
 });

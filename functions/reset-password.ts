@@ -10,8 +10,8 @@ export const ResetPassword = defineAction({
   name: 'ResetPassword',
   access: 'public',
   input: ResetPasswordInput,
-  run: ({ input, deadline }, { accounts }: { accounts: Pick<Accounts, 'resetPassword'> }) =>
-    accounts.resetPassword(input.token, input.newPassword, { deadline }),
+  run: ({ input, deadline, address }, { accounts }: { accounts: Pick<Accounts, 'resetPassword'> }) =>
+    accounts.resetPassword(input.token, input.newPassword, { deadline, address }),
 });
 
 export const handler = actionHandler(ResetPassword, accountChangesRuntime);

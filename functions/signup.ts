@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type Accounts, verificationMailLimit } from '../lib/accounts';
+import { type Accounts, mailLimits } from '../lib/accounts';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { type Limit, limitKey } from '../lib/action/rate-limit';
 import type { LimitsConfig } from '../lib/action/settings';
@@ -14,8 +14,8 @@ export const Signup = defineAction({
   input: SignupInput,
   captcha: true,
   // Per address first, so one address cannot use up the global ceiling on its own; then the
-  // emails one address may be sent (shared with ResendVerificationEmail). The global ceiling
-  // counts only calls that passed no CAPTCHA: see `signupCeiling`.
+  // emails (shared with ResendVerificationEmail: lib/accounts/tickets.ts, mailLimits). The global
+  // ceiling counts only calls that passed no CAPTCHA: see `signupCeiling`.
   limits: ({ address, input, captchaPassed }, settings) => [
     {
       key: limitKey('signup', address ?? 'unknown'),
@@ -23,7 +23,7 @@ export const Signup = defineAction({
       windowSeconds: 3600,
     },
     ...signupCeiling(captchaPassed, settings),
-    verificationMailLimit(input.email, settings),
+    ...mailLimits('verify-email', input.email, address, settings),
   ],
   run: ({ input, deadline, log }, { accounts }: { accounts: Pick<Accounts, 'signup'> }) =>
     accounts.signup(input, { deadline, log }),

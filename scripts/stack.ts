@@ -217,7 +217,9 @@ export const LOCAL_LIMITS: Record<string, string> = {
   SIGNIN_MAX_FAILURES: '100',
   SIGNIN_MAX_FAILURES_PER_EMAIL: '1000',
   // The README walkthrough mails one address three times a run; it may be run again and again.
-  MAILS_PER_EMAIL_PER_HOUR: '1000',
+  MAILS_PER_EMAIL_PER_WINDOW: '1000',
+  MAILS_PER_ADDRESS_PER_HOUR: '100000',
+  MAILS_PER_HOUR: '1000000',
   // The local reconciler reads every environment's status every couple of seconds (one Qovery
   // call each time, 60 times what production does): the stand-in's Qovery has no hourly limit.
   QOVERY_REQUESTS_PER_HOUR: '100000',

@@ -95,7 +95,8 @@ function printWelcome(stack: Stack, seconds: string, qoveryStepMs: number): void
       'mutation { Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) { emailVerificationRequired } }',
   });
   const verify = JSON.stringify({
-    query: 'mutation { VerifyEmail(input: {token: "<token>"}) { accessToken refreshToken } }',
+    query:
+      'mutation { VerifyEmail(input: {token: "<token>", password: "mysecret"}) { accessToken refreshToken } }',
   });
   console.log(`
 AppWrite Cloud is running locally (ready in ${seconds} s) — stand-ins for Hasura and Qovery, no account needed.

@@ -175,7 +175,7 @@ async function prepare(graphqlUrl: string, mail: MailCatcher) {
     `mutation { Signup(input: {email: "${EMAIL}", password: "${PASSWORD}"}) { emailVerificationRequired } }`,
   );
   const { VerifyEmail } = await gql(
-    `mutation { VerifyEmail(input: {token: "${await verificationToken(mail)}"}) { accessToken } }`,
+    `mutation { VerifyEmail(input: {token: "${await verificationToken(mail)}", password: "${PASSWORD}"}) { accessToken } }`,
   );
   const token = VerifyEmail.accessToken as string;
   const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<

@@ -1,11 +1,8 @@
+import { giveBack } from '../action/rate-limit';
 import { AppError } from '../basics/errors';
 import type { HasuraClient } from '../platform/hasura/client';
-import {
-  ChangeAccountPassword,
-  ResetAccountPassword,
-  VerifyAccount,
-  VerifyAccountKeepingPassword,
-} from '../platform/hasura/documents';
+import { ChangeAccountPassword, ResetAccountPassword, VerifyAccount } from '../platform/hasura/documents';
+import { remembered } from './addresses';
 import { type CallOptions, checkedAccount, iso, type Session } from './common';
 import type { Passwords } from './passwords';
 import type { Sessions } from './sessions';
@@ -22,8 +19,11 @@ export interface AccountChangesDeps {
 
 /** What changes an existing account: a verified address, a new password. No email is sent here. */
 export interface AccountChanges {
-  /** Spends a verification ticket; answers a session of the verified account. */
-  verifyEmail(token: string, options?: CallOptions): Promise<Session>;
+  /**
+   * Spends a verification ticket with the password its clicker chose: the account, not verified
+   * yet, takes that password; answers a session of it.
+   */
+  verifyEmail(token: string, password: string, options?: CallOptions): Promise<Session>;
   /** Spends a reset ticket: new password, every session of the account revoked. */
   resetPassword(token: string, newPassword: string, options?: CallOptions): Promise<{ ok: true }>;
   /** Every other session is revoked; answers a fresh session for the caller. */
@@ -34,6 +34,10 @@ export interface AccountChanges {
   ): Promise<Session>;
 }
 
+/**
+ * Each of the three spends every outstanding ticket of the address (both kinds): once the mailbox is
+ * proved or the password changed, an older link would only be a way in that outlived its purpose.
+ */
 export function createAccountChanges({
   hasura,
   passwords,
@@ -43,36 +47,36 @@ export function createAccountChanges({
 }: AccountChangesDeps): AccountChanges {
   const tickets = createTickets({ hasura, accounts, now });
   return {
-    async verifyEmail(token, { deadline } = {}) {
-      const ticket = await tickets.spend(token, 'verify-email', deadline);
-      const at = iso(now());
-      const { verified } =
-        ticket.password_hash === null
-          ? await hasura.request(VerifyAccountKeepingPassword, { email: ticket.email, now: at }, { deadline })
-          : await hasura.request(
-              VerifyAccount,
-              { email: ticket.email, passwordHash: ticket.password_hash, now: at },
-              { deadline },
-            );
+    async verifyEmail(token, password, { deadline, address } = {}) {
+      const { email } = await tickets.spend(token, 'verify-email', deadline);
+      // The ticket proves the mailbox, so the password typed with it is the owner's. No password
+      // typed at a Signup ever counts (lib/accounts/signup.ts says why).
+      const passwordHash = await passwords.hash(password);
+      const { verified } = await hasura.request(
+        VerifyAccount,
+        { email, passwordHash, now: iso(now()), addresses: remembered(email, address, now()) },
+        { deadline },
+      );
       const user = verified?.returning[0];
-      // The account was deleted since the email was sent.
+      // The account was deleted since the email was sent, or was verified already (its
+      // verification links are void: a verified account changes its password by reset).
       if (!user) throw new AppError('invalid-ticket');
       return sessions.start(user.id, deadline);
     },
 
-    async resetPassword(token, newPassword, { deadline } = {}) {
-      const ticket = await tickets.spend(token, 'reset-password', deadline);
+    async resetPassword(token, newPassword, { deadline, address } = {}) {
+      const { email } = await tickets.spend(token, 'reset-password', deadline);
       const passwordHash = await passwords.hash(newPassword);
       const result = await hasura.request(
         ResetAccountPassword,
-        { email: ticket.email, passwordHash, now: iso(now()) },
+        { email, passwordHash, now: iso(now()), addresses: remembered(email, address, now()) },
         { deadline },
       );
       if (!result.update_user?.returning[0]) throw new AppError('invalid-ticket');
       return { ok: true };
     },
 
-    async changePassword(userId, { oldPassword, newPassword }, { deadline } = {}) {
+    async changePassword(userId, { oldPassword, newPassword }, { deadline, address, attempt } = {}) {
       const user = await checkedAccount({ hasura, passwords }, userId, oldPassword, deadline);
       const passwordHash = await passwords.hash(newPassword);
       const changed = await hasura.request(
@@ -81,7 +85,10 @@ export function createAccountChanges({
         { deadline },
       );
       if (!changed.update_user_by_pk) throw new AppError('account-not-found');
-      return sessions.start(user.id, deadline);
+      return sessions.start(user.id, deadline, {
+        giveBack: attempt ? [giveBack(attempt)] : [],
+        addresses: remembered(user.email, address, now()),
+      });
     },
   };
 }

@@ -1,3 +1,5 @@
+import { type Counted, type Limit, limitKey } from '../action/rate-limit';
+import type { LimitsConfig } from '../action/settings';
 import { AppError } from '../basics/errors';
 import type { Logger } from '../basics/log';
 import type { HasuraClient } from '../platform/hasura/client';
@@ -23,6 +25,10 @@ export interface Session {
 export interface CallOptions {
   deadline?: number;
   log?: Logger;
+  /** The client's address (lib/action/rate-limit.ts `clientAddress`); undefined shares one bucket. */
+  address?: string;
+  /** The call, already counted against its action's failure limits (by the action middleware). */
+  attempt?: Counted;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -36,6 +42,27 @@ export async function checkedAccount(
 ) {
   const { user_by_pk: user } = await hasura.request(FindAccount, { id: userId }, { deadline });
   if (!user) throw new AppError('account-not-found');
-  if (!(await passwords.verify(password, user.password_hash))) throw new AppError('invalid-credentials');
+  if (!(await passwords.verify(password, user.password_hash ?? undefined)))
+    throw new AppError('invalid-credentials');
   return user;
+}
+
+/**
+ * ChangePassword and DeleteAccount check the current password of a signed-in user: a stolen access
+ * token must not make it a free guessing oracle. Failures are counted per user as Signin counts
+ * them (before the check, given back when the password is right), with Signin's strict limit: only
+ * the holder of the session can spend it, so no stranger locks the owner out with it.
+ */
+export function passwordCheckLimits(
+  userId: number,
+  config: Pick<LimitsConfig, 'signinMaxFailures' | 'signinWindowSeconds'>,
+): Limit[] {
+  return [
+    {
+      key: limitKey('password-check', userId),
+      max: config.signinMaxFailures,
+      windowSeconds: config.signinWindowSeconds,
+      code: 'too-many-attempts',
+    },
+  ];
 }

@@ -36,7 +36,7 @@ export function createAccountEmails({ hasura, mailer, accounts, now }: AccountEm
     { deadline, log }: CallOptions,
   ): Promise<{ ok: true }> {
     const account = await tickets.accountOf(email, deadline);
-    const { token, ticket } = tickets.issue(email, purpose, null);
+    const { token, ticket } = tickets.issue(email, purpose);
     await hasura.request(InsertTicket, { ticket, now: iso(now()) }, { deadline });
     await mailer.deliver(email, template(account, token), { deadline, log });
     return { ok: true };

@@ -24,18 +24,20 @@ import type { AccessTokens } from './tokens';
  */
 
 export { type AccountChanges, createAccountChanges } from './changes';
-export type { CallOptions, Credentials, Session } from './common';
+export { type CallOptions, type Credentials, passwordCheckLimits, type Session } from './common';
 export { type AccountDeletion, createAccountDeletion } from './deletion';
 export { type AccountEmails, createAccountEmails } from './emails';
+export { mailboxOf } from './mailbox';
 export {
   createSessions,
   type Sessions,
   type SessionsConfig,
   type SigninOptions,
+  signinEmailLimit,
   signinLimits,
 } from './sessions';
 export { createSignup, type Signup, type SignupResult } from './signup';
-export { hashTicketToken, newTicketToken, resetMailLimit, verificationMailLimit } from './tickets';
+export { hashTicketToken, mailLimits, newTicketToken } from './tickets';
 
 /** Every account action: what tests and tools use; a function's runtime builds only its part. */
 export type Accounts = Omit<Sessions, 'start'> & Signup & AccountEmails & AccountChanges & AccountDeletion;
@@ -65,7 +67,7 @@ export function createAccounts({ mailer, projects, now = Date.now, ...deps }: Ac
     ...createSignup({ hasura, passwords, sessions, mailer: mail, accounts, now }),
     ...createAccountEmails({ hasura, mailer: mail, accounts, now }),
     ...createAccountChanges({ hasura, passwords, sessions, accounts, now }),
-    ...createAccountDeletion({ hasura, passwords, projects: projects ?? missing('projects') }),
+    ...createAccountDeletion({ hasura, passwords, projects: projects ?? missing('projects'), now }),
   };
 }
 

@@ -1,67 +1,82 @@
 import { randomUUID } from 'node:crypto';
-import { type Counted, digest, giveBack, type Limit, limitKey, type RateLimiter } from '../action/rate-limit';
+import { digest, giveBack, type Limit, limitKey, type RateLimiter } from '../action/rate-limit';
 import type { LimitsConfig } from '../action/settings';
 import { AppError } from '../basics/errors';
 import type { HasuraClient } from '../platform/hasura/client';
 import {
   EndSession,
   FindRefreshToken,
+  type KnownAddress,
   type RateLimitHitInput,
   RevokeRefreshTokenFamily,
   RotateRefreshToken,
   SigninUser,
   StartSession,
 } from '../platform/hasura/documents';
+import { addressKey, knownSince, remembered } from './addresses';
 import { type CallOptions, type Credentials, iso, type Session } from './common';
 import type { Passwords } from './passwords';
-import type { AuthConfig } from './settings';
+import type { AccountsConfig, AuthConfig } from './settings';
 import { type AccessTokens, familyOf, hashRefreshToken, newRefreshToken } from './tokens';
 
-export interface SigninOptions extends CallOptions {
-  /** The client's address (lib/action/rate-limit.ts `clientAddress`); undefined shares one bucket. */
-  address?: string;
-  /** The attempt, already counted against `signinLimits` (by the action middleware). */
-  attempt?: Counted;
-}
+/** Signin's options: `attempt` is the call already counted against `signinLimits` by the middleware. */
+export type SigninOptions = CallOptions;
 
 type SigninLimitsConfig = Pick<
   LimitsConfig,
-  'signinMaxFailures' | 'signinMaxFailuresPerEmail' | 'signinWindowSeconds'
+  'signinMaxFailures' | 'signinMaxFailuresPerEmail' | 'signinWindowSeconds' | 'signinEmailWindowSeconds'
 >;
 
 export type SessionsConfig = SigninLimitsConfig &
-  Pick<AuthConfig, 'refreshTokenTtlSeconds' | 'sessionMaxSeconds' | 'maxSessionsPerUser'>;
+  Pick<AuthConfig, 'refreshTokenTtlSeconds' | 'sessionMaxSeconds' | 'maxSessionsPerUser'> &
+  Pick<AccountsConfig, 'requireEmailVerification'>;
 
 /**
- * The sign-in limits, counted in this order BEFORE the password is checked, atomically
- * (lib/action/rate-limit.ts), and given back when the password is right: what stays counted are failures.
- * - strict: failures per email from one client address (SIGNIN_MAX_FAILURES);
- * - loose: failures per email from every address (SIGNIN_MAX_FAILURES_PER_EMAIL).
- * An attempt refused by the strict limit is not counted by the loose one, so a stranger guessing
- * from one address is stopped after the strict limit and cannot use up the owner's loose limit;
- * only guesses spread over many addresses can, and then the loose limit caps them all.
+ * The sign-in limits, each counted BEFORE the password is checked, atomically
+ * (lib/action/rate-limit.ts), and given back when the password is right: what stays counted are
+ * failures.
+ * - strict (`signinLimits`, counted by the action middleware with the per-caller limit): failures
+ *   per email from one client address, SIGNIN_MAX_FAILURES per SIGNIN_WINDOW_SECONDS;
+ * - loose (`signinEmailLimit`, counted here): failures per email from every address together,
+ *   SIGNIN_MAX_FAILURES_PER_EMAIL (100) per SIGNIN_EMAIL_WINDOW_SECONDS (an hour).
+ * An attempt refused by the strict limit is not counted by the loose one.
+ *
+ * Lock-outs (OWASP ASVS 4.0.3, 2.2.1: anti-automation must mitigate breached-credential testing,
+ * brute force AND account lockout attacks, with at most 100 failed attempts per hour on one
+ * account; https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x11-V2-Authentication.md). The loose
+ * limit is what guesses spread over many addresses (IPv6 makes them cheap) run into, and strangers
+ * can fill it. So it is not applied to a client address this account was reached from in the last
+ * KNOWN_ADDRESS_DAYS (a right password there, or a proved mailbox: lib/accounts/addresses.ts):
+ * the owner signing in from her usual address is never refused because of strangers, who cannot
+ * use her address. From a new address she proves the mailbox instead (RequestPasswordReset, whose
+ * mail limit strangers can hold for minutes only, then ResetPassword, which makes that address
+ * known). A stranger can never reach her known addresses' budget, and from every other address
+ * together gets at most 100 failures an hour: the risk-based restriction ("first login on a
+ * device") and rate limit 2.2.1 lists, without a hard lockout anyone can trigger.
  */
 export function signinLimits(
   email: string,
   address: string | undefined,
   config: SigninLimitsConfig,
 ): Limit[] {
-  const who = digest(email);
-  const windowSeconds = config.signinWindowSeconds;
   return [
     {
-      key: limitKey('signin', who, address ?? 'unknown'),
+      key: limitKey('signin', digest(email), address ?? 'unknown'),
       max: config.signinMaxFailures,
-      windowSeconds,
-      code: 'too-many-attempts',
-    },
-    {
-      key: limitKey('signin', who),
-      max: config.signinMaxFailuresPerEmail,
-      windowSeconds,
+      windowSeconds: config.signinWindowSeconds,
       code: 'too-many-attempts',
     },
   ];
+}
+
+/** The loose limit (see `signinLimits`), for a client address the account was not reached from. */
+export function signinEmailLimit(email: string, config: SigninLimitsConfig): Limit {
+  return {
+    key: limitKey('signin', digest(email)),
+    max: config.signinMaxFailuresPerEmail,
+    windowSeconds: config.signinEmailWindowSeconds,
+    code: 'too-many-attempts',
+  };
 }
 
 export interface Sessions {
@@ -69,11 +84,16 @@ export interface Sessions {
   refresh(refreshToken: string, options?: CallOptions): Promise<Session>;
   signout(refreshToken: string, options?: CallOptions): Promise<{ ok: true }>;
   /** Issues an access token and the first refresh token of a new family (a session). */
-  start(
-    userId: number,
-    deadline: number | undefined,
-    options?: { giveBack?: RateLimitHitInput[]; evict?: string[] },
-  ): Promise<Session>;
+  start(userId: number, deadline: number | undefined, options?: StartOptions): Promise<Session>;
+}
+
+export interface StartOptions {
+  /** Attempts to give back in the same transaction (a right password is not a failure). */
+  giveBack?: RateLimitHitInput[];
+  /** Sessions (family ids) the new one ends. */
+  evict?: string[];
+  /** The client address to remember for the account (lib/accounts/addresses.ts). */
+  addresses?: KnownAddress[];
 }
 
 export interface SessionsDeps {
@@ -102,7 +122,7 @@ async function startSession(
   { hasura, accessTokens, config, now }: TokenDeps,
   userId: number,
   deadline: number | undefined,
-  options: { giveBack?: RateLimitHitInput[]; evict?: string[] } = {},
+  options: StartOptions = {},
 ): Promise<Session> {
   const familyId = randomUUID();
   const refreshToken = newRefreshToken(familyId);
@@ -118,6 +138,7 @@ async function startSession(
     token,
     giveBack: options.giveBack ?? [],
     evict: options.evict ?? [],
+    addresses: options.addresses ?? [],
     userId,
     now: iso(now()),
   };
@@ -128,7 +149,11 @@ async function startSession(
   return { accessToken, refreshToken };
 }
 
-/** Signin: counted first, then the password checked; a right one gives its attempt back. */
+/**
+ * Signin: counted first, then the password checked; a right one gives its attempts back. An account
+ * whose address is not verified gets no session while verification is required, and the same
+ * answer as a wrong password (it has no password of its own yet: lib/accounts/signup.ts).
+ */
 async function signin(
   deps: SessionsDeps,
   { email, password }: Credentials,
@@ -136,22 +161,36 @@ async function signin(
 ): Promise<Session> {
   const { hasura, passwords, limiter, config, now } = deps;
   // Counted first, atomically: concurrent wrong guesses cannot all slip under the limit.
-  const counted = attempt ?? (await limiter.hit(signinLimits(email, address, config), { deadline }));
+  const strict = attempt ?? (await limiter.hit(signinLimits(email, address, config), { deadline }));
   const found = await hasura.request(
     SigninUser,
-    { email, keep: config.maxSessionsPerUser - 1, now: iso(now()) },
+    {
+      email,
+      keep: config.maxSessionsPerUser - 1,
+      now: iso(now()),
+      address: address === undefined ? '' : addressKey(address),
+      since: knownSince(now()),
+    },
     { deadline },
   );
+  const known = address !== undefined && found.account_address.length > 0;
+  const loose = known ? undefined : await limiter.hit([signinEmailLimit(email, config)], { deadline });
   const user = found.user[0];
-  // Unknown email and wrong password take the same path: one bcrypt comparison, no write.
-  const matches = await passwords.verify(password, user?.password_hash);
-  if (!user || !matches) {
+  const usable = user && (user.email_verified || !config.requireEmailVerification);
+  // Unknown email, unverified account and wrong password take the same path: one bcrypt
+  // comparison, no write.
+  const matches = await passwords.verify(password, (usable && user.password_hash) || undefined);
+  if (!user || !usable || !matches) {
     log?.info('signin refused', { reason: 'invalid-credentials' });
     throw new AppError('invalid-credentials');
   }
   // The new session ends the least recently used ones beyond MAX_SESSIONS_PER_USER.
   const evict = [...new Set(found.refresh_token.map((t) => t.family_id))];
-  return startSession(deps, user.id, deadline, { giveBack: [giveBack(counted)], evict });
+  return startSession(deps, user.id, deadline, {
+    giveBack: [strict, ...(loose ? [loose] : [])].map(giveBack),
+    evict,
+    addresses: remembered(email, address, now()),
+  });
 }
 
 /** RefreshToken: the presented token is rotated; a token presented twice ends its session. */

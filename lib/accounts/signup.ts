@@ -46,7 +46,7 @@ export function createSignup({ hasura, passwords, sessions, mailer, accounts, no
               : error;
           });
         if (!inserted.insert_user_one) throw new Error('Hasura returned no row for insert_user_one');
-        const { token, ticket } = tickets.issue(email, 'verify-email', passwordHash);
+        const { token, ticket } = tickets.issue(email, 'verify-email');
         await hasura.request(InsertTicket, { ticket, now: iso(now()) }, { deadline });
         await mailer.deliver(
           email,
@@ -56,21 +56,27 @@ export function createSignup({ hasura, passwords, sessions, mailer, accounts, no
         const session = await sessions.start(inserted.insert_user_one.id, deadline);
         return { ...session, emailVerificationRequired: false };
       }
-      // The same calls for a new address and a taken one: one bcrypt hash, one mutation, one
-      // email. Only the email's words differ, and only the address's owner reads them.
-      const passwordHash = await passwords.hash(password);
-      const { token, ticket } = tickets.issue(email, 'verify-email', passwordHash);
-      const result = await hasura.request(
-        SignupAccount,
-        { email, passwordHash, ticket, now: iso(now()) },
-        { deadline },
-      );
-      const ttl = tickets.ttlHours('verify-email');
+      // Pre-hijacking (Sudhodanan and Paverd, "Pre-hijacked accounts", USENIX Security 2022): the
+      // password typed here is NOT stored. Whoever calls Signup has proved nothing about the
+      // mailbox, and the email goes to the mailbox whoever typed the password: a link that carried
+      // (or activated) the password typed at a Signup would hand the account to an attacker who
+      // signed up first (the owner clicks the older email) or second (the owner clicks the newer
+      // one). So every verification link carries no password: VerifyEmail takes the password from
+      // its clicker, who holds the mailbox, and that is the first password the account ever has.
+      // Until then the account has none, and Signin answers it exactly like a wrong password.
+      // The same calls for a new address and a taken one: one lookup, one mutation, one email.
+      // Only the email's words differ, and only the address's owner reads them.
+      const account = await tickets.accountOf(email, deadline);
+      const { token, ticket } = tickets.issue(email, 'verify-email');
+      const result = await hasura.request(SignupAccount, { email, ticket, now: iso(now()) }, { deadline });
+      // A verified account needs no verification link (and would refuse one): the email says how
+      // to get back in instead.
+      const verified = !result.insert_user_one && account?.email_verified === true;
       await mailer.deliver(
         email,
-        result.insert_user_one
-          ? { kind: 'verify-email', token, ttlHours: ttl }
-          : { kind: 'account-exists', token, ttlHours: ttl },
+        verified
+          ? { kind: 'account-exists' }
+          : { kind: 'verify-email', token, ttlHours: tickets.ttlHours('verify-email') },
         { deadline, log },
       );
       return { accessToken: null, refreshToken: null, emailVerificationRequired: true };

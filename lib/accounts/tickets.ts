@@ -10,6 +10,7 @@ import {
   UseTicket,
 } from '../platform/hasura/documents';
 import { iso } from './common';
+import { mailboxOf } from './mailbox';
 import type { AccountsConfig } from './settings';
 import { hashRefreshToken } from './tokens';
 
@@ -19,33 +20,49 @@ export function newTicketToken(): string {
 }
 export const hashTicketToken = hashRefreshToken;
 
+type MailLimitsConfig = Pick<
+  LimitsConfig,
+  'mailsPerEmailPerWindow' | 'mailWindowSeconds' | 'mailsPerAddressPerHour' | 'mailsPerHour'
+>;
+
 /**
- * The emails one address may be sent per hour, by kind, counted by the actions' middleware for any
- * address, with or without an account (so the limit tells nothing either). Signup and
- * ResendVerificationEmail share the verification count.
+ * The limits on one email the actions send, counted by their middleware for any address, with or
+ * without an account (so a refusal tells nothing either), in this order:
+ * 1. per client address, every kind and every mailbox together, per hour: one client cannot mail
+ *    the world, and a stranger who reaches it stops before spending the two limits below;
+ * 2. per mailbox (normalized: lib/accounts/mailbox.ts) and kind, per short window (five minutes by
+ *    default): strangers who spend it block the owner's own request for minutes, not an hour;
+ * 3. the global ceiling, a share of MAILS_PER_HOUR per window, for the same reason.
+ * Signup and ResendVerificationEmail share the verification count.
  */
-export function verificationMailLimit(
-  email: string,
-  settings: Pick<LimitsConfig, 'mailsPerEmailPerHour'>,
-): Limit {
-  return mailLimit('verify-email', email, settings);
-}
-
-export function resetMailLimit(email: string, settings: Pick<LimitsConfig, 'mailsPerEmailPerHour'>): Limit {
-  return mailLimit('reset-password', email, settings);
-}
-
-function mailLimit(
+export function mailLimits(
   purpose: TicketPurpose,
   email: string,
-  settings: Pick<LimitsConfig, 'mailsPerEmailPerHour'>,
-): Limit {
-  return {
-    key: limitKey('mail', purpose, digest(email)),
-    max: settings.mailsPerEmailPerHour,
-    windowSeconds: 3600,
-    code: 'too-many-emails',
-  };
+  address: string | undefined,
+  settings: MailLimitsConfig,
+): Limit[] {
+  const window = settings.mailWindowSeconds;
+  const code = 'too-many-emails';
+  return [
+    {
+      key: limitKey('mail-from', address ?? 'unknown'),
+      max: settings.mailsPerAddressPerHour,
+      windowSeconds: 3600,
+      code,
+    },
+    {
+      key: limitKey('mail', purpose, digest(mailboxOf(email))),
+      max: settings.mailsPerEmailPerWindow,
+      windowSeconds: window,
+      code,
+    },
+    {
+      key: limitKey('mails'),
+      max: Math.max(1, Math.floor((settings.mailsPerHour * window) / 3600)),
+      windowSeconds: window,
+      code,
+    },
+  ];
 }
 
 export interface TicketsDeps {
@@ -62,13 +79,12 @@ export function createTickets({ hasura, accounts, now }: TicketsDeps) {
     ttlHours: (purpose: TicketPurpose) => Math.max(1, Math.round(ttlSeconds(purpose) / 3600)),
 
     /** A new ticket: the token goes into the email, only its hash into the database. */
-    issue(email: string, purpose: TicketPurpose, passwordHash: string | null) {
+    issue(email: string, purpose: TicketPurpose) {
       const token = newTicketToken();
       const ticket: NewTicket = {
         email,
         purpose,
         token_hash: hashTicketToken(token),
-        password_hash: passwordHash,
         expires_at: iso(now() + ttlSeconds(purpose) * 1000),
         created_at: iso(now()),
       };

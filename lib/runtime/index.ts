@@ -126,7 +126,7 @@ function base(config: Config<'core' | 'actions' | 'limits'>) {
 }
 
 function sessionsOf(
-  config: Config<'jwt' | 'auth' | 'limits'>,
+  config: Config<'jwt' | 'auth' | 'limits' | 'accounts'>,
   hasura: HasuraClient,
   limiter: RateLimiter,
 ): Sessions {
@@ -135,7 +135,12 @@ function sessionsOf(
     limiter,
     passwords: createPasswords(config.auth.bcryptCost),
     accessTokens: createAccessTokens(config.jwt, config.auth.accessTokenTtlSeconds),
-    config: { ...config.auth, ...config.limits },
+    // Whether an unverified account may sign in (only when verification is off).
+    config: {
+      ...config.auth,
+      ...config.limits,
+      requireEmailVerification: config.accounts.requireEmailVerification,
+    },
     now: Date.now,
   });
 }
@@ -152,7 +157,14 @@ function mailerOf(config: Config<'mail'>, log: Logger) {
 
 /** Signin, RefreshToken, Signout: Hasura, bcrypt and the JWT key; no email, no Qovery. */
 export const sessionsRuntime = /* @__PURE__ */ defineRuntime(
-  { core: readCore, actions: readActions, limits: readLimits, jwt: readJwt, auth: readAuth },
+  {
+    core: readCore,
+    actions: readActions,
+    limits: readLimits,
+    jwt: readJwt,
+    auth: readAuth,
+    accounts: readAccounts,
+  },
   (config): Runtime<{ accounts: Sessions }> => {
     const { hasura, limiter, ...rest } = base(config);
     return { ...rest, deps: { accounts: sessionsOf(config, hasura, limiter) } };

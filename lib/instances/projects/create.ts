@@ -1,5 +1,6 @@
 import { AppError } from '../../basics/errors';
 import type { Logger } from '../../basics/log';
+import { HasuraError } from '../../platform/hasura/client';
 import {
   ClaimProjectSlot,
   ProjectSlots,
@@ -77,17 +78,26 @@ async function claimSlot(
   const used = new Set(project.map((p) => p.slot));
   for (let slot = 1; slot <= maxProjectsPerUser; slot++) {
     if (used.has(slot)) continue;
-    const claimed = await hasura.request(
-      ClaimProjectSlot,
-      { ownerId: userId, slot, name, version: appwriteVersion },
-      { deadline },
-    );
+    const claimed = await hasura
+      .request(ClaimProjectSlot, { ownerId: userId, slot, name, version: appwriteVersion }, { deadline })
+      .catch((error: unknown) => {
+        // The database refuses a project for an account DeleteAccount has marked, atomically with
+        // the mark (lib/accounts/deletion.ts): no instance is left without an owner.
+        throw isDeletingAccount(error)
+          ? new AppError('account-not-found', { message: 'This account is being deleted.' })
+          : error;
+      });
     if (claimed.insert_project_one) return { id: claimed.insert_project_one.id, email: user_by_pk.email };
   }
   throw new AppError('quota-exceeded', {
     message: `You have reached the maximum of ${maxProjectsPerUser} projects. Delete one to create another.`,
     details: { limit: maxProjectsPerUser },
   });
+}
+
+/** The refusal of the 1795860017342_account_takeover migration's trigger (a check violation). */
+function isDeletingAccount(error: unknown): boolean {
+  return error instanceof HasuraError && error.message.includes('account_being_deleted');
 }
 
 /** Removes what a failed CreateProject made: the Qovery environment and the bucket, then the row. */

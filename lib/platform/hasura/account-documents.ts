@@ -1,5 +1,5 @@
 import type { Columns } from './columns';
-import type { Account_Ticket_Insert_Input } from './generated';
+import type { Account_Address_Insert_Input, Account_Ticket_Insert_Input } from './generated';
 
 /**
  * The GraphQL operations of email verification, password reset and change, and account deletion
@@ -12,12 +12,12 @@ export {
   FindAccount,
   InsertTicket,
   MailAccountLookup,
+  MarkAccountDeleting,
   OwnedProjects,
   ResetAccountPassword,
   SignupAccount,
   UseTicket,
   VerifyAccount,
-  VerifyAccountKeepingPassword,
 } from './generated';
 
 export type TicketPurpose = 'verify-email' | 'reset-password';
@@ -27,5 +27,7 @@ export type NewTicket = Columns<
   'email' | 'token_hash' | 'expires_at' | 'created_at'
 > & {
   purpose: TicketPurpose;
-  password_hash: string | null;
 };
+
+/** A client address an account was reached from (its digest), remembered (lib/accounts/sessions.ts). */
+export type KnownAddress = Columns<Account_Address_Insert_Input, 'email' | 'address' | 'seen_at'>;

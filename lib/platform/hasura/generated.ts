@@ -7,13 +7,19 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> =
   | T
   | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** input type for inserting data into table "account_address" */
+export type Account_Address_Insert_Input = {
+  address?: string | null | undefined;
+  email?: string | null | undefined;
+  seen_at?: string | null | undefined;
+};
+
 /** input type for inserting data into table "account_ticket" */
 export type Account_Ticket_Insert_Input = {
   created_at?: string | null | undefined;
   email?: string | null | undefined;
   expires_at?: string | null | undefined;
   id?: string | null | undefined;
-  password_hash?: string | null | undefined;
   purpose?: string | null | undefined;
   token_hash?: string | null | undefined;
   used_at?: string | null | undefined;
@@ -70,11 +76,11 @@ export type StoreTicketFragment = {
   delete_account_ticket: { affected_rows: number } | null;
 };
 
-export type SpendResetTicketsFragment = { update_account_ticket: { affected_rows: number } | null };
+export type SpendTicketsFragment = { update_account_ticket: { affected_rows: number } | null };
+
+export type RememberAddressesFragment = { insert_account_address: { affected_rows: number } | null };
 
 export type EndUnverifiedSessionsFragment = { update_refresh_token: { affected_rows: number } | null };
-
-export type MarkVerifiedFragment = { verified: { returning: Array<{ id: number }> } | null };
 
 export type MailAccountLookupQueryVariables = Exact<{
   email: string;
@@ -84,7 +90,6 @@ export type MailAccountLookupQuery = { user: Array<{ id: number; email_verified:
 
 export type SignupAccountMutationVariables = Exact<{
   email: string;
-  passwordHash: string;
   ticket: Account_Ticket_Insert_Input;
   now: string;
 }>;
@@ -111,42 +116,34 @@ export type UseTicketMutationVariables = Exact<{
   now: string;
 }>;
 
-export type UseTicketMutation = {
-  update_account_ticket: { returning: Array<{ email: string; password_hash: string | null }> } | null;
-};
+export type UseTicketMutation = { update_account_ticket: { returning: Array<{ email: string }> } | null };
 
 export type VerifyAccountMutationVariables = Exact<{
   email: string;
   passwordHash: string;
   now: string;
+  addresses: Array<Account_Address_Insert_Input> | Account_Address_Insert_Input;
 }>;
 
 export type VerifyAccountMutation = {
-  update_user: { affected_rows: number } | null;
-  update_refresh_token: { affected_rows: number } | null;
   verified: { returning: Array<{ id: number }> } | null;
-};
-
-export type VerifyAccountKeepingPasswordMutationVariables = Exact<{
-  email: string;
-  now: string;
-}>;
-
-export type VerifyAccountKeepingPasswordMutation = {
   update_refresh_token: { affected_rows: number } | null;
-  verified: { returning: Array<{ id: number }> } | null;
+  update_account_ticket: { affected_rows: number } | null;
+  insert_account_address: { affected_rows: number } | null;
 };
 
 export type ResetAccountPasswordMutationVariables = Exact<{
   email: string;
   passwordHash: string;
   now: string;
+  addresses: Array<Account_Address_Insert_Input> | Account_Address_Insert_Input;
 }>;
 
 export type ResetAccountPasswordMutation = {
   update_user: { returning: Array<{ id: number }> } | null;
   update_refresh_token: { affected_rows: number } | null;
   update_account_ticket: { affected_rows: number } | null;
+  insert_account_address: { affected_rows: number } | null;
 };
 
 export type FindAccountQueryVariables = Exact<{
@@ -154,7 +151,7 @@ export type FindAccountQueryVariables = Exact<{
 }>;
 
 export type FindAccountQuery = {
-  user_by_pk: { id: number; email: string; password_hash: string; email_verified: boolean } | null;
+  user_by_pk: { id: number; email: string; password_hash: string | null; email_verified: boolean } | null;
 };
 
 export type ChangeAccountPasswordMutationVariables = Exact<{
@@ -170,6 +167,17 @@ export type ChangeAccountPasswordMutation = {
   update_account_ticket: { affected_rows: number } | null;
 };
 
+export type MarkAccountDeletingMutationVariables = Exact<{
+  id: number;
+  now: string;
+  giveBack: Array<Rate_Limit_Hit_Insert_Input> | Rate_Limit_Hit_Insert_Input;
+}>;
+
+export type MarkAccountDeletingMutation = {
+  update_user_by_pk: { id: number } | null;
+  insert_rate_limit_hit: { affected_rows: number } | null;
+};
+
 export type OwnedProjectsQueryVariables = Exact<{
   ownerId: number;
 }>;
@@ -183,6 +191,7 @@ export type DeleteAccountRowsMutationVariables = Exact<{
 
 export type DeleteAccountRowsMutation = {
   delete_account_ticket: { affected_rows: number } | null;
+  delete_account_address: { affected_rows: number } | null;
   delete_user_by_pk: { id: number } | null;
 };
 
@@ -382,10 +391,13 @@ export type SigninUserQueryVariables = Exact<{
   email: string;
   keep: number;
   now: string;
+  address: string;
+  since: string;
 }>;
 
 export type SigninUserQuery = {
-  user: Array<{ id: number; password_hash: string }>;
+  user: Array<{ id: number; password_hash: string | null; email_verified: boolean }>;
+  account_address: Array<{ seen_at: string }>;
   refresh_token: Array<{ family_id: string }>;
 };
 
@@ -395,9 +407,11 @@ export type StartSessionMutationVariables = Exact<{
   userId: number;
   now: string;
   evict: Array<string> | string;
+  addresses: Array<Account_Address_Insert_Input> | Account_Address_Insert_Input;
 }>;
 
 export type StartSessionMutation = {
+  insert_account_address: { affected_rows: number } | null;
   insert_refresh_token_one: { id: string } | null;
   insert_rate_limit_hit: { affected_rows: number } | null;
   delete_refresh_token: { affected_rows: number } | null;
@@ -567,12 +581,13 @@ export const MailAccountLookup =
   >;
 
 /**
- * Signup when the email must be verified: creates the account unless the address has one (no
- * error either way) and stores the verification ticket, in one transaction. A null
- * `insert_user_one` means the address already had an account.
+ * Signup when the email must be verified: creates the account, without a password (the password
+ * counts only once typed with the emailed link, VerifyEmail), unless the address has one (no error
+ * either way), and stores the verification ticket, in one transaction. A null `insert_user_one`
+ * means the address already had an account.
  */
 export const SignupAccount =
-  `mutation SignupAccount($email: String!, $passwordHash: String!, $ticket: account_ticket_insert_input!, $now: timestamptz!) { insert_user_one(object: {email: $email, password_hash: $passwordHash} on_conflict: {constraint: user_email_key, update_columns: []}) { id } ...StoreTicket } fragment StoreTicket on mutation_root { insert_account_ticket_one(object: $ticket) { id } delete_account_ticket(where: {expires_at: {_lt: $now}}) { affected_rows } }` as unknown as TypedDocumentString<
+  `mutation SignupAccount($email: String!, $ticket: account_ticket_insert_input!, $now: timestamptz!) { insert_user_one(object: {email: $email} on_conflict: {constraint: user_email_key, update_columns: []}) { id } ...StoreTicket } fragment StoreTicket on mutation_root { insert_account_ticket_one(object: $ticket) { id } delete_account_ticket(where: {expires_at: {_lt: $now}}) { affected_rows } }` as unknown as TypedDocumentString<
     SignupAccountMutation,
     SignupAccountMutationVariables
   >;
@@ -590,37 +605,30 @@ export const InsertTicket =
  * Spends a ticket: only an unused, unexpired one of that very purpose, and only once.
  */
 export const UseTicket =
-  `mutation UseTicket($hash: String!, $purpose: String!, $now: timestamptz!) { update_account_ticket(where: {token_hash: {_eq: $hash}, purpose: {_eq: $purpose}, used_at: {_is_null: true}, expires_at: {_gt: $now}} _set: {used_at: $now}) { returning { email password_hash } } }` as unknown as TypedDocumentString<
+  `mutation UseTicket($hash: String!, $purpose: String!, $now: timestamptz!) { update_account_ticket(where: {token_hash: {_eq: $hash}, purpose: {_eq: $purpose}, used_at: {_is_null: true}, expires_at: {_gt: $now}} _set: {used_at: $now}) { returning { email } } }` as unknown as TypedDocumentString<
     UseTicketMutation,
     UseTicketMutationVariables
   >;
 
 /**
- * Verifies an address. An account that was not verified yet loses every session and takes the
- * password chosen by the Signup that sent the ticket: whoever signed the address up before its
- * owner keeps nothing. A verified account is left as it is.
+ * Verifies an address with the password typed by the link's clicker, who holds the mailbox: an
+ * account that was not verified yet loses every session and every other ticket and takes that
+ * password, so whoever signed the address up before its owner keeps nothing. A verified account is
+ * left as it is (no row answered): its verification links are void.
  */
 export const VerifyAccount =
-  `mutation VerifyAccount($email: String!, $passwordHash: String!, $now: timestamptz!) { ...EndUnverifiedSessions update_user(where: {email: {_eq: $email}, email_verified: {_eq: false}} _set: {password_hash: $passwordHash}) { affected_rows } ...MarkVerified } fragment EndUnverifiedSessions on mutation_root { update_refresh_token(where: {revoked_at: {_is_null: true}, user: {email: {_eq: $email}, email_verified: {_eq: false}}} _set: {revoked_at: $now}) { affected_rows } } fragment MarkVerified on mutation_root { verified: update_user(where: {email: {_eq: $email}} _set: {email_verified: true}) { returning { id } } }` as unknown as TypedDocumentString<
+  `mutation VerifyAccount($email: String!, $passwordHash: String!, $now: timestamptz!, $addresses: [account_address_insert_input!]!) { ...EndUnverifiedSessions verified: update_user(where: {email: {_eq: $email}, email_verified: {_eq: false}} _set: {password_hash: $passwordHash, email_verified: true}) { returning { id } } ...SpendTickets ...RememberAddresses } fragment EndUnverifiedSessions on mutation_root { update_refresh_token(where: {revoked_at: {_is_null: true}, user: {email: {_eq: $email}, email_verified: {_eq: false}}} _set: {revoked_at: $now}) { affected_rows } } fragment SpendTickets on mutation_root { update_account_ticket(where: {email: {_eq: $email}, used_at: {_is_null: true}} _set: {used_at: $now}) { affected_rows } } fragment RememberAddresses on mutation_root { insert_account_address(objects: $addresses on_conflict: {constraint: account_address_pkey, update_columns: [seen_at]}) { affected_rows } }` as unknown as TypedDocumentString<
     VerifyAccountMutation,
     VerifyAccountMutationVariables
   >;
 
 /**
- * As VerifyAccount, for a ticket that carries no password (ResendVerificationEmail's).
- */
-export const VerifyAccountKeepingPassword =
-  `mutation VerifyAccountKeepingPassword($email: String!, $now: timestamptz!) { ...EndUnverifiedSessions ...MarkVerified } fragment EndUnverifiedSessions on mutation_root { update_refresh_token(where: {revoked_at: {_is_null: true}, user: {email: {_eq: $email}, email_verified: {_eq: false}}} _set: {revoked_at: $now}) { affected_rows } } fragment MarkVerified on mutation_root { verified: update_user(where: {email: {_eq: $email}} _set: {email_verified: true}) { returning { id } } }` as unknown as TypedDocumentString<
-    VerifyAccountKeepingPasswordMutation,
-    VerifyAccountKeepingPasswordMutationVariables
-  >;
-
-/**
  * A reset through an emailed ticket: new password, the address counts as verified (the ticket
- * proves it), every session ends and every other reset ticket of the address is spent.
+ * proves it), every session ends, every other ticket of the address is spent, and the client
+ * address that spent it is remembered.
  */
 export const ResetAccountPassword =
-  `mutation ResetAccountPassword($email: String!, $passwordHash: String!, $now: timestamptz!) { update_user(where: {email: {_eq: $email}} _set: {password_hash: $passwordHash, email_verified: true}) { returning { id } } update_refresh_token(where: {revoked_at: {_is_null: true}, user: {email: {_eq: $email}}} _set: {revoked_at: $now}) { affected_rows } ...SpendResetTickets } fragment SpendResetTickets on mutation_root { update_account_ticket(where: {email: {_eq: $email}, purpose: {_eq: "reset-password"}, used_at: {_is_null: true}} _set: {used_at: $now}) { affected_rows } }` as unknown as TypedDocumentString<
+  `mutation ResetAccountPassword($email: String!, $passwordHash: String!, $now: timestamptz!, $addresses: [account_address_insert_input!]!) { update_user(where: {email: {_eq: $email}} _set: {password_hash: $passwordHash, email_verified: true}) { returning { id } } update_refresh_token(where: {revoked_at: {_is_null: true}, user: {email: {_eq: $email}}} _set: {revoked_at: $now}) { affected_rows } ...SpendTickets ...RememberAddresses } fragment SpendTickets on mutation_root { update_account_ticket(where: {email: {_eq: $email}, used_at: {_is_null: true}} _set: {used_at: $now}) { affected_rows } } fragment RememberAddresses on mutation_root { insert_account_address(objects: $addresses on_conflict: {constraint: account_address_pkey, update_columns: [seen_at]}) { affected_rows } }` as unknown as TypedDocumentString<
     ResetAccountPasswordMutation,
     ResetAccountPasswordMutationVariables
   >;
@@ -635,12 +643,23 @@ export const FindAccount =
   >;
 
 /**
- * ChangePassword: new password, every session ends, pending reset tickets are spent.
+ * ChangePassword: new password, every session ends, every pending ticket is spent.
  */
 export const ChangeAccountPassword =
-  `mutation ChangeAccountPassword($id: Int!, $email: String!, $passwordHash: String!, $now: timestamptz!) { update_user_by_pk(pk_columns: {id: $id}, _set: {password_hash: $passwordHash}) { id } update_refresh_token(where: {user_id: {_eq: $id}, revoked_at: {_is_null: true}} _set: {revoked_at: $now}) { affected_rows } ...SpendResetTickets } fragment SpendResetTickets on mutation_root { update_account_ticket(where: {email: {_eq: $email}, purpose: {_eq: "reset-password"}, used_at: {_is_null: true}} _set: {used_at: $now}) { affected_rows } }` as unknown as TypedDocumentString<
+  `mutation ChangeAccountPassword($id: Int!, $email: String!, $passwordHash: String!, $now: timestamptz!) { update_user_by_pk(pk_columns: {id: $id}, _set: {password_hash: $passwordHash}) { id } update_refresh_token(where: {user_id: {_eq: $id}, revoked_at: {_is_null: true}} _set: {revoked_at: $now}) { affected_rows } ...SpendTickets } fragment SpendTickets on mutation_root { update_account_ticket(where: {email: {_eq: $email}, used_at: {_is_null: true}} _set: {used_at: $now}) { affected_rows } }` as unknown as TypedDocumentString<
     ChangeAccountPasswordMutation,
     ChangeAccountPasswordMutationVariables
+  >;
+
+/**
+ * DeleteAccount's first write, once the password is checked: from now on no project can be created
+ * for the account (the trigger of the 1795860017342_account_takeover migration), and the check's
+ * attempt is given back (a right password is not a failure).
+ */
+export const MarkAccountDeleting =
+  `mutation MarkAccountDeleting($id: Int!, $now: timestamptz!, $giveBack: [rate_limit_hit_insert_input!]!) { update_user_by_pk(pk_columns: {id: $id}, _set: {deleting_at: $now}) { id } insert_rate_limit_hit(objects: $giveBack) { affected_rows } }` as unknown as TypedDocumentString<
+    MarkAccountDeletingMutation,
+    MarkAccountDeletingMutationVariables
   >;
 
 /**
@@ -654,11 +673,11 @@ export const OwnedProjects =
 
 /**
  * Deletes an account: its refresh tokens go with it (ON DELETE CASCADE), its tickets are
- * forgotten, and a project still being deleted on Qovery stays, without owner (ON DELETE SET
+ * and remembered addresses are forgotten, and a project still being deleted on Qovery stays, without owner (ON DELETE SET
  * NULL), until its deletion is confirmed.
  */
 export const DeleteAccountRows =
-  `mutation DeleteAccountRows($id: Int!, $email: String!) { delete_account_ticket(where: {email: {_eq: $email}}) { affected_rows } delete_user_by_pk(id: $id) { id } }` as unknown as TypedDocumentString<
+  `mutation DeleteAccountRows($id: Int!, $email: String!) { delete_account_ticket(where: {email: {_eq: $email}}) { affected_rows } delete_account_address(where: {email: {_eq: $email}}) { affected_rows } delete_user_by_pk(id: $id) { id } }` as unknown as TypedDocumentString<
     DeleteAccountRowsMutation,
     DeleteAccountRowsMutationVariables
   >;
@@ -835,11 +854,12 @@ export const InsertUser =
 
 /**
  * The account behind an email, for a sign-in whose attempt was already counted
- * (lib/action/rate-limit.ts), and its live sessions beyond the newest `keep` (one row per live
- * family): the new session ends them.
+ * (lib/action/rate-limit.ts), its live sessions beyond the newest `keep` (one row per live
+ * family): the new session ends them, and whether the client address is one it was reached from
+ * since `since` (lib/accounts/sessions.ts).
  */
 export const SigninUser =
-  `query SigninUser($email: String!, $keep: Int!, $now: timestamptz!) { user(where: {email: {_eq: $email}}, limit: 1) { id password_hash } refresh_token(where: {user: {email: {_eq: $email}}, revoked_at: {_is_null: true}, expires_at: {_gt: $now}} order_by: {created_at: desc} offset: $keep) { family_id } }` as unknown as TypedDocumentString<
+  `query SigninUser($email: String!, $keep: Int!, $now: timestamptz!, $address: String!, $since: timestamptz!) { user(where: {email: {_eq: $email}}, limit: 1) { id password_hash email_verified } account_address(where: {email: {_eq: $email}, address: {_eq: $address}, seen_at: {_gt: $since}} limit: 1) { seen_at } refresh_token(where: {user: {email: {_eq: $email}}, revoked_at: {_is_null: true}, expires_at: {_gt: $now}} order_by: {created_at: desc} offset: $keep) { family_id } }` as unknown as TypedDocumentString<
     SigninUserQuery,
     SigninUserQueryVariables
   >;
@@ -847,10 +867,11 @@ export const SigninUser =
 /**
  * Stores a session's first refresh token, gives back the sign-in attempt that opened it (a right
  * password is not a failure: the failures before it stay counted), and drops the user's expired
- * tokens and the sessions beyond their cap (`evict`), atomically.
+ * tokens and the sessions beyond their cap (`evict`), and remembers the client address it came
+ * from (`addresses`, empty when unknown), atomically.
  */
 export const StartSession =
-  `mutation StartSession($token: refresh_token_insert_input!, $giveBack: [rate_limit_hit_insert_input!]!, $userId: Int!, $now: timestamptz!, $evict: [uuid!]!) { insert_refresh_token_one(object: $token) { id } insert_rate_limit_hit(objects: $giveBack) { affected_rows } delete_refresh_token(where: {user_id: {_eq: $userId}, _or: [{expires_at: {_lt: $now}}, {family_id: {_in: $evict}}]}) { affected_rows } }` as unknown as TypedDocumentString<
+  `mutation StartSession($token: refresh_token_insert_input!, $giveBack: [rate_limit_hit_insert_input!]!, $userId: Int!, $now: timestamptz!, $evict: [uuid!]!, $addresses: [account_address_insert_input!]!) { insert_account_address(objects: $addresses on_conflict: {constraint: account_address_pkey, update_columns: [seen_at]}) { affected_rows } insert_refresh_token_one(object: $token) { id } insert_rate_limit_hit(objects: $giveBack) { affected_rows } delete_refresh_token(where: {user_id: {_eq: $userId}, _or: [{expires_at: {_lt: $now}}, {family_id: {_in: $evict}}]}) { affected_rows } }` as unknown as TypedDocumentString<
     StartSessionMutation,
     StartSessionMutationVariables
   >;

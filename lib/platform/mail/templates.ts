@@ -12,10 +12,14 @@ export interface Branding {
 }
 
 export type MailTemplate =
-  /** A new account: confirm the address. */
+  /**
+   * An account not verified yet (a new one, or a Signup again): confirm the address AND choose the
+   * password there. The link carries no password: the one typed at Signup may be a stranger's
+   * (lib/accounts/signup.ts), so the password that counts is the one typed by whoever opens this.
+   */
   | { kind: 'verify-email'; token: string; ttlHours: number }
-  /** Signup with an address that already has an account: say so, and how to get back in. */
-  | { kind: 'account-exists'; token: string; ttlHours: number }
+  /** Signup with an address whose account is verified: say so, and how to get back in (no link to spend). */
+  | { kind: 'account-exists' }
   /** ResendVerificationEmail for an address that is already verified. */
   | { kind: 'already-verified' }
   /** ResendVerificationEmail or RequestPasswordReset for an address with no account. */
@@ -55,10 +59,10 @@ function parts(t: MailTemplate, { productName, appUrl }: Branding): Parts {
       return {
         subject: `Confirm your email address for ${productName}`,
         body: [
-          `Welcome to ${productName}! Confirm that this address is yours to start creating AppWrite instances.`,
-          { link: link('verify-email', t.token), label: 'Confirm my email address' },
-          `Or give this code to the VerifyEmail action: ${t.token}`,
-          `The link works once, within ${hours(t.ttlHours)}. ${ignore}`,
+          `Welcome to ${productName}! Confirm that this address is yours, and choose your password there, to start creating AppWrite instances.`,
+          { link: link('verify-email', t.token), label: 'Confirm my email address and choose my password' },
+          `Or give this code, with the password you choose, to the VerifyEmail action: ${t.token}`,
+          `The link works once, within ${hours(t.ttlHours)}; it ends every earlier link and every session of the account. ${ignore}`,
         ],
       };
     case 'account-exists':
@@ -67,10 +71,7 @@ function parts(t: MailTemplate, { productName, appUrl }: Branding): Parts {
         body: [
           `Someone, hopefully you, tried to sign up to ${productName} with this address, but you already have an account: sign in with your password instead.`,
           { link: `${appUrl}/reset-password`, label: 'Forgot your password? Reset it' },
-          'If you never confirmed this address, this link confirms it and signs you in (an account not yet confirmed takes the password you just chose):',
-          { link: link('verify-email', t.token), label: 'Confirm my email address' },
-          `Or give this code to the VerifyEmail action: ${t.token}`,
-          `The link works once, within ${hours(t.ttlHours)}. ${ignore}`,
+          ignore,
         ],
       };
     case 'already-verified':

@@ -1,5 +1,5 @@
 import { jwtVerify } from 'jose';
-import { createAccounts, hashTicketToken, type Session } from '../../../lib/accounts';
+import { createAccounts, hashTicketToken, type Session, type SessionsConfig } from '../../../lib/accounts';
 import { createPasswords } from '../../../lib/accounts/passwords';
 import { createAccessTokens } from '../../../lib/accounts/tokens';
 import { createRateLimiter } from '../../../lib/action/rate-limit';
@@ -41,7 +41,7 @@ const deletingProjects: Pick<Projects, 'remove'> = {
   },
 };
 
-function accounts(projects = deletingProjects) {
+function accounts(projects = deletingProjects, limits: Partial<SessionsConfig> = {}) {
   return createAccounts({
     hasura: hasura.client,
     passwords: createPasswords(10),
@@ -52,6 +52,9 @@ function accounts(projects = deletingProjects) {
       signinMaxFailures: 10,
       signinMaxFailuresPerEmail: 100,
       signinWindowSeconds: 300,
+      signinEmailWindowSeconds: 3600,
+      requireEmailVerification: true,
+      ...limits,
       sessionMaxSeconds: 30 * 24 * 3600,
       maxSessionsPerUser: 10,
     },
@@ -79,7 +82,7 @@ const userId = async (token: string) =>
 /** Signs Ada up and verifies her address through the emailed link. */
 async function verifiedAda(): Promise<Session> {
   await accounts().signup(ADA);
-  return accounts().verifyEmail(tokenIn(mail.sent.at(-1)));
+  return accounts().verifyEmail(tokenIn(mail.sent.at(-1)), ADA.password);
 }
 
 describe('Signup (email verification on)', () => {
@@ -119,15 +122,38 @@ describe('Signup (email verification on)', () => {
     expect(mail.sent.map((m) => [m.to, m.subject])).toEqual([
       ['bob@example.com', 'Confirm your email address for Test Cloud'],
       ['ada@example.com', 'Confirm your email address for Test Cloud'],
-      ['bob@example.com', 'You already have a Test Cloud account'],
+      // Not verified yet: a new link, which carries no password either.
+      ['bob@example.com', 'Confirm your email address for Test Cloud'],
     ]);
     expect(await rows('SELECT count(*)::int AS n FROM "user"')).toEqual([{ n: 2 }]);
+    // Verified: the same answer and calls, and an email that says so, without a link to spend.
+    await accounts().verifyEmail(tokenIn(mail.sent[0]), 'bob password');
+    hasura.calls.length = 0;
+    const verified = await accounts().signup({ email: 'bob@example.com', password: 'a third one' });
+    expect(verified).toEqual(fresh);
+    expect(hasura.calls).toEqual(freshCalls);
+    expect(mail.sent.at(-1)?.subject).toBe('You already have a Test Cloud account');
+    expect(mail.sent.at(-1)?.text).not.toContain('token=');
   });
 
-  it('lets an unverified account sign in', async () => {
+  it('stores no password: the one typed at Signup never signs in', async () => {
     await accounts().signup(ADA);
-    const session = await accounts().signin(ADA);
-    expect((await userId(session.accessToken))['x-hasura-user-id']).toBe('1');
+    expect(await rows('SELECT password_hash FROM "user"')).toEqual([{ password_hash: null }]);
+    expect(await code(accounts().signin(ADA))).toBe('invalid-credentials');
+  });
+
+  it('gives an unverified account no session, with the answer and calls of an unknown address', async () => {
+    await accounts().signup(ADA);
+    const seen = [];
+    for (const email of [ADA.email, 'nobody@example.com']) {
+      hasura.calls.length = 0;
+      seen.push({
+        answer: await code(accounts().signin({ email, password: ADA.password })),
+        calls: [...hasura.calls],
+      });
+    }
+    expect(seen[0]).toEqual({ answer: 'invalid-credentials', calls: expect.any(Array) });
+    expect(seen[1]).toEqual(seen[0]);
   });
 
   it('keeps the account and answers as usual when the email cannot be sent; a resend then works', async () => {
@@ -136,7 +162,7 @@ describe('Signup (email verification on)', () => {
     expect(await rows('SELECT email FROM "user"')).toEqual([{ email: 'ada@example.com' }]);
     mail.failing.on = false;
     await accounts().resendVerificationEmail(ADA.email);
-    await accounts().verifyEmail(tokenIn(mail.sent[0]));
+    await accounts().verifyEmail(tokenIn(mail.sent[0]), ADA.password);
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: true }]);
   });
 });
@@ -152,52 +178,47 @@ describe('VerifyEmail', () => {
   it('works once only', async () => {
     await accounts().signup(ADA);
     const token = tokenIn(mail.sent[0]);
-    await accounts().verifyEmail(token);
-    expect(await code(accounts().verifyEmail(token))).toBe('invalid-ticket');
+    await accounts().verifyEmail(token, ADA.password);
+    expect(await code(accounts().verifyEmail(token, ADA.password))).toBe('invalid-ticket');
   });
 
   it('expires', async () => {
     await accounts().signup(ADA);
     clock += 24 * HOUR + 1000;
-    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0])))).toBe('invalid-ticket');
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0]), ADA.password))).toBe('invalid-ticket');
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: false }]);
   });
 
   it('refuses a made-up token and a password-reset token: tickets are bound to their purpose', async () => {
     await accounts().signup(ADA);
     await accounts().requestPasswordReset(ADA.email);
-    expect(await code(accounts().verifyEmail('x'.repeat(43)))).toBe('invalid-ticket');
-    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[1])))).toBe('invalid-ticket');
+    expect(await code(accounts().verifyEmail('x'.repeat(43), ADA.password))).toBe('invalid-ticket');
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[1]), ADA.password))).toBe('invalid-ticket');
     expect(await code(accounts().resetPassword(tokenIn(mail.sent[0]), 'new password'))).toBe(
       'invalid-ticket',
     );
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: false }]);
   });
 
-  it('leaves whoever signed the address up first nothing: the owner’s link sets the owner’s password and ends other sessions', async () => {
-    await accounts().signup({ email: ADA.email, password: 'attacker password' });
-    const squatter = await accounts().signin({ email: ADA.email, password: 'attacker password' });
-    await accounts().signup(ADA); // the owner, later: "you already have an account"
-    await accounts().verifyEmail(tokenIn(mail.sent[1]));
-    expect(await code(accounts().signin({ email: ADA.email, password: 'attacker password' }))).toBe(
+  it('refuses the links of an account that is verified: they were spent, and no new one is mailed', async () => {
+    await accounts().signup(ADA);
+    await accounts().resendVerificationEmail(ADA.email);
+    const session = await accounts().verifyEmail(tokenIn(mail.sent[0]), ADA.password);
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[1]), 'someone else'))).toBe('invalid-ticket');
+    await accounts().signup({ email: ADA.email, password: 'someone else' });
+    await accounts().resendVerificationEmail(ADA.email);
+    expect(mail.sent.slice(2).map((m) => m.text.includes('token='))).toEqual([false, false]);
+    expect(await code(accounts().signin(ADA))).toBe('ok');
+    expect(await code(accounts().signin({ email: ADA.email, password: 'someone else' }))).toBe(
       'invalid-credentials',
     );
-    expect(await code(accounts().signin(ADA))).toBe('ok');
-    expect(await code(accounts().refresh(squatter.refreshToken))).toBe('invalid-refresh-token');
-  });
-
-  it('changes neither the password nor the sessions of an account that was already verified', async () => {
-    const session = await verifiedAda();
-    await accounts().signup({ email: ADA.email, password: 'someone else' });
-    await accounts().verifyEmail(tokenIn(mail.sent.at(-1)));
-    expect(await code(accounts().signin(ADA))).toBe('ok');
     expect(await code(accounts().refresh(session.refreshToken))).toBe('ok');
   });
 
   it('refuses the link of an account deleted since', async () => {
     await accounts().signup(ADA);
     await hasura.db.exec('DELETE FROM "user"');
-    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0])))).toBe('invalid-ticket');
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0]), ADA.password))).toBe('invalid-ticket');
   });
 });
 
@@ -205,13 +226,13 @@ describe('ResendVerificationEmail', () => {
   it('sends a new link to an unverified account, which works', async () => {
     await accounts().signup(ADA);
     await accounts().resendVerificationEmail(ADA.email);
-    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[1])))).toBe('ok');
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[1]), ADA.password))).toBe('ok');
   });
 
   it('answers the same, with the same calls, for unverified, verified and unknown addresses', async () => {
     await accounts().signup(ADA);
     await accounts().signup({ email: 'bob@example.com', password: 'bob password' });
-    await accounts().verifyEmail(tokenIn(mail.sent[1]));
+    await accounts().verifyEmail(tokenIn(mail.sent[1]), ADA.password);
     mail.sent.length = 0;
     const seen = [];
     for (const email of ['ada@example.com', 'bob@example.com', 'nobody@example.com']) {
@@ -247,7 +268,7 @@ describe('RequestPasswordReset and ResetPassword', () => {
   });
 
   it('sets the new password, verifies the address and kills every old session', async () => {
-    await accounts().signup(ADA);
+    await verifiedAda();
     const phone = await accounts().signin(ADA);
     const laptop = await accounts().signin(ADA);
     await accounts().requestPasswordReset(ADA.email);
@@ -259,6 +280,17 @@ describe('RequestPasswordReset and ResetPassword', () => {
     expect(await code(accounts().signin(ADA))).toBe('invalid-credentials');
     expect(await code(accounts().signin({ email: ADA.email, password: 'brand new password' }))).toBe('ok');
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: true }]);
+  });
+
+  it('verifies an address that was not: the reset proves the mailbox and sets the first password', async () => {
+    await accounts().signup({ email: ADA.email, password: 'attacker password' });
+    await accounts().requestPasswordReset(ADA.email);
+    await accounts().resetPassword(tokenIn(mail.sent.at(-1)), ADA.password);
+    expect(await code(accounts().signin(ADA))).toBe('ok');
+    // The Signup's verification link was spent with it.
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0]), 'attacker password'))).toBe(
+      'invalid-ticket',
+    );
   });
 
   it('works once, expires, and spends the other reset links of the address', async () => {

@@ -54,6 +54,8 @@ function accounts(overrides: { signinMaxFailures?: number; signinMaxFailuresPerE
       signinMaxFailures: 3,
       signinMaxFailuresPerEmail: 10,
       signinWindowSeconds: 300,
+      signinEmailWindowSeconds: 3600,
+      requireEmailVerification: false,
       ...overrides,
     },
     accounts: {

@@ -39,7 +39,11 @@ const settings: LimitsConfig = {
   signinMaxFailuresPerEmail: 10,
   signinWindowSeconds: 300,
   clientAddressDepth: 1,
-  mailsPerEmailPerHour: 3,
+  signinEmailWindowSeconds: 3600,
+  mailsPerEmailPerWindow: 3,
+  mailWindowSeconds: 300,
+  mailsPerAddressPerHour: 1000,
+  mailsPerHour: 1000,
 };
 
 type Mode = 'off' | 'turnstile' | 'hcaptcha';
@@ -80,7 +84,13 @@ async function handlersFor(provider: Mode): Promise<Record<string, ActionHandler
       900,
     ),
     limiter: createRateLimiter({ hasura: hasura.client }),
-    config: { ...settings, refreshTokenTtlSeconds: 3600, sessionMaxSeconds: 7200, maxSessionsPerUser: 5 },
+    config: {
+      ...settings,
+      refreshTokenTtlSeconds: 3600,
+      sessionMaxSeconds: 7200,
+      maxSessionsPerUser: 5,
+      requireEmailVerification: true,
+    },
     accounts: {
       requireEmailVerification: true,
       verificationTtlSeconds: 86400,

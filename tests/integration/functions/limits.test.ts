@@ -30,10 +30,14 @@ const settings: LimitsConfig = {
   signupsPerAddressPerHour: 2,
   signupsPerHour: 3,
   signinMaxFailures: 3,
-  signinMaxFailuresPerEmail: 10,
   signinWindowSeconds: 300,
+  signinMaxFailuresPerEmail: 10,
+  signinEmailWindowSeconds: 3600,
   clientAddressDepth: 1,
-  mailsPerEmailPerHour: 2,
+  mailsPerEmailPerWindow: 2,
+  mailWindowSeconds: 300,
+  mailsPerAddressPerHour: 6,
+  mailsPerHour: 1000,
 };
 
 let hasura: TestHasura;
@@ -99,7 +103,13 @@ beforeAll(async () => {
       900,
     ),
     limiter: createRateLimiter({ hasura: hasura.client }),
-    config: { ...settings, refreshTokenTtlSeconds: 3600, sessionMaxSeconds: 7200, maxSessionsPerUser: 5 },
+    config: {
+      ...settings,
+      refreshTokenTtlSeconds: 3600,
+      sessionMaxSeconds: 7200,
+      maxSessionsPerUser: 5,
+      requireEmailVerification: true,
+    },
     accounts: {
       requireEmailVerification: true,
       verificationTtlSeconds: 86400,

@@ -54,10 +54,14 @@ describe('configuration', () => {
       signupsPerAddressPerHour: 5,
       signupsPerHour: 200,
       signinMaxFailures: 10,
-      signinMaxFailuresPerEmail: 100,
       signinWindowSeconds: 300,
+      signinMaxFailuresPerEmail: 100,
+      signinEmailWindowSeconds: 3600,
       clientAddressDepth: 2,
-      mailsPerEmailPerHour: 5,
+      mailsPerEmailPerWindow: 2,
+      mailWindowSeconds: 300,
+      mailsPerAddressPerHour: 20,
+      mailsPerHour: 1000,
     });
     expect(config.qovery).toMatchObject({ apiUrl: 'https://api.qovery.com', maxProjectsPerUser: 3 });
     expect(config.actions.budgetMs).toBe(25000);
