@@ -3,8 +3,9 @@ import type { KnownAddress } from '../platform/hasura/documents';
 import { iso } from './common';
 
 /**
- * Client addresses an account was reached from: where its password was right (Signin, ChangePassword
- * and the session VerifyEmail opens) or its mailbox proved (VerifyEmail, ResetPassword). Signin from
+ * Client addresses an account was reached from: where its password was right (Signin) or its mailbox
+ * proved (VerifyEmail, ResetPassword); the public actions get the client's address (actions.yaml,
+ * `forward_client_headers`), the signed-in ones do not, so they remember none. Signin from
  * one of them is not refused by the per-email limit, the one strangers can fill from many addresses
  * (lib/accounts/sessions.ts). Only a digest of the address is stored, keyed by email.
  */

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ChangePassword } from '../../../functions/change-password';
+import { DeleteAccount } from '../../../functions/delete-account';
 import { ProjectStatus } from '../../../functions/project-status';
 import { RequestPasswordReset } from '../../../functions/request-password-reset';
 import { ResendVerificationEmail } from '../../../functions/resend-verification-email';
@@ -36,7 +38,7 @@ const settings: LimitsConfig = {
   clientAddressDepth: 1,
   mailsPerEmailPerWindow: 2,
   mailWindowSeconds: 300,
-  mailsPerAddressPerHour: 6,
+  mailsPerAddressPerHour: 3,
   mailsPerHour: 1000,
 };
 
@@ -46,13 +48,13 @@ let handlers: Record<string, ActionHandler>;
 const mail = memoryMail();
 const checked = { count: 0 };
 
-function runtimeWith<D>(deps: D) {
+function runtimeWith<D>(deps: D, overrides: Partial<LimitsConfig> = {}) {
   const limiter = createRateLimiter({ hasura: hasura.client });
   return () => ({
     actionsSecret: TEST_SECRET,
     log: memoryLogger().log,
     budgetMs: 25_000,
-    limits: { limiter, settings },
+    limits: { limiter, settings: { ...settings, ...overrides } },
     deps,
   });
 }
@@ -116,6 +118,7 @@ beforeAll(async () => {
       passwordResetTtlSeconds: 3600,
     },
     mailer: mail.mailer,
+    projects: { remove: async () => ({ ok: true as const }) },
   });
   const projects = {
     status: async (id: number) => ({ id, status: 'RUNNING' as const, url: 'https://x.oom.sh' }),
@@ -126,6 +129,9 @@ beforeAll(async () => {
     '/resend-verification-email': actionHandler(ResendVerificationEmail, runtimeWith({ accounts })),
     '/request-password-reset': actionHandler(RequestPasswordReset, runtimeWith({ accounts })),
     '/project-status': actionHandler(ProjectStatus, runtimeWith({ projects })),
+    // A looser per-user limit, so that the password-check limit is the one reached.
+    '/change-password': actionHandler(ChangePassword, runtimeWith({ accounts }, { perUser: 100 })),
+    '/delete-account': actionHandler(DeleteAccount, runtimeWith({ accounts }, { perUser: 100 })),
   };
 });
 
@@ -255,4 +261,79 @@ describe('rate limits through Hasura and the handlers', () => {
     expect((refused.body.extensions?.retryAfterSeconds as number) > 0).toBe(true);
     expect((await call('8')).status).toBe(200);
   });
+
+  it('keys mail limits on the mailbox: +tags and Gmail dots reach one inbox, and count as one', async () => {
+    const reset = (email: string, from: string) =>
+      graphql(`mutation { RequestPasswordReset(input: {email: "${email}"}) { ok } }`, { from });
+    expect((await reset('dave+1@gmail.com', '198.51.100.1')).errors).toBeUndefined();
+    expect((await reset('D.ave+2@googlemail.com', '198.51.100.2')).errors).toBeUndefined();
+    expect((await reset('d.a.v.e+35@gmail.com', '198.51.100.3')).errors?.[0]?.extensions?.code).toBe(
+      'too-many-emails',
+    );
+    expect(mail.sent).toHaveLength(2);
+  });
+
+  it('limits the emails one client may ask for, whatever the mailboxes', async () => {
+    const reset = (n: number) =>
+      graphql(`mutation { RequestPasswordReset(input: {email: "someone${n}@example.com"}) { ok } }`, {
+        from: '203.0.113.50',
+      });
+    for (let n = 0; n < 3; n++) expect((await reset(n)).errors).toBeUndefined();
+    expect((await reset(3)).errors?.[0]?.extensions?.code).toBe('too-many-emails');
+    // Another client's request for those mailboxes is not refused because of it.
+    expect(
+      (
+        await graphql('mutation { RequestPasswordReset(input: {email: "someone3@example.com"}) { ok } }', {
+          from: '192.0.2.77',
+        })
+      ).errors,
+    ).toBeUndefined();
+  });
+
+  it('blocks the owner’s own RequestPasswordReset, after strangers spent the mailbox’s emails, for minutes only', async () => {
+    await graphql(signupMutation(['ada@example.com']), { from: '192.0.2.1' });
+    for (const from of ['203.0.113.1', '203.0.113.2', '203.0.113.3'])
+      await graphql('mutation { RequestPasswordReset(input: {email: "ada@example.com"}) { ok } }', { from });
+    const own = await graphql('mutation { RequestPasswordReset(input: {email: "ada@example.com"}) { ok } }', {
+      from: '192.0.2.1',
+    });
+    expect(own.errors?.[0]?.extensions?.code).toBe('too-many-emails');
+    expect(own.errors?.[0]?.extensions?.retryAfterSeconds as number).toBeLessThanOrEqual(
+      settings.mailWindowSeconds,
+    );
+  });
+
+  it.each([
+    ['/change-password', 'ChangePassword', { oldPassword: 'wrong-password', newPassword: 'new-password-1' }],
+    ['/delete-account', 'DeleteAccount', { password: 'wrong-password' }],
+  ])(
+    '%s counts failed password checks per user like Signin, even with the right password after',
+    async (path, name, wrong) => {
+      const { rows } = await hasura.db.query<{ id: number }>(
+        `INSERT INTO "user" (email, password_hash, email_verified) VALUES ('u@example.com', $1, true) RETURNING id`,
+        [await createPasswords(10).hash('mysecret')],
+      );
+      const call = (input: Record<string, unknown>, userId = String(rows[0]?.id)) =>
+        invoke(
+          handlers[path] as ActionHandler,
+          actionEvent(name, input, { session: { 'x-hasura-role': 'user', 'x-hasura-user-id': userId } }),
+        );
+      const right =
+        name === 'ChangePassword'
+          ? { oldPassword: 'mysecret', newPassword: 'new-password-1' }
+          : { password: 'mysecret' };
+      // A right password gives its attempt back: it is not a failure.
+      if (name === 'ChangePassword') expect((await call(right)).status).toBe(200);
+      const current = name === 'ChangePassword' ? { ...right, oldPassword: 'new-password-1' } : right;
+      checked.count = 0;
+      for (let i = 0; i < 3; i++)
+        expect((await call(wrong)).body.extensions?.code).toBe('invalid-credentials');
+      const refused = await call(current);
+      expect(refused.status).toBe(429);
+      expect(refused.body.extensions?.code).toBe('too-many-attempts');
+      expect(checked.count).toBe(3);
+      // Another user is not limited by it.
+      expect((await call(wrong, '999')).body.extensions?.code).toBe('account-not-found');
+    },
+  );
 });
