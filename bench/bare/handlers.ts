@@ -153,6 +153,7 @@ async function startSession(userId: number, giveBack: unknown[] = []) {
     token,
     giveBack,
     evict: [],
+    addresses: [],
     userId,
     now: iso(Date.now()),
   });
@@ -189,28 +190,27 @@ async function mail(to: string, subject: string, link: string) {
 type Purpose = 'verify-email' | 'reset-password';
 
 /** A mailed ticket's token and the row that stores only its hash. */
-function newTicket(email: string, purpose: Purpose, passwordHash: string | null, ttlMs: number) {
+function newTicket(email: string, purpose: Purpose, ttlMs: number) {
   const token = randomBytes(32).toString('base64url');
   const now = Date.now();
   const ticket = {
     purpose,
     email,
     token_hash: sha256(token),
-    password_hash: passwordHash,
     expires_at: iso(now + ttlMs),
     created_at: iso(now),
   };
   return { token, ticket, now: iso(now) };
 }
 
-/** Spends a ticket of that purpose: its email and the password it carries. */
+/** Spends a ticket of that purpose: its email. */
 async function spendTicket(token: string, purpose: Purpose, now: string) {
   const { update_account_ticket } = await hasura('UseTicket', UseTicket, {
     hash: sha256(token),
     purpose,
     now,
   });
-  return update_account_ticket.returning[0] as { email: string; password_hash: string | null };
+  return update_account_ticket.returning[0] as { email: string };
 }
 
 /** RequestPasswordReset and ResendVerificationEmail: lookup, ticket, email, for any address. */
@@ -220,7 +220,7 @@ async function mailTicket(event: Event, action: string, purpose: Purpose) {
     { key: `mail:${purpose}:${sha256(email)}`, max: 5, window_seconds: 3600 },
   ]);
   await hasura('MailAccountLookup', MailAccountLookup, { email });
-  const { token, ticket, now } = newTicket(email, purpose, null, 3_600_000);
+  const { token, ticket, now } = newTicket(email, purpose, 3_600_000);
   await hasura('InsertTicket', InsertTicket, { ticket, now });
   await mail(email, 'Your link', `${env.APP_URL}/${purpose}?token=${token}`);
   return ok({ ok: true });
@@ -231,16 +231,17 @@ export const RequestPasswordReset = (event: Event) =>
 export const ResendVerificationEmail = (event: Event) =>
   mailTicket(event, 'ResendVerificationEmail', 'verify-email');
 
-/** VerifyEmail: the ticket spent, the account verified with its sign-up password, a session. */
+/** VerifyEmail: the ticket spent, the account verified with the password given with it, a session. */
 export async function VerifyEmail(event: Event): Promise<Answer> {
-  const { token } = call(event).input;
+  const { token, password } = call(event).input;
   await countCall('action:VerifyEmail:address:unknown');
   const now = iso(Date.now());
   const ticket = await spendTicket(token, 'verify-email', now);
   const { verified } = await hasura('VerifyAccount', VerifyAccount, {
     email: ticket.email,
-    passwordHash: ticket.password_hash,
+    passwordHash: await bcrypt.hash(password, cost),
     now,
+    addresses: [],
   });
   return ok(await startSession(verified.returning[0].id));
 }
@@ -256,6 +257,7 @@ export async function ResetPassword(event: Event): Promise<Answer> {
     email: ticket.email,
     passwordHash,
     now,
+    addresses: [],
   });
   return ok({ ok: true });
 }
@@ -277,16 +279,15 @@ export async function ChangePassword(event: Event): Promise<Answer> {
 }
 
 export async function Signup(event: Event): Promise<Answer> {
-  const { email, password } = call(event).input;
+  const { email } = call(event).input;
   await countCall('action:Signup:address:unknown', [
     { key: 'signup:unknown', max: 5, window_seconds: 3600 },
     { key: 'signups', max: 200, window_seconds: 3600 },
     { key: `mail:verify-email:${sha256(email)}`, max: 5, window_seconds: 3600 },
   ]);
-  // As the real one with verification on: one hash, one mutation (account and ticket), one email.
-  const passwordHash = await bcrypt.hash(password, cost);
-  const { token, ticket, now } = newTicket(email, 'verify-email', passwordHash, 86_400_000);
-  await hasura('SignupAccount', SignupAccount, { email, passwordHash, ticket, now });
+  // As the real one with verification on: no password stored, one mutation (account and ticket), one email.
+  const { token, ticket, now } = newTicket(email, 'verify-email', 86_400_000);
+  await hasura('SignupAccount', SignupAccount, { email, ticket, now });
   await mail(email, 'Verify your email', `${env.APP_URL}/verify-email?token=${token}`);
   return ok({ accessToken: null, refreshToken: null, emailVerificationRequired: true });
 }
@@ -299,7 +300,13 @@ export async function Signin(event: Event): Promise<Answer> {
     { key: `signin:${sha256(email)}`, max: 100, window_seconds: 300 },
   ];
   await countCall('action:Signin:address:unknown', signin);
-  const { user } = await hasura('SigninUser', documents.SigninUser, { email, keep: 9, now: at });
+  const { user } = await hasura('SigninUser', documents.SigninUser, {
+    email,
+    keep: 9,
+    now: at,
+    address: '',
+    since: at,
+  });
   if (!(await bcrypt.compare(password, user[0].password_hash))) throw new Error('wrong password');
   return ok(await startSession(user[0].id, [{ at, delta: -1, limits: signin }]));
 }

@@ -108,6 +108,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       session: anonymous,
       hasura: {
         ...counted,
+        MailAccountLookup: () => ({ user: [] }),
         SignupAccount: () => ({
           insert_user_one: { id: USER_ID },
           insert_account_ticket_one: { id: uuid() },
@@ -122,7 +123,11 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       session: anonymous,
       hasura: {
         ...counted,
-        SigninUser: () => ({ user: [{ id: USER_ID, password_hash: passwordHash }], refresh_token: [] }),
+        SigninUser: () => ({
+          user: [{ id: USER_ID, password_hash: passwordHash, email_verified: true }],
+          refresh_token: [],
+          account_address: [],
+        }),
         ...startSession,
       },
       qovery: [],
@@ -286,7 +291,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
     },
     {
       action: 'VerifyEmail',
-      input: { token: 'A'.repeat(43) },
+      input: { token: 'A'.repeat(43), password: PASSWORD },
       session: anonymous,
       hasura: {
         ...counted,

@@ -196,11 +196,11 @@ describe('constraint violations', () => {
       }),
     });
     const notNull = await repo.gql(
-      'mutation { insert_user_one(object: {email: "nn@example.com"}) { id } }',
+      'mutation { insert_account_ticket_one(object: {email: "nn@example.com", purpose: "verify-email", expires_at: "2030-01-01T00:00:00Z"}) { id } }',
       asAdmin(),
     );
     expect(firstError(notNull).message).toBe(
-      'Not-NULL violation. null value in column "password_hash" of relation "user" violates not-null constraint',
+      'Not-NULL violation. null value in column "token_hash" of relation "account_ticket" violates not-null constraint',
     );
     expect(firstError(notNull).extensions.code).toBe('constraint-violation');
   });

@@ -14,6 +14,7 @@ describe('the project loader', () => {
   it('reads tables, relationships, permissions and actions through !include', () => {
     const project = loadProject(REPO_PROJECT);
     expect(project.tables.map((t) => t.table.name)).toEqual([
+      'account_address',
       'account_ticket',
       'instance_template',
       'project',
