@@ -25,6 +25,50 @@ export type Account_Ticket_Insert_Input = {
   used_at?: string | null | undefined;
 };
 
+/** input type for inserting data into table "domain" */
+export type Domain_Insert_Input = {
+  checked_at?: string | null | undefined;
+  created_at?: string | null | undefined;
+  dns_target?: string | null | undefined;
+  failed_at?: string | null | undefined;
+  given_up_at?: string | null | undefined;
+  id?: number | null | undefined;
+  is_primary?: boolean | null | undefined;
+  name?: string | null | undefined;
+  needs_deploy?: boolean | null | undefined;
+  owner_id?: number | null | undefined;
+  project_id?: number | null | undefined;
+  qovery_container_id?: string | null | undefined;
+  qovery_domain_id?: string | null | undefined;
+  slot?: number | null | undefined;
+  status?: string | null | undefined;
+  status_reason?: string | null | undefined;
+  updated_at?: string | null | undefined;
+  use_cdn?: boolean | null | undefined;
+};
+
+/** input type for updating data in table "domain" */
+export type Domain_Set_Input = {
+  checked_at?: string | null | undefined;
+  created_at?: string | null | undefined;
+  dns_target?: string | null | undefined;
+  failed_at?: string | null | undefined;
+  given_up_at?: string | null | undefined;
+  id?: number | null | undefined;
+  is_primary?: boolean | null | undefined;
+  name?: string | null | undefined;
+  needs_deploy?: boolean | null | undefined;
+  owner_id?: number | null | undefined;
+  project_id?: number | null | undefined;
+  qovery_container_id?: string | null | undefined;
+  qovery_domain_id?: string | null | undefined;
+  slot?: number | null | undefined;
+  status?: string | null | undefined;
+  status_reason?: string | null | undefined;
+  updated_at?: string | null | undefined;
+  use_cdn?: boolean | null | undefined;
+};
+
 /** input type for updating data in table "project" */
 export type Project_Set_Input = {
   appwrite_target_version?: string | null | undefined;
@@ -200,6 +244,137 @@ export type AccountStandingQueryVariables = Exact<{
 }>;
 
 export type AccountStandingQuery = { user_by_pk: { email_verified: boolean } | null };
+
+export type DomainRowFieldsFragment = {
+  id: number;
+  project_id: number;
+  owner_id: number;
+  name: string;
+  slot: number;
+  status: string;
+  status_reason: string | null;
+  is_primary: boolean;
+  use_cdn: boolean;
+  dns_target: string | null;
+  qovery_container_id: string | null;
+  qovery_domain_id: string | null;
+  needs_deploy: boolean;
+  checked_at: string | null;
+  failed_at: string | null;
+  given_up_at: string | null;
+  created_at: string;
+};
+
+export type FindOwnProjectDomainsQueryVariables = Exact<{
+  id: number;
+  ownerId: number;
+  name: string;
+}>;
+
+export type FindOwnProjectDomainsQuery = {
+  project: Array<{
+    id: number;
+    status: string;
+    url: string | null;
+    qovery_environment_id: string | null;
+    domains: Array<{
+      id: number;
+      project_id: number;
+      owner_id: number;
+      name: string;
+      slot: number;
+      status: string;
+      status_reason: string | null;
+      is_primary: boolean;
+      use_cdn: boolean;
+      dns_target: string | null;
+      qovery_container_id: string | null;
+      qovery_domain_id: string | null;
+      needs_deploy: boolean;
+      checked_at: string | null;
+      failed_at: string | null;
+      given_up_at: string | null;
+      created_at: string;
+    }>;
+  }>;
+  domain: Array<{ id: number; project_id: number }>;
+};
+
+export type ClaimDomainMutationVariables = Exact<{
+  object: Domain_Insert_Input;
+}>;
+
+export type ClaimDomainMutation = {
+  insert_domain_one: {
+    id: number;
+    project_id: number;
+    owner_id: number;
+    name: string;
+    slot: number;
+    status: string;
+    status_reason: string | null;
+    is_primary: boolean;
+    use_cdn: boolean;
+    dns_target: string | null;
+    qovery_container_id: string | null;
+    qovery_domain_id: string | null;
+    needs_deploy: boolean;
+    checked_at: string | null;
+    failed_at: string | null;
+    given_up_at: string | null;
+    created_at: string;
+  } | null;
+};
+
+export type UpdateDomainMutationVariables = Exact<{
+  id: number;
+  set: Domain_Set_Input;
+}>;
+
+export type UpdateDomainMutation = { update_domain_by_pk: { id: number } | null };
+
+export type DeleteDomainMutationVariables = Exact<{
+  id: number;
+}>;
+
+export type DeleteDomainMutation = { delete_domain_by_pk: { id: number } | null };
+
+export type SetPrimaryDomainMutationVariables = Exact<{
+  projectId: number;
+  id: number;
+}>;
+
+export type SetPrimaryDomainMutation = {
+  unset: { affected_rows: number } | null;
+  set: { affected_rows: number } | null;
+};
+
+export type DomainsToCheckQueryVariables = Exact<{
+  before: string;
+  limit: number;
+}>;
+
+export type DomainsToCheckQuery = {
+  domain: Array<{
+    id: number;
+    project_id: number;
+    owner_id: number;
+    name: string;
+    slot: number;
+    status: string;
+    status_reason: string | null;
+    is_primary: boolean;
+    use_cdn: boolean;
+    dns_target: string | null;
+    qovery_container_id: string | null;
+    qovery_domain_id: string | null;
+    needs_deploy: boolean;
+    checked_at: string | null;
+    failed_at: string | null;
+    given_up_at: string | null;
+    created_at: string;
+  }>;
+};
 
 export type ProjectRowFieldsFragment = {
   id: number;
@@ -689,6 +864,58 @@ export const AccountStanding =
   `query AccountStanding($id: Int!) { user_by_pk(id: $id) { email_verified } }` as unknown as TypedDocumentString<
     AccountStandingQuery,
     AccountStandingQueryVariables
+  >;
+
+// ---- lib/platform/hasura/operations/domains.graphql
+
+/**
+ * The caller's project with its domains, and whichever row already holds `name` (any project's).
+ */
+export const FindOwnProjectDomains =
+  `query FindOwnProjectDomains($id: Int!, $ownerId: Int!, $name: String!) { project(where: {id: {_eq: $id}, owner_id: {_eq: $ownerId}}, limit: 1) { id status url qovery_environment_id domains(order_by: {slot: asc}) { ...DomainRowFields } } domain(where: {name: {_eq: $name}}, limit: 1) { id project_id } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
+    FindOwnProjectDomainsQuery,
+    FindOwnProjectDomainsQueryVariables
+  >;
+
+/**
+ * Takes a slot for a new domain. Another call that took the name (domain_name_key) or the slot
+ * (domain_project_id_slot_key) first makes it fail with a uniqueness violation.
+ */
+export const ClaimDomain =
+  `mutation ClaimDomain($object: domain_insert_input!) { insert_domain_one(object: $object) { ...DomainRowFields } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
+    ClaimDomainMutation,
+    ClaimDomainMutationVariables
+  >;
+
+export const UpdateDomain =
+  `mutation UpdateDomain($id: Int!, $set: domain_set_input!) { update_domain_by_pk(pk_columns: {id: $id}, _set: $set) { id } }` as unknown as TypedDocumentString<
+    UpdateDomainMutation,
+    UpdateDomainMutationVariables
+  >;
+
+export const DeleteDomain =
+  `mutation DeleteDomain($id: Int!) { delete_domain_by_pk(id: $id) { id } }` as unknown as TypedDocumentString<
+    DeleteDomainMutation,
+    DeleteDomainMutationVariables
+  >;
+
+/**
+ * The project's primary domain becomes `id` (an id of no row: none), in one transaction.
+ */
+export const SetPrimaryDomain =
+  `mutation SetPrimaryDomain($projectId: Int!, $id: Int!) { unset: update_domain(where: {project_id: {_eq: $projectId}, id: {_neq: $id}} _set: {is_primary: false}) { affected_rows } set: update_domain(where: {id: {_eq: $id}, project_id: {_eq: $projectId}, status: {_eq: "ACTIVE"}} _set: {is_primary: true}) { affected_rows } }` as unknown as TypedDocumentString<
+    SetPrimaryDomainMutation,
+    SetPrimaryDomainMutationVariables
+  >;
+
+/**
+ * What the reconciler follows (lib/instances/reconciler/domains.ts): domains still PENDING, and
+ * FAILED ones not given up, not checked since `before`, the least recently checked first.
+ */
+export const DomainsToCheck =
+  `query DomainsToCheck($before: timestamptz!, $limit: Int!) { domain(where: {given_up_at: {_is_null: true}, qovery_domain_id: {_is_null: false}, _or: [{status: {_eq: "PENDING"}}, {status: {_eq: "FAILED"}, checked_at: {_lt: $before}}]} order_by: [{checked_at: asc_nulls_first}, {id: asc}] limit: $limit) { ...DomainRowFields } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
+    DomainsToCheckQuery,
+    DomainsToCheckQueryVariables
   >;
 
 // ---- lib/platform/hasura/operations/projects.graphql
