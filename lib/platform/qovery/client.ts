@@ -20,7 +20,9 @@
  */
 import type {
   CancelEnvironmentDeploymentRequest,
+  CheckedCustomDomainsResponse,
   CloneEnvironmentRequest,
+  ContainerCustomDomainApi,
   ContainerEnvironmentVariableApi,
   ContainerMainCallsApi,
   ContainerRequest,
@@ -28,6 +30,9 @@ import type {
   ContainerResponseList,
   ContainersApi,
   CreateEnvironmentRequest,
+  CustomDomain,
+  CustomDomainRequest,
+  CustomDomainResponseList,
   Database,
   DatabaseRequest,
   DatabaseResponseList,
@@ -190,6 +195,31 @@ export interface QoveryClient {
     serviceId: string,
     options?: CallOptions,
   ): Promise<DeploymentStageResponseList>;
+  /**
+   * POST /container/{containerId}/customDomain (201): a name the container answers on, with the
+   * `validation_domain` its owner's CNAME must point to. Not retried (a second one is refused).
+   */
+  createContainerCustomDomain(
+    containerId: string,
+    body: CustomDomainRequest,
+    options?: CallOptions,
+  ): Promise<CustomDomain>;
+  /** GET /container/{containerId}/customDomain. */
+  listContainerCustomDomain(containerId: string, options?: CallOptions): Promise<CustomDomainResponseList>;
+  /** DELETE /container/{containerId}/customDomain/{customDomainId} (204). Retried. */
+  deleteContainerCustomDomain(
+    containerId: string,
+    customDomainId: string,
+    options?: CallOptions,
+  ): Promise<void>;
+  /**
+   * GET /container/{containerId}/checkCustomDomain: what DNS says of each of the container's
+   * custom domains, in one call (the custom domain's own `status` only ever says VALIDATION_PENDING).
+   */
+  checkContainerCustomDomain(
+    containerId: string,
+    options?: CallOptions,
+  ): Promise<CheckedCustomDomainsResponse>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,6 +247,13 @@ type Operations = Pick<
   Pick<
     DeploymentStageMainCallsApi,
     'createEnvironmentDeploymentStage' | 'listEnvironmentDeploymentStage' | 'attachServiceToDeploymentStage'
+  > &
+  Pick<
+    ContainerCustomDomainApi,
+    | 'createContainerCustomDomain'
+    | 'listContainerCustomDomain'
+    | 'deleteContainerCustomDomain'
+    | 'checkContainerCustomDomain'
   >;
 
 /** The Qovery operations this client implements (their `operationId`s). */
@@ -306,6 +343,18 @@ export const routes = {
   attachServiceToDeploymentStage: {
     method: 'PUT',
     path: '/deploymentStage/{deploymentStageId}/service/{serviceId}',
+    safe: true,
+  },
+  createContainerCustomDomain: { method: 'POST', path: '/container/{containerId}/customDomain', safe: false },
+  listContainerCustomDomain: { method: 'GET', path: '/container/{containerId}/customDomain', safe: true },
+  deleteContainerCustomDomain: {
+    method: 'DELETE',
+    path: '/container/{containerId}/customDomain/{customDomainId}',
+    safe: true,
+  },
+  checkContainerCustomDomain: {
+    method: 'GET',
+    path: '/container/{containerId}/checkCustomDomain',
     safe: true,
   },
 } as const satisfies Record<OperationId, Route>;
@@ -562,6 +611,14 @@ function methods(call: Call): QoveryClient {
       call('listEnvironmentDeploymentStage', [environmentId], undefined, o),
     attachServiceToDeploymentStage: (deploymentStageId, serviceId, o) =>
       call('attachServiceToDeploymentStage', [deploymentStageId, serviceId], undefined, o),
+    createContainerCustomDomain: (containerId, body, o) =>
+      call('createContainerCustomDomain', [containerId], body, o),
+    listContainerCustomDomain: (containerId, o) =>
+      call('listContainerCustomDomain', [containerId], undefined, o),
+    deleteContainerCustomDomain: (containerId, customDomainId, o) =>
+      call('deleteContainerCustomDomain', [containerId, customDomainId], undefined, o),
+    checkContainerCustomDomain: (containerId, o) =>
+      call('checkContainerCustomDomain', [containerId], undefined, o),
   };
 }
 

@@ -1,4 +1,5 @@
 import {
+  ContainerCustomDomainApiAxiosParamCreator,
   ContainerEnvironmentVariableApiAxiosParamCreator,
   ContainerMainCallsApiAxiosParamCreator,
   ContainersApiAxiosParamCreator,
@@ -100,6 +101,7 @@ const bodies = {
   deployAllServices: { containers: [{ id: ID, image_tag: '1.9.6' }], jobs: [{ id: ID, image_tag: '1.9.6' }] },
   createJob: { name: 'appwrite-migrate', healthchecks: {} },
   createEnvironmentDeploymentStage: { name: 'appwrite-migrate' },
+  createContainerCustomDomain: { domain: 'api.example.com', generate_certificate: true, use_cdn: false },
 };
 const samples: Record<
   OperationId,
@@ -211,6 +213,26 @@ const samples: Record<
   attachServiceToDeploymentStage: {
     ours: (c) => c.attachServiceToDeploymentStage(ID, ID),
     theirs: () => DeploymentStageMainCallsApiAxiosParamCreator().attachServiceToDeploymentStage(ID, ID),
+  },
+  createContainerCustomDomain: {
+    ours: (c) => c.createContainerCustomDomain(ID, bodies.createContainerCustomDomain),
+    theirs: () =>
+      ContainerCustomDomainApiAxiosParamCreator().createContainerCustomDomain(
+        ID,
+        bodies.createContainerCustomDomain,
+      ),
+  },
+  listContainerCustomDomain: {
+    ours: (c) => c.listContainerCustomDomain(ID),
+    theirs: () => ContainerCustomDomainApiAxiosParamCreator().listContainerCustomDomain(ID),
+  },
+  deleteContainerCustomDomain: {
+    ours: (c) => c.deleteContainerCustomDomain(ID, 'cd-1'),
+    theirs: () => ContainerCustomDomainApiAxiosParamCreator().deleteContainerCustomDomain(ID, 'cd-1'),
+  },
+  checkContainerCustomDomain: {
+    ours: (c) => c.checkContainerCustomDomain(ID),
+    theirs: () => ContainerCustomDomainApiAxiosParamCreator().checkContainerCustomDomain(ID),
   },
 };
 
