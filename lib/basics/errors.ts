@@ -63,6 +63,31 @@ export const catalogue = {
     status: 409,
     message: 'This project is in error and cannot do that. Delete it and create another.',
   },
+  'domain-invalid': {
+    status: 400,
+    message:
+      'This is not a domain name an instance can serve: give a full host name such as api.example.com (letters, digits and hyphens, at least two labels, no wildcard).',
+  },
+  'domain-taken': { status: 409, message: 'This domain already serves another instance.' },
+  'domain-reserved': {
+    status: 400,
+    message: "This is the instance's generated host (or its provider's zone): it needs no custom domain.",
+  },
+  'domain-apex': {
+    status: 400,
+    message:
+      'This is the apex of a zone (like example.com), where DNS allows no CNAME record. Use a subdomain (api.example.com, www.example.com), or, if your DNS provider offers CNAME flattening (an ALIAS or ANAME record, as Cloudflare, Route 53, DNSimple and others do), add it again with cnameFlattening: true and create that record instead.',
+  },
+  'domain-quota-exceeded': {
+    status: 403,
+    message: 'This instance already has the most custom domains allowed. Remove one first.',
+  },
+  'domain-not-found': { status: 404, message: 'This instance has no such custom domain.' },
+  'domain-not-active': {
+    status: 409,
+    message:
+      'This domain is not active yet: its DNS record has not been found. Wait until its status is ACTIVE.',
+  },
   'infrastructure-unavailable': {
     status: 424,
     message: 'The infrastructure provider is unavailable right now. Try again in a moment.',

@@ -88,3 +88,9 @@ export const CaptchaToken = /* @__PURE__ */ v.nullish(
     /* @__PURE__ */ v.maxLength(2048, 'captchaToken is too long'),
   ),
 );
+
+/** A host name as typed: lib/instances/domains/names.ts says whether an instance can serve it. */
+export const DomainName = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.string('domain must be a string'),
+  /* @__PURE__ */ v.maxLength(300, 'domain is too long'),
+);

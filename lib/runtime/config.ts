@@ -8,6 +8,7 @@ import {
   type SectionName,
   type SettingInfo,
 } from '../basics/settings';
+import { readDomains } from '../instances/domains/settings';
 import { readInstance, readQovery, readReconcile, readWebhook } from '../instances/settings';
 import { readCaptcha } from '../platform/captcha/settings';
 import { readMail } from '../platform/mail/settings';
@@ -36,6 +37,7 @@ const sections = {
   storage: readStorage,
   reconcile: readReconcile,
   webhook: readWebhook,
+  domains: readDomains,
 };
 type Sections = typeof sections;
 export type Section = keyof Sections;

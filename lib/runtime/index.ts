@@ -23,10 +23,13 @@ import { type ActionMetrics, createMetrics } from '../basics/metrics';
 import type { Env } from '../basics/settings';
 import { createQoveryBudget, hasuraBudgetStore } from '../instances/budget';
 import { createOwnerConsole, secureConsolesStep } from '../instances/console-seat';
+import { createDomains, type Domains } from '../instances/domains';
+import { readDomains } from '../instances/domains/settings';
 import { createInstances } from '../instances/instances';
 import { createProjects, type Projects } from '../instances/projects';
 import { recordedTemplate } from '../instances/provision-strategy';
 import { createReconciler } from '../instances/reconciler';
+import { domainsStep } from '../instances/reconciler/domains';
 import {
   type QoveryConfig,
   readInstance,
@@ -250,12 +253,17 @@ export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
  * (lib/instances/budget), which every function and the reconciler share through Hasura.
  */
 function qoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log: Logger) {
+  return budgetedQoveryClientOf(qovery, hasura, log).client;
+}
+
+/** The same, with the budget itself: for operations that reserve their calls at once. */
+function budgetedQoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log: Logger) {
   const budget = createQoveryBudget({
     store: hasuraBudgetStore(hasura, qovery.requestsPerHour),
     perHour: qovery.requestsPerHour,
     log,
   });
-  return createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget });
+  return { budget, client: createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget }) };
 }
 
 function buildProjects(
@@ -303,6 +311,17 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
   },
 );
 
+/** AddDomain, RemoveDomain, SetPrimaryDomain: Hasura and Qovery (budgeted); no storage, no JWT key. */
+export const domainsRuntime = /* @__PURE__ */ defineRuntime(
+  { core: readCore, actions: readActions, limits: readLimits, qovery: readQovery, domains: readDomains },
+  (config): Runtime<{ domains: Domains }> => {
+    const { hasura, limiter: _limiter, ...rest } = base(config);
+    const { client, budget } = budgetedQoveryClientOf(config.qovery, hasura, rest.log);
+    const domains = createDomains({ hasura, client, budget, maxPerProject: config.domains.maxPerProject });
+    return { ...rest, deps: { domains } };
+  },
+);
+
 /** DeleteAccount: the password checked, then the account's projects go through DeleteProject's path; no JWT key. */
 export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
   {
@@ -330,11 +349,13 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
  * The scheduled reconciler: Hasura, Qovery and the instances' storage (a confirmed deletion takes
  * its bucket), the console claim key (it takes the owner's console seat); neither the actions' secret nor the JWT key.
  */
-function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storage' | 'reconcile'>) {
+function buildReconciler(
+  config: Config<'core' | 'qovery' | 'instance' | 'storage' | 'reconcile' | 'domains'>,
+) {
   const { core, qovery, reconcile } = config;
   const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
   const hasura = createHasuraClient(core.hasura);
-  const client = qoveryClientOf(qovery, hasura, log);
+  const { client, budget } = budgetedQoveryClientOf(qovery, hasura, log);
   const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
   const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
   const reconciler = createReconciler({
@@ -344,7 +365,11 @@ function buildReconciler(config: Config<'core' | 'qovery' | 'instance' | 'storag
     log,
     // The owner's console seat, taken as soon as the instance runs (lib/instances/console-seat); the
     // upgrades an operator asked for (lib/instances/upgrades).
-    steps: [secureConsolesStep(ownerConsole, { hasura, log }), upgradesStep({ hasura, instances, log })],
+    steps: [
+      secureConsolesStep(ownerConsole, { hasura, log }),
+      upgradesStep({ hasura, instances, log }),
+      domainsStep({ hasura, client, budget, log, checksPerRun: config.domains.checksPerRun }),
+    ],
     orphanGraceMs: reconcile.orphanGraceSeconds * 1000,
     revokedTokenRetentionMs: reconcile.revokedTokenRetentionSeconds * 1000,
   });
@@ -358,6 +383,7 @@ export const reconcileRuntime = /* @__PURE__ */ defineRuntime(
     instance: readInstance,
     storage: readStorage,
     reconcile: readReconcile,
+    domains: readDomains,
   },
   buildReconciler,
 );
@@ -371,6 +397,7 @@ export const webhookRuntime = /* @__PURE__ */ defineRuntime(
     storage: readStorage,
     reconcile: readReconcile,
     webhook: readWebhook,
+    domains: readDomains,
   },
   (config) => ({ ...buildReconciler(config), secret: config.webhook.secret }),
 );

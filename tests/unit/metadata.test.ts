@@ -194,7 +194,18 @@ describe('Hasura metadata', () => {
     expect(filters).toEqual({
       'user:user': { id: { _eq: 'X-Hasura-User-Id' } },
       'project:user': { owner_id: { _eq: 'X-Hasura-User-Id' } },
+      'domain:user': { owner_id: { _eq: 'X-Hasura-User-Id' } },
     });
+  });
+
+  it("keeps a custom domain's Qovery ids and check bookkeeping out of what a user can select", () => {
+    const permission = project.tables.find((t) => t.table.name === 'domain')?.select.get('user');
+    expect(permission?.columns).toEqual(
+      expect.arrayContaining(['name', 'status', 'status_reason', 'dns_target']),
+    );
+    expect(permission?.columns).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^qovery_|^owner_id$|^needs_deploy$|^slot$/)]),
+    );
   });
 
   it('lets a user read their instance’s AppWrite release, not how its upgrade goes', () => {

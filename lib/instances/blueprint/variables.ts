@@ -51,10 +51,8 @@ export function environmentVariables(
     _APP_COMPRESSION_ENABLED: plain('enabled'),
     _APP_COMPRESSION_MIN_SIZE_BYTES: plain('1024'),
 
-    // One public host: the proxy's. TLS is Qovery's gateway's.
-    _APP_DOMAIN: hosts('{public}'),
-    _APP_CONSOLE_DOMAIN: hosts('{public}'),
-    _APP_DOMAIN_TARGET_CNAME: hosts('{public}'),
+    // One public host: the proxy's (until the owner picks a custom domain). TLS is Qovery's gateway's.
+    ...publicNameVariables(null),
     // The gateway redirects http to https and sends X-Forwarded-Proto; AppWrite's own redirect
     // would also catch Qovery's plain-HTTP probes.
     _APP_OPTIONS_FORCE_HTTPS: plain('disabled'),
@@ -103,6 +101,19 @@ export function environmentVariables(
   };
   if (inputs.ownerAccountExists) Object.assign(vars, openedConsoleVariables(settings));
   return vars;
+}
+
+/**
+ * The names AppWrite uses for itself: the primary custom domain the owner picked
+ * (lib/instances/domains/), or the proxy's generated host when there is none. `_APP_DOMAIN` goes
+ * into links, e-mails and function endpoints; `_APP_CONSOLE_DOMAIN` is the console's; the CNAME
+ * target is what AppWrite tells its own users to point their project domains at. AppWrite answers
+ * on every name the proxy passes on anyway: the console always admits the request's own host as a
+ * platform ("Current Host", app/init/resources.php), so no `_APP_CONSOLE_HOSTNAMES` list is kept.
+ */
+export function publicNameVariables(primary: string | null): Record<string, Value> {
+  const name = primary === null ? hosts('{public}') : plain(primary);
+  return { _APP_DOMAIN: name, _APP_CONSOLE_DOMAIN: name, _APP_DOMAIN_TARGET_CNAME: name };
 }
 
 /**

@@ -37,6 +37,7 @@ export type Domain_Insert_Input = {
   name?: string | null | undefined;
   needs_deploy?: boolean | null | undefined;
   owner_id?: number | null | undefined;
+  pending_since?: string | null | undefined;
   project_id?: number | null | undefined;
   qovery_container_id?: string | null | undefined;
   qovery_domain_id?: string | null | undefined;
@@ -59,6 +60,7 @@ export type Domain_Set_Input = {
   name?: string | null | undefined;
   needs_deploy?: boolean | null | undefined;
   owner_id?: number | null | undefined;
+  pending_since?: string | null | undefined;
   project_id?: number | null | undefined;
   qovery_container_id?: string | null | undefined;
   qovery_domain_id?: string | null | undefined;
@@ -259,6 +261,7 @@ export type DomainRowFieldsFragment = {
   qovery_container_id: string | null;
   qovery_domain_id: string | null;
   needs_deploy: boolean;
+  pending_since: string;
   checked_at: string | null;
   failed_at: string | null;
   given_up_at: string | null;
@@ -291,6 +294,7 @@ export type FindOwnProjectDomainsQuery = {
       qovery_container_id: string | null;
       qovery_domain_id: string | null;
       needs_deploy: boolean;
+      pending_since: string;
       checked_at: string | null;
       failed_at: string | null;
       given_up_at: string | null;
@@ -319,6 +323,7 @@ export type ClaimDomainMutation = {
     qovery_container_id: string | null;
     qovery_domain_id: string | null;
     needs_deploy: boolean;
+    pending_since: string;
     checked_at: string | null;
     failed_at: string | null;
     given_up_at: string | null;
@@ -369,6 +374,27 @@ export type DomainsToCheckQuery = {
     qovery_container_id: string | null;
     qovery_domain_id: string | null;
     needs_deploy: boolean;
+    pending_since: string;
+    checked_at: string | null;
+    failed_at: string | null;
+    given_up_at: string | null;
+    created_at: string;
+  }>;
+  deploy: Array<{
+    id: number;
+    project_id: number;
+    owner_id: number;
+    name: string;
+    slot: number;
+    status: string;
+    status_reason: string | null;
+    is_primary: boolean;
+    use_cdn: boolean;
+    dns_target: string | null;
+    qovery_container_id: string | null;
+    qovery_domain_id: string | null;
+    needs_deploy: boolean;
+    pending_since: string;
     checked_at: string | null;
     failed_at: string | null;
     given_up_at: string | null;
@@ -872,7 +898,7 @@ export const AccountStanding =
  * The caller's project with its domains, and whichever row already holds `name` (any project's).
  */
 export const FindOwnProjectDomains =
-  `query FindOwnProjectDomains($id: Int!, $ownerId: Int!, $name: String!) { project(where: {id: {_eq: $id}, owner_id: {_eq: $ownerId}}, limit: 1) { id status url qovery_environment_id domains(order_by: {slot: asc}) { ...DomainRowFields } } domain(where: {name: {_eq: $name}}, limit: 1) { id project_id } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
+  `query FindOwnProjectDomains($id: Int!, $ownerId: Int!, $name: String!) { project(where: {id: {_eq: $id}, owner_id: {_eq: $ownerId}}, limit: 1) { id status url qovery_environment_id domains(order_by: {slot: asc}) { ...DomainRowFields } } domain(where: {name: {_eq: $name}}, limit: 1) { id project_id } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy pending_since checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
     FindOwnProjectDomainsQuery,
     FindOwnProjectDomainsQueryVariables
   >;
@@ -882,7 +908,7 @@ export const FindOwnProjectDomains =
  * (domain_project_id_slot_key) first makes it fail with a uniqueness violation.
  */
 export const ClaimDomain =
-  `mutation ClaimDomain($object: domain_insert_input!) { insert_domain_one(object: $object) { ...DomainRowFields } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
+  `mutation ClaimDomain($object: domain_insert_input!) { insert_domain_one(object: $object) { ...DomainRowFields } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy pending_since checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
     ClaimDomainMutation,
     ClaimDomainMutationVariables
   >;
@@ -911,9 +937,10 @@ export const SetPrimaryDomain =
 /**
  * What the reconciler follows (lib/instances/reconciler/domains.ts): domains still PENDING, and
  * FAILED ones not given up, not checked since `before`, the least recently checked first.
+ * Also the domains whose instance must be redeployed to serve them (or to stop serving a name).
  */
 export const DomainsToCheck =
-  `query DomainsToCheck($before: timestamptz!, $limit: Int!) { domain(where: {given_up_at: {_is_null: true}, qovery_domain_id: {_is_null: false}, _or: [{status: {_eq: "PENDING"}}, {status: {_eq: "FAILED"}, checked_at: {_lt: $before}}]} order_by: [{checked_at: asc_nulls_first}, {id: asc}] limit: $limit) { ...DomainRowFields } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
+  `query DomainsToCheck($before: timestamptz!, $limit: Int!) { domain(where: {given_up_at: {_is_null: true}, qovery_domain_id: {_is_null: false}, _or: [{status: {_eq: "PENDING"}}, {status: {_eq: "FAILED"}, checked_at: {_lt: $before}}]} order_by: [{checked_at: asc_nulls_first}, {id: asc}] limit: $limit) { ...DomainRowFields } deploy: domain(where: {needs_deploy: {_eq: true}} order_by: {id: asc} limit: $limit) { ...DomainRowFields } } fragment DomainRowFields on domain { id project_id owner_id name slot status status_reason is_primary use_cdn dns_target qovery_container_id qovery_domain_id needs_deploy pending_since checked_at failed_at given_up_at created_at }` as unknown as TypedDocumentString<
     DomainsToCheckQuery,
     DomainsToCheckQueryVariables
   >;

@@ -14,6 +14,8 @@
 --                     FAILED (still not right after a while; status_reason says why).
 -- dns_target          what the owner's CNAME must point to: Qovery's validation_domain.
 -- needs_deploy        the record was found and the instance must be redeployed to serve the name.
+-- pending_since       when it last became PENDING (added, or added again after failing): it turns
+--                     FAILED if its record is still not right an hour later.
 -- checked_at          the last check of the record (the reconciler checks the oldest first).
 -- failed_at           when it became FAILED; given_up_at: a day later, when checks stopped.
 CREATE TABLE public.domain (
@@ -30,6 +32,7 @@ CREATE TABLE public.domain (
   qovery_container_id text,
   qovery_domain_id text,
   needs_deploy boolean NOT NULL DEFAULT false,
+  pending_since timestamptz NOT NULL DEFAULT now(),
   checked_at timestamptz,
   failed_at timestamptz,
   given_up_at timestamptz,
