@@ -4,6 +4,7 @@ import { containerRoutes } from './containers';
 import type { Context } from './context';
 import { databaseRoutes } from './databases';
 import { deploymentRoutes } from './deployments';
+import { domainRoutes } from './domains';
 import { environmentRoutes } from './environments';
 import type { Route } from './handler';
 import { jobRoutes } from './jobs';
@@ -20,6 +21,7 @@ const routes: Route[] = [
   ...variableRoutes,
   ...jobRoutes,
   ...stageRoutes,
+  ...domainRoutes,
 ];
 
 /** Answers a call, or throws 404 (no such path) or 405 (no such method on the path). */
