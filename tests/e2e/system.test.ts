@@ -8,6 +8,7 @@ import { jwtVerify } from 'jose';
 import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
 import { SECRET_HEADER } from '../../lib/action/handler';
+import { setDomainCheck } from '../../sandbox/qovery/domains';
 import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
 import { eventually } from '../helpers/wait';
 
@@ -242,6 +243,56 @@ describe('the tutorial, end to end', () => {
       },
       { what: 'ProjectStatus RUNNING', everyMs: 100 },
     );
+  });
+
+  it('custom domains: AddDomain answers the CNAME, the reconciler validates it, SetPrimaryDomain and RemoveDomain answer ok', async () => {
+    const added = await graphql(
+      `mutation { AddDomain(input: {projectId: ${projectId}, domain: "api.example.com"}) { domain status recordName recordType recordTarget } }`,
+      token,
+    );
+    expect(added).toEqual({
+      data: {
+        AddDomain: {
+          domain: 'api.example.com',
+          status: 'PENDING',
+          recordName: 'api.example.com',
+          recordType: 'CNAME',
+          recordTarget: expect.stringMatching(/\.oom\.sh$/),
+        },
+      },
+    });
+    const apex = await graphql(
+      `mutation { AddDomain(input: {projectId: ${projectId}, domain: "example.com"}) { status } }`,
+      token,
+    );
+    expect(apex.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'domain-apex' }) }),
+    ]);
+    // The owner's record is right: the reconciler (every 200 ms) sees it and redeploys the instance.
+    setDomainCheck(stack.qovery.state, 'api.example.com', 'MATCHES_LOAD_BALANCER_HOST');
+    await eventually(
+      async () => {
+        const listed = await graphql('{ project { id domains { name status } } }', token);
+        return listed.data?.project[0]?.domains[0]?.status === 'ACTIVE';
+      },
+      { what: 'the domain ACTIVE in the listing', everyMs: 100 },
+    );
+    expect(
+      await graphql(
+        `mutation { SetPrimaryDomain(input: {projectId: ${projectId}, domain: "api.example.com"}) { ok } }`,
+        token,
+      ),
+    ).toEqual({ data: { SetPrimaryDomain: { ok: true } } });
+    expect(await graphql('{ domain { name is_primary status } }', token)).toEqual({
+      data: { domain: [{ name: 'api.example.com', is_primary: true, status: 'ACTIVE' }] },
+    });
+    expect(
+      await graphql(
+        `mutation { RemoveDomain(input: {projectId: ${projectId}, domain: "api.example.com"}) { ok } }`,
+        token,
+      ),
+    ).toEqual({ data: { RemoveDomain: { ok: true } } });
+    expect(await graphql('{ domain { name } }', token)).toEqual({ data: { domain: [] } });
   });
 
   describe('a second user', () => {

@@ -82,8 +82,13 @@ describe('custom domains', () => {
     const generated = variable(environmentId, '_APP_DOMAIN');
     expect(generated).toMatch(/^\{\{QOVERY_CONTAINER_Z[0-9A-F]{8}_HOST_EXTERNAL\}\}$/);
 
-    // Added: the CNAME to create points at Qovery's validation domain of the proxy container.
+    // Added: the CNAME to create points at Qovery's validation domain of the proxy container. Two
+    // Qovery calls: the proxy's id (the environment's containers), the custom domain.
+    const sent = qovery.calls.length;
     const answer = await domains().add(id, { domain: 'API.Example.com' }, ada());
+    expect(
+      qovery.calls.slice(sent).map((c) => `${c.method} ${c.path.replace(/[0-9a-f-]{36}/g, '{id}')}`),
+    ).toEqual(['GET /environment/{id}/container', 'POST /container/{id}/customDomain']);
     const [onQovery] = customDomainsOf(qovery.state);
     expect(onQovery).toMatchObject({ domain: 'api.example.com', generate_certificate: true, use_cdn: false });
     expect(answer).toEqual({
@@ -99,8 +104,10 @@ describe('custom domains', () => {
     expect(customDomainsOf(qovery.state)).toHaveLength(1);
     expect(await codeOf(domains().setPrimary(id, 'api.example.com', ada()))).toBe('domain-not-active');
 
-    // No record yet: still pending, the owner reads what to do.
+    // No record yet: still pending, the owner reads what to do. One check call for the instance.
+    const checked = qovery.calls.length;
     await run();
+    expect(qovery.calls.slice(checked).filter((c) => c.path.includes('ustomDomain'))).toHaveLength(1);
     expect(await domainRow('api.example.com')).toMatchObject({
       status: 'PENDING',
       status_reason: expect.stringMatching(/No DNS record was found/),
