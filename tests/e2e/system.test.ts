@@ -87,8 +87,8 @@ describe('serverless package', () => {
       const functions = Object.keys(
         (parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { functions: object }).functions,
       );
-      // 18 handlers and the 2 authorizers in front of them.
-      expect(functions).toHaveLength(20);
+      // 21 handlers and the 2 authorizers in front of them.
+      expect(functions).toHaveLength(23);
       for (const name of functions) expect(existsSync(join(out, `${name}.zip`))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });

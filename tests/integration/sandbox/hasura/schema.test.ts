@@ -124,21 +124,26 @@ describe('what a role sees', () => {
     const schema = repo.engine.schemaFor('user');
     expect(rootFields(schema.getQueryType())).toEqual([
       'ProjectStatus',
+      'domain',
+      'domain_by_pk',
       'project',
       'project_by_pk',
       'user',
       'user_by_pk',
     ]);
     expect(rootFields(schema.getMutationType())).toEqual([
+      'AddDomain',
       'ChangePassword',
       'ClaimConsole',
       'CreateProject',
       'DeleteAccount',
       'DeleteProject',
       'RefreshToken',
+      'RemoveDomain',
       'RequestPasswordReset',
       'ResendVerificationEmail',
       'ResetPassword',
+      'SetPrimaryDomain',
       'Signin',
       'Signout',
       'Signup',
@@ -155,6 +160,10 @@ describe('what a role sees', () => {
     expect(Object.keys((schema.getType('project') as GraphQLObjectType).getFields())).not.toContain(
       'qovery_environment_id',
     );
+    // A domain's own fields, and no way back to its project (project.domains is the way in).
+    const domainFields = Object.keys((schema.getType('domain') as GraphQLObjectType).getFields());
+    expect(domainFields).toContain('dns_target');
+    expect(domainFields).not.toEqual(expect.arrayContaining(['project', 'qovery_domain_id', 'owner_id']));
   });
 
   it('gives the anonymous role only no_queries_available and its actions', () => {

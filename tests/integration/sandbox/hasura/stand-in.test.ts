@@ -16,6 +16,7 @@ describe('the project loader', () => {
     expect(project.tables.map((t) => t.table.name)).toEqual([
       'account_address',
       'account_ticket',
+      'domain',
       'instance_template',
       'project',
       'qovery_budget',
@@ -28,6 +29,17 @@ describe('the project loader', () => {
     ]);
     expect(project.tables.find((t) => t.table.name === 'project')?.relationships).toEqual([
       { name: 'user', type: 'object', using: { foreignKey: { kind: 'local', columns: ['owner_id'] } } },
+      {
+        name: 'domains',
+        type: 'array',
+        using: {
+          foreignKey: {
+            kind: 'remote',
+            table: { schema: 'public', name: 'domain' },
+            columns: ['project_id'],
+          },
+        },
+      },
     ]);
     const blogAuthor = loadProject(BLOG_PROJECT).tables.find((t) => t.table.name === 'author');
     expect(blogAuthor?.relationships).toEqual([
