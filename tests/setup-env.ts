@@ -26,6 +26,8 @@ Object.assign(process.env, {
   QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
   QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
   QOVERY_WEBHOOK_SECRET: 'test-qovery-webhook-secret-0123',
+  // Amazon S3 is the default provider: its bucket names need this deployment's random part.
+  STORAGE_BUCKET_ID: '0a1b2c3d4e',
 });
 Object.assign(process.env, {
   APP_URL: 'https://app.test',

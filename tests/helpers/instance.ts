@@ -1,6 +1,6 @@
 import { DEFAULT_SIZES, type InstanceSettings } from '../../lib/instances/blueprint/blueprint';
 import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
-import type { StorageGrant } from '../../lib/platform/storage';
+import type { BucketOf, StorageGrant } from '../../lib/platform/storage';
 
 /** The operator settings of an instance, as config defaults them. */
 export const instanceSettings: InstanceSettings = {
@@ -26,17 +26,26 @@ export function provisionInputs(ownerEmail = 'owner@example.com', bucket?: strin
   return { ownerEmail, storage: Promise.resolve(storageGrant(bucket)) };
 }
 
-/** An in-memory stand-in of lib/platform/storage: one bucket per row id, idempotent like the real one. */
-export function memoryStorage() {
+/**
+ * An in-memory stand-in of lib/platform/storage: one bucket per row id, idempotent like the real
+ * one, named as the real one names it (`<recorded stem>-<id>`, `appwrite-cloud-<id>` without one).
+ */
+export function memoryStorage(stem = 'appwrite-cloud-0a1b2c3d') {
   const buckets = new Set<number>();
+  const names = new Map<number, string>();
+  const name = ({ id, bucket_stem }: BucketOf) => `${bucket_stem ?? 'appwrite-cloud'}-${id}`;
   return {
     buckets,
-    async create(id: number) {
-      buckets.add(id);
-      return storageGrant(`appwrite-cloud-${id}`);
+    names,
+    stem,
+    async create(project: BucketOf) {
+      buckets.add(project.id);
+      names.set(project.id, name(project));
+      return storageGrant(name(project));
     },
-    async remove(id: number) {
-      buckets.delete(id);
+    async remove(project: BucketOf) {
+      if (names.get(project.id) === name(project)) names.delete(project.id);
+      buckets.delete(project.id);
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   RemoveProject,
   SaveProvisionedProject,
 } from '../../platform/hasura/documents';
+import type { BucketOf } from '../../platform/storage';
 import { APPWRITE_VERSION } from '../blueprint/versions';
 import { requireStanding } from './shared';
 import type { Caller, ProjectsDeps } from './types';
@@ -26,11 +27,13 @@ export async function createProject(
   const { deadline, log } = caller;
   await requireStanding(deps, caller);
   const { id, email } = await claimSlot(deps, name, caller);
+  // The claim recorded the stem: the row names its bucket from now on (ProjectsDeps `storage`).
+  const project = { id, bucket_stem: storage.stem };
   let environmentId: string | undefined;
   // Keep the clean-up's time inside the action's budget. The bucket is made while Qovery
   // creates the environment and its services.
   const budget = { deadline: deadline - cleanupTimeoutMs };
-  const bucket = storage.create(id, budget);
+  const bucket = storage.create(project, budget);
   const bucketSettled = bucket.then(
     () => undefined,
     () => undefined,
@@ -59,7 +62,7 @@ export async function createProject(
   } catch (error) {
     // The bucket is removed only once its creation is over, so that it cannot come back.
     await bucketSettled;
-    await undoCreate(deps, id, environmentId, Date.now() + cleanupTimeoutMs, log);
+    await undoCreate(deps, project, environmentId, Date.now() + cleanupTimeoutMs, log);
     throw error;
   }
 }
@@ -69,7 +72,7 @@ export async function createProject(
  * concurrency. Answers the row id and the owner's e-mail (the one the console admits).
  */
 async function claimSlot(
-  { hasura, maxProjectsPerUser, appwriteVersion = APPWRITE_VERSION }: ProjectsDeps,
+  { hasura, storage, maxProjectsPerUser, appwriteVersion = APPWRITE_VERSION }: ProjectsDeps,
   name: string,
   { userId, deadline }: Caller,
 ): Promise<{ id: number; email: string }> {
@@ -79,7 +82,11 @@ async function claimSlot(
   for (let slot = 1; slot <= maxProjectsPerUser; slot++) {
     if (used.has(slot)) continue;
     const claimed = await hasura
-      .request(ClaimProjectSlot, { ownerId: userId, slot, name, version: appwriteVersion }, { deadline })
+      .request(
+        ClaimProjectSlot,
+        { ownerId: userId, slot, name, version: appwriteVersion, bucketStem: storage.stem },
+        { deadline },
+      )
       .catch((error: unknown) => {
         // The database refuses a project for an account DeleteAccount has marked, atomically with
         // the mark (lib/accounts/deletion.ts): no instance is left without an owner.
@@ -103,15 +110,16 @@ function isDeletingAccount(error: unknown): boolean {
 /** Removes what a failed CreateProject made: the Qovery environment and the bucket, then the row. */
 async function undoCreate(
   { hasura, instances, storage }: ProjectsDeps,
-  id: number,
+  project: BucketOf,
   environmentId: string | undefined,
   deadline: number,
   log: Logger,
 ): Promise<void> {
+  const { id } = project;
   try {
     await Promise.all([
       environmentId !== undefined ? instances.destroy(environmentId, { deadline }) : undefined,
-      storage.remove(id, { deadline }),
+      storage.remove(project, { deadline }),
     ]);
     await hasura.request(RemoveProject, { id }, { deadline });
     log.info('rolled back a failed CreateProject', { projectId: id, environmentId });

@@ -18,14 +18,14 @@ export async function removeProject(deps: ProjectsDeps, id: number, caller: Call
     // A CreateProject that died before storing its environment id: look for it by name.
     environmentId = await instances.findByName(id, caller);
     if (environmentId === null) {
-      await removeDeletedProjects(deps, [id], deadline);
+      await removeDeletedProjects(deps, [row], deadline);
       return ok;
     }
     await hasura.request(UpdateProject, { id, set: { qovery_environment_id: environmentId } }, { deadline });
   }
   try {
     if ((await instances.destroy(environmentId, caller)) === 'gone')
-      await removeDeletedProjects(deps, [id], deadline);
+      await removeDeletedProjects(deps, [row], deadline);
     // Otherwise Qovery deletes it over the next minutes; the row (and its quota slot) goes once
     // the reconciler, or ProjectStatus, sees it gone.
   } catch (error) {

@@ -11,6 +11,7 @@ import {
   RemoveDeletedProjects,
 } from '../../platform/hasura/documents';
 import { isQoveryError } from '../../platform/qovery/client';
+import type { BucketOf } from '../../platform/storage';
 import {
   ABANDONED_AFTER_MS,
   busy,
@@ -135,12 +136,12 @@ export async function observeFor(
  */
 export async function removeDeletedProjects(
   { hasura, storage }: Pick<ProjectsDeps, 'hasura' | 'storage'>,
-  ids: number[],
+  rows: readonly BucketOf[],
   deadline: number,
 ): Promise<void> {
-  if (ids.length === 0) return;
-  await Promise.all(ids.map((id) => storage.remove(id, { deadline })));
-  await hasura.request(RemoveDeletedProjects, { ids }, { deadline });
+  if (rows.length === 0) return;
+  await Promise.all(rows.map((row) => storage.remove(row, { deadline })));
+  await hasura.request(RemoveDeletedProjects, { ids: rows.map((row) => row.id) }, { deadline });
 }
 
 /** A row still CREATING long after any CreateProject could still be running: left behind by one that died. */

@@ -28,7 +28,7 @@ export async function projectStatus(
   ]);
   if (row.status === 'DELETING') {
     const phase = phaseOfObserved(observed);
-    if (phase === 'gone') await removeDeletedProjects(deps, [id], deadline);
+    if (phase === 'gone') await removeDeletedProjects(deps, [row], deadline);
     else if (phase === 'delete-failed') await saveStatus(deps, row, statusFor(observed), deadline);
     return answer();
   }

@@ -39,7 +39,7 @@ export interface ProjectsDeps {
   hasura: HasuraClient;
   instances: InstancePort;
   /** One bucket per instance (lib/platform/storage): made at create, removed with the row. */
-  storage: Pick<Storage, 'create' | 'remove'>;
+  storage: Pick<Storage, 'stem' | 'create' | 'remove'>;
   /** The console seat of each instance: taken for its owner once it runs. */
   ownerConsole?: OwnerConsole;
   maxProjectsPerUser: number;

@@ -1,5 +1,6 @@
 import { RemoveDeletedProjects } from '../../platform/hasura/documents';
 import { isQoveryError } from '../../platform/qovery/client';
+import type { BucketOf } from '../../platform/storage';
 import { type Pass, timeLeft } from './pass';
 
 /**
@@ -8,10 +9,11 @@ import { type Pass, timeLeft } from './pass';
  */
 export async function finishDeletions(
   { hasura, storage, call, summary }: Pass,
-  ids: number[],
+  rows: readonly BucketOf[],
 ): Promise<void> {
-  if (ids.length === 0) return;
-  await Promise.all(ids.map((id) => storage.remove(id, call)));
+  if (rows.length === 0) return;
+  await Promise.all(rows.map((row) => storage.remove(row, call)));
+  const ids = rows.map((row) => row.id);
   const { delete_project } = await hasura.request(RemoveDeletedProjects, { ids }, call);
   summary.deletionsFinished += delete_project?.affected_rows ?? 0;
 }

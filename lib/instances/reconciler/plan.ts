@@ -13,8 +13,8 @@ import {
 export interface Plan {
   /** Status writes, grouped by (from, to, reason): one batched request. */
   moves: Map<string, ProjectMove>;
-  /** Rows whose environment is gone: their deletion is finished. */
-  gone: number[];
+  /** Rows whose environment is gone: their deletion is finished (their buckets, then the rows). */
+  gone: ReconcileRow[];
   /** Environments of DELETING rows that are not being deleted: their deletion is asked again. */
   askAgain: string[];
   /** Environments of STOPPING rows whose deployment StopProject cancelled: their stop is asked. */
@@ -42,7 +42,7 @@ export function planRows(
     const observed = states.get(environmentId);
     // A deletion's absence is what we wait for: trusted as is (were the listing wrong, the
     // environment would show up again and go as an orphan). Any other absence is confirmed.
-    if (observed === undefined && row.status === 'DELETING') plan.gone.push(row.id);
+    if (observed === undefined && row.status === 'DELETING') plan.gone.push(row);
     else if (observed === undefined) plan.absent.push(row);
     else decide(plan, row, environmentId, observed);
   }
@@ -77,7 +77,7 @@ export function decide(plan: Plan, row: ReconcileRow, environmentId: string, obs
     }
   }
   if (row.status !== 'DELETING') move(plan, row, withUpgradeReason(statusFor(observed), row.upgrade_error));
-  else if (phase === 'gone') plan.gone.push(row.id);
+  else if (phase === 'gone') plan.gone.push(row);
   else if (phase === 'delete-failed') move(plan, row, statusFor(observed));
   else if (phase !== 'deleting') plan.askAgain.push(environmentId);
 }

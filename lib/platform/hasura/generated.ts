@@ -75,6 +75,7 @@ export type Domain_Set_Input = {
 export type Project_Set_Input = {
   appwrite_target_version?: string | null | undefined;
   appwrite_version?: string | null | undefined;
+  bucket_stem?: string | null | undefined;
   console_account_at?: string | null | undefined;
   created_at?: string | null | undefined;
   id?: number | null | undefined;
@@ -414,6 +415,7 @@ export type ProjectRowFieldsFragment = {
   created_at: string;
   console_account_at: string | null;
   upgrade_error: string | null;
+  bucket_stem: string | null;
   user: { email: string } | null;
 };
 
@@ -428,6 +430,7 @@ export type ClaimProjectSlotMutationVariables = Exact<{
   slot: number;
   name: string;
   version: string;
+  bucketStem: string;
 }>;
 
 export type ClaimProjectSlotMutation = { insert_project_one: { id: number } | null };
@@ -457,6 +460,7 @@ export type FindOwnProjectQuery = {
     created_at: string;
     console_account_at: string | null;
     upgrade_error: string | null;
+    bucket_stem: string | null;
     user: { email: string } | null;
   }>;
 };
@@ -545,6 +549,7 @@ export type ReconcileRowsQuery = {
     created_at: string;
     console_account_at: string | null;
     upgrade_error: string | null;
+    bucket_stem: string | null;
   }>;
 };
 
@@ -565,6 +570,7 @@ export type ConsoleCandidatesQuery = {
     created_at: string;
     console_account_at: string | null;
     upgrade_error: string | null;
+    bucket_stem: string | null;
     user: { email: string } | null;
   }>;
 };
@@ -958,10 +964,10 @@ export const ProjectSlots =
 
 /**
  * Takes a quota slot, or returns null when another call took it first (unique owner_id+slot). The
- * row records the AppWrite release the instance is created with.
+ * row records the AppWrite release the instance is created with, and the stem of its bucket's name.
  */
 export const ClaimProjectSlot =
-  `mutation ClaimProjectSlot($ownerId: Int!, $slot: smallint!, $name: String!, $version: String!) { insert_project_one(object: {owner_id: $ownerId, slot: $slot, name: $name, status: "CREATING", appwrite_version: $version} on_conflict: {constraint: project_owner_id_slot_key, update_columns: []}) { id } }` as unknown as TypedDocumentString<
+  `mutation ClaimProjectSlot($ownerId: Int!, $slot: smallint!, $name: String!, $version: String!, $bucketStem: String!) { insert_project_one(object: {owner_id: $ownerId, slot: $slot, name: $name, status: "CREATING", appwrite_version: $version, bucket_stem: $bucketStem} on_conflict: {constraint: project_owner_id_slot_key, update_columns: []}) { id } }` as unknown as TypedDocumentString<
     ClaimProjectSlotMutation,
     ClaimProjectSlotMutationVariables
   >;
@@ -976,7 +982,7 @@ export const SaveProvisionedProject =
  * The caller's project: filtered by owner, so another user's id finds nothing.
  */
 export const FindOwnProject =
-  `query FindOwnProject($id: Int!, $ownerId: Int!) { project(where: {id: {_eq: $id}, owner_id: {_eq: $ownerId}}, limit: 1) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at console_account_at upgrade_error user { email } }` as unknown as TypedDocumentString<
+  `query FindOwnProject($id: Int!, $ownerId: Int!) { project(where: {id: {_eq: $id}, owner_id: {_eq: $ownerId}}, limit: 1) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at console_account_at upgrade_error bucket_stem user { email } }` as unknown as TypedDocumentString<
     FindOwnProjectQuery,
     FindOwnProjectQueryVariables
   >;
@@ -1074,7 +1080,7 @@ export const HitRateLimits =
  * One page of every project, in id order (the reconciler reads them all, page by page).
  */
 export const ReconcileRows =
-  `query ReconcileRows($after: Int!, $limit: Int!) { project(where: {id: {_gt: $after}}, order_by: {id: asc}, limit: $limit) { id owner_id status status_reason qovery_environment_id created_at console_account_at upgrade_error } }` as unknown as TypedDocumentString<
+  `query ReconcileRows($after: Int!, $limit: Int!) { project(where: {id: {_gt: $after}}, order_by: {id: asc}, limit: $limit) { id owner_id status status_reason qovery_environment_id created_at console_account_at upgrade_error bucket_stem } }` as unknown as TypedDocumentString<
     ReconcileRowsQuery,
     ReconcileRowsQueryVariables
   >;
@@ -1083,7 +1089,7 @@ export const ReconcileRows =
  * Projects whose owner's console seat is still free, with what taking it needs (at most `ids`).
  */
 export const ConsoleCandidates =
-  `query ConsoleCandidates($ids: [Int!]!) { project(where: {id: {_in: $ids}, status: {_eq: "RUNNING"}, console_account_at: {_is_null: true}}) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at console_account_at upgrade_error user { email } }` as unknown as TypedDocumentString<
+  `query ConsoleCandidates($ids: [Int!]!) { project(where: {id: {_in: $ids}, status: {_eq: "RUNNING"}, console_account_at: {_is_null: true}}) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at console_account_at upgrade_error bucket_stem user { email } }` as unknown as TypedDocumentString<
     ConsoleCandidatesQuery,
     ConsoleCandidatesQueryVariables
   >;

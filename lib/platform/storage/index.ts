@@ -39,22 +39,48 @@ export interface StorageSettings {
   region: string;
   /** The S3-compatible endpoint (required for `s3-compatible`). */
   endpoint?: string;
-  /** Bucket names are `<prefix>-<project row id>`: unique to this deployment, S3-valid. */
+  /** The start of every bucket name of this deployment (`STORAGE_BUCKET_PREFIX`). */
   bucketPrefix: string;
+  /**
+   * `STORAGE_BUCKET_ID`: a random part of this deployment's bucket names. Bucket names live in S3's
+   * one global namespace and row ids follow each other: without it, anyone could create
+   * `appwrite-cloud-<next id>` first, and that CreateProject would fail. Absent only on a local
+   * stand-in (settings.ts), where no one else makes buckets.
+   */
+  bucketId?: string;
   /** The operator's keys (`s3-compatible` only; `aws` uses the function's role). */
   accessKeyId?: string;
   secretAccessKey?: string;
 }
 
+/**
+ * Which bucket is a project's: its row id and the stem recorded on its row when its slot was
+ * claimed (`project.bucket_stem`, see `Storage.stem`). The bucket is `<stem>-<id>`; a row from
+ * before stems were recorded has none, and its bucket is `<bucketPrefix>-<id>`, the name every
+ * bucket had then. The row says which: trying both names would remove, for a new row, the old-style
+ * bucket of another deployment using the same prefix.
+ */
+export interface BucketOf {
+  id: number;
+  bucket_stem: string | null;
+}
+
 export interface Storage {
-  bucketName(projectRowId: number): string;
+  /** What CreateProject records at the slot claim: `<bucketPrefix>-<bucketId>`. */
+  readonly stem: string;
+  bucketName(project: BucketOf): string;
   /** Creates the bucket and its credentials (again, if they exist: old keys are replaced). */
-  create(projectRowId: number, options?: { deadline?: number }): Promise<StorageGrant>;
+  create(project: BucketOf, options?: { deadline?: number }): Promise<StorageGrant>;
   /** Empties and deletes the bucket, then its credentials. Already gone counts as success. */
-  remove(projectRowId: number, options?: { deadline?: number }): Promise<void>;
+  remove(project: BucketOf, options?: { deadline?: number }): Promise<void>;
 }
 
 export const BUCKET_PREFIX = /^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/;
+/** A deployment's random part of bucket names: `openssl rand -hex 6` makes one. */
+export const BUCKET_ID = /^[a-z0-9]{8,16}$/;
+/** A recorded stem: S3's rules, with room left for `-<row id>` (10 digits) within 63 characters. */
+const BUCKET_STEM = /^[a-z0-9][a-z0-9-]{1,50}[a-z0-9]$/;
+const S3_NAME_MAX = 63;
 
 export interface StorageDeps {
   /** Tests: S3 and IAM clients (built from the settings otherwise). */
@@ -62,23 +88,36 @@ export interface StorageDeps {
   iam?: SdkClient;
 }
 
-export function createStorage(settings: StorageSettings, deps: StorageDeps = {}): Storage {
+/** The stem of this deployment's new buckets; a TypeError when S3 could not carry the names. */
+export function bucketStem(settings: Pick<StorageSettings, 'bucketPrefix' | 'bucketId'>): string {
   if (!BUCKET_PREFIX.test(settings.bucketPrefix)) throw new TypeError('Invalid bucket prefix');
+  if (settings.bucketId !== undefined && !BUCKET_ID.test(settings.bucketId))
+    throw new TypeError('Invalid bucket id');
+  const stem = settings.bucketId ? `${settings.bucketPrefix}-${settings.bucketId}` : settings.bucketPrefix;
+  if (!BUCKET_STEM.test(stem)) throw new TypeError('Bucket prefix and id leave no room for the row id');
+  return stem;
+}
+
+export function createStorage(settings: StorageSettings, deps: StorageDeps = {}): Storage {
+  const stem = bucketStem(settings);
   const credentials =
     settings.accessKeyId && settings.secretAccessKey
       ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
       : undefined;
   const clients = lazyClients({ region: settings.region, endpoint: settings.endpoint, credentials }, deps);
-  const bucketName = (projectRowId: number) => {
-    if (!Number.isSafeInteger(projectRowId) || projectRowId < 0)
-      throw new TypeError('Invalid project row id');
-    return `${settings.bucketPrefix}-${projectRowId}`;
+  const bucketName = ({ id, bucket_stem }: BucketOf) => {
+    if (!Number.isSafeInteger(id) || id < 0) throw new TypeError('Invalid project row id');
+    const recorded = bucket_stem ?? settings.bucketPrefix;
+    const name = `${recorded}-${id}`;
+    if (!BUCKET_STEM.test(recorded) || name.length > S3_NAME_MAX) throw new TypeError('Invalid bucket stem');
+    return name;
   };
   return {
+    stem,
     bucketName,
 
-    async create(projectRowId, options = {}) {
-      const bucket = bucketName(projectRowId);
+    async create(project, options = {}) {
+      const bucket = bucketName(project);
       const abortSignal = signalAt(options.deadline);
       if (settings.provider === 'aws') {
         const [, keys] = await Promise.all([
@@ -92,8 +131,8 @@ export function createStorage(settings: StorageSettings, deps: StorageDeps = {})
       return grant(settings, bucket, credentials);
     },
 
-    async remove(projectRowId, options = {}) {
-      const bucket = bucketName(projectRowId);
+    async remove(project, options = {}) {
+      const bucket = bucketName(project);
       const abortSignal = signalAt(options.deadline);
       await emptyAndDeleteBucket(clients, bucket, abortSignal);
       if (settings.provider === 'aws') await deleteCredentials(clients, bucket, abortSignal);

@@ -1,5 +1,7 @@
 import type { EnvReader } from '../../basics/settings';
-import { BUCKET_PREFIX, type StorageSettings } from './index';
+import { BUCKET_ID, BUCKET_PREFIX, bucketStem, type StorageSettings } from './index';
+
+const LOOPBACK_URL = /^https?:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/|$)/i;
 
 /** The object storage of the instances (one bucket each; lib/platform/storage/index.ts). */
 export function readStorage(r: EnvReader): StorageSettings {
@@ -7,16 +9,45 @@ export function readStorage(r: EnvReader): StorageSettings {
   const bucketPrefix = r.string('STORAGE_BUCKET_PREFIX', 'appwrite-cloud');
   if (!BUCKET_PREFIX.test(bucketPrefix))
     r.problems.push('STORAGE_BUCKET_PREFIX must be 3 to 42 lower-case letters, digits and dashes');
+  const bucketId = readBucketId(r);
+  if (BUCKET_PREFIX.test(bucketPrefix) && bucketId !== undefined && BUCKET_ID.test(bucketId)) {
+    try {
+      bucketStem({ bucketPrefix, bucketId });
+    } catch {
+      r.problems.push('STORAGE_BUCKET_PREFIX and STORAGE_BUCKET_ID together must be at most 52 characters');
+    }
+  }
   const region = r.string('STORAGE_REGION', 'us-east-1');
   const endpoint = r.optional('STORAGE_ENDPOINT');
   const accessKeyId = r.optional('STORAGE_ACCESS_KEY_ID');
   const secretAccessKey = r.optionalSecret('STORAGE_SECRET_ACCESS_KEY');
-  if (provider === 'aws') return { provider, region, bucketPrefix };
+  // Only a stand-in on this machine may go without the random part: Amazon S3 and every hosted
+  // S3-compatible provider share one namespace of bucket names between all their customers.
+  const standIn = provider === 's3-compatible' && endpoint !== undefined && LOOPBACK_URL.test(endpoint);
+  if (bucketId === undefined && !standIn)
+    r.problems.push(
+      'STORAGE_BUCKET_ID is required: a random part of bucket names, 8 to 16 lower-case letters and digits, made once per stage (`openssl rand -hex 6`) and then never changed',
+    );
+  const named = { bucketPrefix, ...(bucketId !== undefined ? { bucketId } : {}) };
+  if (provider === 'aws') return { provider, region, ...named };
   if (endpoint === undefined || !/^https?:\/\/[^\s]+$/.test(endpoint))
     r.problems.push('STORAGE_ENDPOINT (an http(s) URL) is required with STORAGE_PROVIDER=s3-compatible');
   if (accessKeyId === undefined || (!r.skippingSecrets && secretAccessKey === undefined))
     r.problems.push(
       'STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY are required with STORAGE_PROVIDER=s3-compatible',
     );
-  return { provider, region, bucketPrefix, endpoint, accessKeyId, secretAccessKey };
+  return { provider, region, ...named, endpoint, accessKeyId, secretAccessKey };
+}
+
+/**
+ * STORAGE_BUCKET_ID. Each row records the stem its bucket was made with, so a changed id only
+ * names the buckets made after the change.
+ */
+function readBucketId(r: EnvReader): string | undefined {
+  const value = r.optional('STORAGE_BUCKET_ID');
+  if (value !== undefined && !BUCKET_ID.test(value))
+    r.problems.push(
+      'STORAGE_BUCKET_ID must be 8 to 16 lower-case letters and digits (`openssl rand -hex 6`)',
+    );
+  return value;
 }

@@ -259,6 +259,7 @@ describe('the reconciler takes the console seat', () => {
       created_at: new Date().toISOString(),
       console_account_at: null as string | null,
       upgrade_error: null,
+      bucket_stem: null,
     });
     const asked: number[][] = [];
     const fakeHasura = {

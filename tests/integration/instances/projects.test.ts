@@ -52,7 +52,8 @@ async function buckets(): Promise<string[]> {
   return (Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
 }
 beforeEach(async () => {
-  for (const bucket of await buckets()) await storage.remove(Number(bucket.replace('appwrite-test-', '')));
+  for (const bucket of await buckets())
+    await storage.remove({ id: Number(bucket.replace('appwrite-test-', '')), bucket_stem: null });
   await resetStandIns({ hasura, qovery }, ['ada@example.com', 'bob@example.com']);
 });
 
