@@ -24,7 +24,7 @@
  * | findByName               | 1        | 1      | list the project's environments                |
  * | status / observe         | 1        | 1      | observe: 404 answers 'GONE'                    |
  * | observeAll               | 1        | 1      | every environment of the Qovery project        |
- * | listOwn                  | 1        | 1      | this deployment's environments, by name        |
+ * | listOwn                  | 1        | 1      | named with its prefix; its mark proves it ours |
  * | url                      | 1        | 1      |                                                |
  */
 import type { CallOptions, QoveryClient } from '../platform/qovery/client';
@@ -35,7 +35,7 @@ import type { Release } from './blueprint/versions';
 import { cancelDeployment, deploy, destroy, stop } from './deploy';
 import type { Observed } from './lifecycle';
 import { consoleLogger, type InstancesLogger } from './logger';
-import { findByName, listOwn, observe, observeAll, status, url } from './observe';
+import { findByName, listOwn, type NamedLikeOwn, observe, observeAll, status, url } from './observe';
 import { openConsole } from './open-console';
 import { type ProvisionDeps, type ProvisionedInstance, type ProvisionInputs, provision } from './provision';
 import type { ProjectStatus } from './status';
@@ -104,8 +104,8 @@ export interface Instances {
   observe(environmentId: string, options?: CallOptions): Promise<Observed>;
   /** Every environment of the Qovery project and its state, in one call (for the reconciler). */
   observeAll(options?: CallOptions): Promise<Map<string, Observed>>;
-  /** This deployment's environments (named with its prefix), with their row id and creation time. */
-  listOwn(options?: CallOptions): Promise<{ id: string; rowId: number; createdAt: number }[]>;
+  /** The environments named with this deployment's prefix, each said proven its own or not (its mark). */
+  listOwn(options?: CallOptions): Promise<NamedLikeOwn[]>;
   /** AppWrite's public URL, or null while Qovery has none. */
   url(appwriteId: string, options?: CallOptions): Promise<string | null>;
   /**

@@ -2,7 +2,7 @@
 import type { StateEnum } from 'qovery-typescript-axios';
 import { type CallOptions, isQoveryError, type QoveryClient } from '../platform/qovery/client';
 import type { QoverySettings } from './blueprint/blueprint';
-import { environmentName, ownRowId } from './blueprint/environment';
+import { parseName, rowEnvironmentName } from './blueprint/environment';
 import { publicUrl } from './calls';
 import { type Observed, phaseOf, statusFor } from './lifecycle';
 import type { InstancesLogger } from './logger';
@@ -20,14 +20,18 @@ export const projectStatusOf = /* @__PURE__ */ Object.fromEntries(
   ]),
 ) as Record<StateEnum, ProjectStatus>;
 
-/** The id of a project row's environment, by its name; null when there is none. */
+/**
+ * The id of a project row's environment, by its name; null when there is none. The name is
+ * compared whole, with this deployment's mark: an environment named like the row's by another
+ * deployment (same prefix, another or no mark) is never taken for it.
+ */
 export async function findByName(
   client: QoveryClient,
   settings: QoverySettings,
   projectRowId: number | string,
   options: CallOptions = {},
 ): Promise<string | null> {
-  const name = environmentName(projectRowId, settings.environmentPrefix).toLowerCase();
+  const name = rowEnvironmentName(settings, projectRowId).toLowerCase();
   const list = await client.listEnvironment(settings.projectId, options);
   return (list.results ?? []).find((env) => env.name.toLowerCase() === name)?.id ?? null;
 }
@@ -55,16 +59,38 @@ export async function observeAll(
   return new Map((list.results ?? []).map((env) => [env.id, env.state] as const));
 }
 
-/** This deployment's environments (named with its prefix), with their row id and creation time. */
+/** An environment named like one of this deployment's project environments (observe.ts `listOwn`). */
+export interface NamedLikeOwn {
+  id: string;
+  name: string;
+  rowId: number;
+  createdAt: number;
+  /**
+   * Whether its name carries this deployment's mark (QOVERY_DEPLOYMENT_ID): the proof that this
+   * deployment made it. False for a name with another deployment's mark (the same prefix used
+   * twice) or with none (made before marks existed, or by a deployment without one): such an
+   * environment may be anyone's, and only a row that references it may act on it.
+   */
+  proven: boolean;
+}
+
+/**
+ * The environments named with this deployment's prefix and a row id (one listing, the names
+ * only: proving costs no further call), each said proven or not.
+ */
 export async function listOwn(
   client: QoveryClient,
   settings: QoverySettings,
   options: CallOptions = {},
-): Promise<{ id: string; rowId: number; createdAt: number }[]> {
+): Promise<NamedLikeOwn[]> {
   const list = await client.listEnvironment(settings.projectId, options);
+  const mark = settings.deploymentId ?? '';
   return (list.results ?? []).flatMap((env) => {
-    const rowId = ownRowId(env.name, settings.environmentPrefix);
-    return rowId === null ? [] : [{ id: env.id, rowId, createdAt: Date.parse(env.created_at) }];
+    const parsed = parseName(env.name, settings.environmentPrefix);
+    if (parsed === null) return [];
+    const { rowId } = parsed;
+    const proven = mark !== '' && parsed.mark === mark;
+    return [{ id: env.id, name: env.name, rowId, createdAt: Date.parse(env.created_at), proven }];
   });
 }
 

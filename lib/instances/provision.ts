@@ -10,7 +10,7 @@ import { type CallOptions, isQoveryError, type QoveryClient, QoveryError } from 
 import type { StorageGrant } from '../platform/storage';
 import type { QoverySettings } from './blueprint/blueprint';
 import { containerRequest } from './blueprint/containers';
-import { cloneRequest, environmentName, environmentRequest } from './blueprint/environment';
+import { cloneRequest, environmentRequest, rowEnvironmentName } from './blueprint/environment';
 import { migrateJobRequest, migrateStageRequest } from './blueprint/migrate';
 import { caddyfileVariable } from './blueprint/proxy';
 import type { InstanceSecrets } from './blueprint/secrets';
@@ -91,7 +91,7 @@ async function createEnvironment(
 ): Promise<{ environment: Environment; strategy: Choice }> {
   const { client, settings } = deps;
   const startedAt = Date.now();
-  const name = environmentName(projectRowId, settings.environmentPrefix);
+  const name = rowEnvironmentName(settings, projectRowId);
   try {
     if (chosen.strategy === 'clone') {
       try {

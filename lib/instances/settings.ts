@@ -6,6 +6,7 @@ import {
   type QoverySettings,
   type Size,
 } from './blueprint/blueprint';
+import { DEPLOYMENT_ID } from './blueprint/environment';
 import { DEPLOYABLE } from './blueprint/versions';
 
 export interface QoveryConfig extends Omit<QoverySettings, 'instance'> {
@@ -45,23 +46,63 @@ function qoveryId(r: EnvReader, name: string, optional?: 'optional'): string | u
   return value;
 }
 
+const LOOPBACK_URL = /^https?:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/|$)/i;
+
 export function readQovery(r: EnvReader): QoveryConfig {
+  const apiUrl = r.url('QOVERY_API_URL', 'https://api.qovery.com');
+  // Only the local stand-in (`npm start`, the tests: one deployment each) may go without a prefix
+  // and a deployment id; a real Qovery project may be shared by stages, or by other operators'
+  // deployments, which must never take each other's environments for their own.
+  const local = LOOPBACK_URL.test(apiUrl);
   return {
-    apiUrl: r.url('QOVERY_API_URL', 'https://api.qovery.com'),
+    apiUrl,
     token: r.secret('QOVERY_API_TOKEN', 8),
     projectId: qoveryId(r, 'QOVERY_PROJECT_ID'),
-    environmentPrefix: r.pattern(
-      'QOVERY_ENVIRONMENT_PREFIX',
-      DEPLOYMENT_PREFIX,
-      'lower-case letters, digits and dashes (at most 30), e.g. the stage',
-      '',
-    ),
+    environmentPrefix: readPrefix(r, local),
+    ...readDeploymentId(r, local),
     clusterId: qoveryId(r, 'QOVERY_CLUSTER_ID', 'optional'),
     registryId: qoveryId(r, 'QOVERY_REGISTRY_ID'),
     templateEnvironmentId: qoveryId(r, 'QOVERY_TEMPLATE_ENVIRONMENT_ID', 'optional'),
     maxProjectsPerUser: r.int('MAX_PROJECTS_PER_USER', 3, 1, 1000),
     requestsPerHour: r.int('QOVERY_REQUESTS_PER_HOUR', 900, 1, 1_000_000),
   };
+}
+
+/**
+ * QOVERY_ENVIRONMENT_PREFIX: one per stage (e.g. the stage's name), required but locally. With
+ * none, every deployment on a Qovery project named its environments `appwrite-<row id>` alike.
+ */
+function readPrefix(r: EnvReader, local: boolean): string {
+  const prefix = r.pattern(
+    'QOVERY_ENVIRONMENT_PREFIX',
+    DEPLOYMENT_PREFIX,
+    'lower-case letters, digits and dashes (at most 30), e.g. the stage',
+    '',
+  );
+  if (prefix === '' && !local)
+    r.problems.push(
+      'QOVERY_ENVIRONMENT_PREFIX is required: a name of this stage (e.g. prod), used by no other deployment on the Qovery project',
+    );
+  return prefix;
+}
+
+/**
+ * QOVERY_DEPLOYMENT_ID: random, made once per stage, the mark that proves an environment is this
+ * deployment's (blueprint/environment.ts). Random rather than chosen, so that two stages whose
+ * settings were copied one from the other still differ. Changing it later leaves every
+ * environment made before unproven: the reconciler then never removes those as orphans.
+ */
+function readDeploymentId(r: EnvReader, local: boolean): { deploymentId?: string } {
+  const id = r.optional('QOVERY_DEPLOYMENT_ID');
+  if (id !== undefined && !DEPLOYMENT_ID.test(id))
+    r.problems.push(
+      'QOVERY_DEPLOYMENT_ID must be 8 to 16 lower-case letters and digits (`openssl rand -hex 6`)',
+    );
+  if (id === undefined && !local)
+    r.problems.push(
+      "QOVERY_DEPLOYMENT_ID is required: a random id of this deployment, 8 to 16 lower-case letters and digits, made once per stage (`openssl rand -hex 6`) and then never changed; it ends the names of this deployment's environments",
+    );
+  return id === undefined ? {} : { deploymentId: id };
 }
 
 /** A JSON object of service sizes, merged over the defaults. */

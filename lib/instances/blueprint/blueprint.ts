@@ -59,6 +59,13 @@ export interface QoverySettings {
    * Deployments sharing a Qovery project must use different prefixes. Empty: `appwrite-<id>`.
    */
   environmentPrefix?: string;
+  /**
+   * QOVERY_DEPLOYMENT_ID: this deployment's random id, the mark ending its environments' names
+   * (`<prefix>-appwrite-<id>-<mark>`), by which the reconciler knows an environment is its own.
+   * Without it (a local stand-in only) names have no mark and no environment is ever proven its
+   * own: the reconciler deletes none by name.
+   */
+  deploymentId?: string;
   /** Cluster to run instances on; Qovery's default cluster of the organization when absent. */
   clusterId?: string;
   /** A container registry linked in the organization that serves public images (Docker Hub). */

@@ -7,6 +7,15 @@ import { type Pass, timeLeft } from './pass';
  * This deployment's environments that no row references, older than the grace period (so that a
  * CreateProject in flight is never touched), are deleted; and a DeleteProject that died before it
  * stored the environment it found is finished once none is left.
+ *
+ * "This deployment's" is proven, never assumed from the name's shape: the name must end with this
+ * deployment's mark (QOVERY_DEPLOYMENT_ID, blueprint/environment.ts), which no other deployment
+ * puts on its names. The prefix alone proves nothing: two deployments may share a Qovery project
+ * with the same prefix (or none, as before the prefix was required), and each would take the
+ * other's instances, which it has no row for, for orphans. An environment named with the prefix
+ * but without the mark (made before marks existed, or another deployment's) is left alone, and
+ * said so in the log for the operator to judge. The mark is read from the listing's names: proving
+ * costs no Qovery call.
  */
 export async function removeOrphans(
   pass: Pass,
@@ -24,15 +33,29 @@ export async function removeOrphans(
   if (!unknown && deletingWithoutEnvironment.length === 0) return;
   const own = await qovery.listOwn(call);
   const oldEnough = pass.now() - orphanGraceMs;
+  const unproven: string[] = [];
   for (const environment of own) {
     if (!timeLeft(pass)) break;
     if (referenced.has(environment.id) || environment.createdAt > oldEnough) continue;
     const phase = phaseOfObserved(states.get(environment.id) ?? 'GONE');
     if (phase === 'deleting' || phase === 'gone') continue;
+    if (!environment.proven) {
+      unproven.push(environment.name);
+      continue;
+    }
     await qovery.destroy(environment.id, call);
     summary.orphansRemoved++;
   }
-  const stillThere = new Set(own.map((environment) => environment.rowId));
-  const finished = deletingWithoutEnvironment.filter((row) => !stillThere.has(row.id)).map((row) => row.id);
-  await finishDeletions(pass, finished);
+  if (unproven.length > 0)
+    pass.log.warn('reconcile.orphans.left-alone', {
+      environments: unproven,
+      reason:
+        "named with this deployment's prefix but not its mark (QOVERY_DEPLOYMENT_ID): made before marks, or by another deployment using the same QOVERY_ENVIRONMENT_PREFIX. Not deleted: delete one by hand once you know it is no one's",
+    });
+  // Only a proven environment keeps a deletion waiting: an unmarked one may be anyone's.
+  const stillThere = new Set(own.filter((environment) => environment.proven).map((e) => e.rowId));
+  await finishDeletions(
+    pass,
+    deletingWithoutEnvironment.filter((row) => !stillThere.has(row.id)),
+  );
 }

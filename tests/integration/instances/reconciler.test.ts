@@ -19,6 +19,8 @@ import {
 } from '../../helpers/stand-ins';
 
 const PREFIX = 'test';
+/** This deployment's QOVERY_DEPLOYMENT_ID: the mark ending its environments' names. */
+const MARK = '0a1b2c3d4e5f';
 const silent = createLogger({ level: 'silent' });
 
 let hasura: TestHasura;
@@ -34,7 +36,7 @@ beforeEach(async () => {
 });
 
 const instances = (timeoutMs?: number) =>
-  standInInstances(qovery, { timeoutMs, settings: { environmentPrefix: PREFIX } });
+  standInInstances(qovery, { timeoutMs, settings: { environmentPrefix: PREFIX, deploymentId: MARK } });
 
 let storage = memoryStorage();
 function reconciler(options: Partial<ReconcilerDeps> & { timeoutMs?: number } = {}) {
@@ -182,6 +184,29 @@ describe('deletions', () => {
   });
 });
 
+describe('buckets', () => {
+  it('CreateProject records the bucket stem at the slot claim; each row, old or new, removes its own bucket', async () => {
+    await projects(1, 'DELETING', 'DELETING');
+    const { rows: recorded } = await hasura.db.query<{ bucket_stem: string | null }>(
+      'SELECT bucket_stem FROM project',
+    );
+    expect(recorded).toEqual([{ bucket_stem: storage.stem }]);
+    expect(storage.names.get(1)).toBe(`${storage.stem}-1`);
+    // A row made before stems were recorded: its bucket has the old name, and keeps it.
+    await hasura.db.exec(
+      `INSERT INTO project (owner_id, name, slot, status) VALUES (1, 'old', 2, 'DELETING')`,
+    );
+    await storage.create({ id: 2, bucket_stem: null });
+    expect(storage.names.get(2)).toBe('appwrite-cloud-2');
+    for (const environment of qovery.state.environments.values())
+      qovery.state.environments.delete(environment.resource.id);
+    await run();
+    expect(await rows()).toEqual([]);
+    // Removed under the names they were made with (the stand-in forgets a name only when it matches).
+    expect([...storage.names]).toEqual([]);
+  });
+});
+
 describe('projects without an owner', () => {
   // A DeleteAccount that raced a CreateProject: the account went, the project stayed (owner_id null).
   it('are deleted with their environment and bucket, whatever their status', async () => {
@@ -218,8 +243,8 @@ describe('orphans', () => {
 
   it("removes this deployment's environments that no row knows, never another deployment's", async () => {
     await projects(1, 'DEPLOYED', 'RUNNING');
-    const orphan = await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-99` });
-    const theirs = await client().createEnvironment(PROJECT, { name: 'prod-appwrite-99' });
+    const orphan = await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-99-${MARK}` });
+    const theirs = await client().createEnvironment(PROJECT, { name: `prod-appwrite-99-${MARK}` });
     const legacy = await client().createEnvironment(PROJECT, { name: 'appwrite-99' });
     const summary = await run();
     expect(summary.orphansRemoved).toBe(1);
@@ -231,12 +256,109 @@ describe('orphans', () => {
   });
 
   it('leaves an environment younger than the grace period (a CreateProject in flight)', async () => {
-    await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-7` });
+    await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-7-${MARK}` });
     const summary = await run(reconciler({ orphanGraceMs: 15 * 60 * 1000 }));
     expect(summary.orphansRemoved).toBe(0);
     expect(qovery.calls.some((c) => c.method === 'DELETE')).toBe(false);
   });
 
+  it('never deletes an environment named like ours without our mark, and says so in the log', async () => {
+    await projects(1, 'DEPLOYED', 'RUNNING');
+    // Made before marks existed (this deployment's, or not), and by another deployment that was
+    // given the same prefix: the reconciler cannot tell them from its own by the prefix.
+    const unmarked = await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-98` });
+    const foreign = await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-97-ffff0000ffff` });
+    const lines: string[] = [];
+    const summary = await run(
+      reconciler({ log: createLogger({ level: 'info', write: (l) => lines.push(l) }) }),
+    );
+    expect(summary).toMatchObject({ orphansRemoved: 0, failures: [] });
+    expect(qovery.calls.some((c) => c.method === 'DELETE')).toBe(false);
+    expect(qovery.state.environments.has(unmarked.id) && qovery.state.environments.has(foreign.id)).toBe(
+      true,
+    );
+    const warned = lines.map((l) => JSON.parse(l)).find((l) => l.message === 'reconcile.orphans.left-alone');
+    expect(warned).toMatchObject({
+      level: 'warn',
+      environments: [`${PREFIX}-appwrite-98`, `${PREFIX}-appwrite-97-ffff0000ffff`],
+    });
+    // Proving costs no call: one status listing, one listing of names, no per-environment look.
+    expect(summary.qoveryCalls).toBe(2);
+  });
+
+  it("does not let a deletion wait on, nor take, another deployment's environment of the same row id", async () => {
+    await hasura.db.exec(`INSERT INTO project (owner_id, name, slot, status) VALUES (1, 'p', 1, 'DELETING')`);
+    const theirs = await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-1-ffff0000ffff` });
+    const summary = await run();
+    expect(await rows()).toEqual([]);
+    expect(summary.deletionsFinished).toBe(1);
+    expect(qovery.state.environments.has(theirs.id)).toBe(true);
+  });
+});
+
+describe('two deployments on one Qovery project', () => {
+  const client = () => createQoveryClient({ baseUrl: qovery.url, token: TOKEN });
+  const OTHER = '9f8e7d6c5b4a';
+
+  it("with the old empty prefix, neither takes the other's instances for orphans", async () => {
+    // Deployment A (this one, rows in this Hasura) and deployment B (rows in a Hasura of its own),
+    // both without a prefix, as every deployment was before it was required. Row ids overlap.
+    const a = () =>
+      reconciler({
+        instances: standInInstances(qovery, { settings: { environmentPrefix: '', deploymentId: MARK } }),
+      });
+    const p = createProjects({
+      hasura: hasura.client,
+      instances: standInInstances(qovery, { settings: { environmentPrefix: '', deploymentId: MARK } }),
+      storage,
+      maxProjectsPerUser: 10,
+      requireEmailVerification: true,
+    });
+    await p.create('mine', { userId: 1, deadline: Date.now() + 20_000, log: silent });
+    const mine = environment(0);
+    if (!mine) throw new Error('no environment');
+    expect(mine.resource.name).toBe(`appwrite-1-${MARK}`);
+    // B's instances: its rows 1 and 2, and one it made before marks existed.
+    const theirs = await Promise.all(
+      [`appwrite-1-${OTHER}`, `appwrite-2-${OTHER}`, 'appwrite-3'].map((name) =>
+        client().createEnvironment(PROJECT, { name }),
+      ),
+    );
+    // A's own orphan (a CreateProject whose clean-up failed) still goes.
+    const orphan = await client().createEnvironment(PROJECT, { name: `appwrite-9-${MARK}` });
+    const summary = await run(a());
+    expect(summary.orphansRemoved).toBe(1);
+    expect(qovery.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual([
+      `/environment/${orphan.id}`,
+    ]);
+    for (const environment of theirs) expect(qovery.state.environments.has(environment.id)).toBe(true);
+    expect(qovery.state.environments.has(mine.resource.id)).toBe(true);
+    expect((await rows()).map((r) => r.status)).toEqual(['STOPPED']);
+  });
+
+  it("a DeleteProject whose environment id was lost never deletes the other's environment of that row id", async () => {
+    const settings = { environmentPrefix: PREFIX, deploymentId: MARK };
+    await hasura.db.exec(`INSERT INTO project (owner_id, name, slot, status, created_at)
+      VALUES (1, 'p', 1, 'ERROR', now() - interval '1 hour')`);
+    const theirs = await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-1-${OTHER}` });
+    const unmarked = await client().createEnvironment(PROJECT, { name: `${PREFIX}-appwrite-1` });
+    const p = createProjects({
+      hasura: hasura.client,
+      instances: standInInstances(qovery, { settings }),
+      storage,
+      maxProjectsPerUser: 10,
+      requireEmailVerification: true,
+    });
+    await expect(p.remove(1, { userId: 1, deadline: Date.now() + 10_000, log: silent })).resolves.toEqual({
+      ok: true,
+    });
+    expect(qovery.calls.some((c) => c.method === 'DELETE')).toBe(false);
+    expect(qovery.state.environments.has(theirs.id) && qovery.state.environments.has(unmarked.id)).toBe(true);
+    expect(await rows()).toEqual([]);
+  });
+});
+
+describe('orphans, cost', () => {
   it('costs no extra Qovery call when every environment has its row', async () => {
     await projects(2, 'DEPLOYED', 'RUNNING');
     expect((await run()).qoveryCalls).toBe(1);

@@ -5,7 +5,7 @@ import {
   cloneRequest,
   environmentName,
   environmentRequest,
-  ownRowId,
+  parseName,
 } from '../../../../lib/instances/blueprint/environment';
 import {
   CADDYFILE,
@@ -63,14 +63,26 @@ describe('instance blueprint', () => {
     expect(environmentRequest({ ...settings, environmentPrefix: 'dev' }, 7)).toMatchObject({
       name: 'dev-appwrite-7',
     });
-    expect(ownRowId('prod-appwrite-42', 'prod')).toBe(42);
-    expect(ownRowId('dev-appwrite-42', 'prod')).toBeNull();
-    expect(ownRowId('appwrite-42', 'prod')).toBeNull();
-    expect(ownRowId('prod-appwrite-42', '')).toBeNull();
-    expect(ownRowId('appwrite-42', '')).toBe(42);
-    expect(ownRowId('prod-appwrite-4-appwrite-2', 'prod')).toBeNull();
-    expect(ownRowId('prod-appwrite-042', 'prod')).toBeNull();
+    expect(parseName('prod-appwrite-42', 'prod')).toEqual({ rowId: 42, mark: '' });
+    expect(parseName('dev-appwrite-42', 'prod')).toBeNull();
+    expect(parseName('appwrite-42', 'prod')).toBeNull();
+    expect(parseName('prod-appwrite-42', '')).toBeNull();
+    expect(parseName('appwrite-42', '')).toEqual({ rowId: 42, mark: '' });
+    expect(parseName('prod-appwrite-4-appwrite-2', 'prod')).toBeNull();
+    expect(parseName('prod-appwrite-042', 'prod')).toBeNull();
+    expect(parseName('prod-appwrite-template-1-9-6-x-0a1b2c3d', 'prod')).toBeNull();
     expect(() => environmentName(1, 'Prod_1')).toThrow(TypeError);
+  });
+
+  test("ends the name with the deployment's mark, which tells two deployments of one prefix apart", () => {
+    const marked = { ...settings, environmentPrefix: 'prod', deploymentId: '0a1b2c3d4e5f' };
+    expect(environmentName(42, 'prod', '0a1b2c3d4e5f')).toBe('prod-appwrite-42-0a1b2c3d4e5f');
+    expect(environmentRequest(marked, 7).name).toBe('prod-appwrite-7-0a1b2c3d4e5f');
+    expect(cloneRequest(marked, 7).name).toBe('prod-appwrite-7-0a1b2c3d4e5f');
+    expect(parseName('prod-appwrite-42-0a1b2c3d4e5f', 'prod')).toEqual({ rowId: 42, mark: '0a1b2c3d4e5f' });
+    expect(parseName('prod-appwrite-42-ffff0000ffff', 'prod')).toEqual({ rowId: 42, mark: 'ffff0000ffff' });
+    for (const bad of ['short', 'UPPERCASE1', 'with-dash1', 'x'.repeat(17)])
+      expect(() => environmentName(1, 'prod', bad)).toThrow(TypeError);
   });
 
   test('creates or clones into the configured project and cluster', () => {
