@@ -30,6 +30,13 @@ export interface DevSecrets {
   ACTIONS_SECRET: string;
   QOVERY_API_TOKEN: string;
   CONSOLE_CLAIM_KEY: string;
+  /**
+   * Not secrets, but random once per stage like them, so kept with them: this machine's deployment
+   * names its environments and buckets as a stage on AWS does (the stand-ins would do without), and
+   * keeps the same values across restarts, so the environments of an earlier run stay its own.
+   */
+  QOVERY_DEPLOYMENT_ID: string;
+  STORAGE_BUCKET_ID: string;
 }
 
 export function generateSecrets(): DevSecrets {
@@ -40,17 +47,20 @@ export function generateSecrets(): DevSecrets {
     ACTIONS_SECRET: random(),
     QOVERY_API_TOKEN: `qov_dev_${random()}`,
     CONSOLE_CLAIM_KEY: randomBytes(32).toString('base64url'),
+    QOVERY_DEPLOYMENT_ID: randomBytes(6).toString('hex'),
+    STORAGE_BUCKET_ID: randomBytes(6).toString('hex'),
   };
 }
 
 /** Development secrets, generated on first run and kept under .local/ (git-ignored). */
 export function loadOrCreateSecrets(dir: string): DevSecrets {
   const file = join(dir, 'dev-secrets.json');
-  // A file from before a secret existed gets the new one, generated.
-  if (existsSync(file))
-    return { ...generateSecrets(), ...(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets) };
+  // A file from before a value existed gets the new one, generated and written back: the ids must
+  // stay the same from one start to the next.
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : undefined;
+  const secrets = { ...generateSecrets(), ...kept };
+  if (kept && Object.keys(secrets).every((name) => Object.hasOwn(kept, name))) return secrets;
   mkdirSync(dir, { recursive: true });
-  const secrets = generateSecrets();
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
@@ -400,6 +410,7 @@ function stackEnv(options: StackOptions, { hasura, qovery, s3, mail }: StandIns)
     CONSOLE_CLAIM_KEY: secrets.CONSOLE_CLAIM_KEY,
     QOVERY_PROJECT_ID,
     QOVERY_ENVIRONMENT_PREFIX: 'local',
+    QOVERY_DEPLOYMENT_ID: secrets.QOVERY_DEPLOYMENT_ID,
     // The secret a Qovery webhook would carry (Qovery-Signature); locally nothing calls it.
     QOVERY_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
     QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,
@@ -408,6 +419,7 @@ function stackEnv(options: StackOptions, { hasura, qovery, s3, mail }: StandIns)
     ...LOCAL_LIMITS,
     STORAGE_PROVIDER: 's3-compatible',
     STORAGE_ENDPOINT: s3.endpoint,
+    STORAGE_BUCKET_ID: secrets.STORAGE_BUCKET_ID,
     STORAGE_REGION: s3.region,
     STORAGE_ACCESS_KEY_ID: s3.accessKeyId,
     STORAGE_SECRET_ACCESS_KEY: s3.secretAccessKey,

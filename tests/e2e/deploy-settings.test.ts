@@ -22,6 +22,9 @@ const deployerEnv = {
   HASURA_GRAPHQL_ENDPOINT: 'https://hasura.example.com/v1/graphql',
   QOVERY_PROJECT_ID: '2d1c4b9e-6f0a-4c3e-9b7d-1a2b3c4d5e6f',
   QOVERY_REGISTRY_ID: '7e2c1a90-0000-4000-8000-0000000d0c4e',
+  QOVERY_ENVIRONMENT_PREFIX: 'prod',
+  QOVERY_DEPLOYMENT_ID: '0a1b2c3d4e5f',
+  STORAGE_BUCKET_ID: '9f8e7d6c5b',
   LOG_LEVEL: 'info',
   APP_URL: 'https://cloud.example.com',
   MAIL_FROM: 'AppWrite Cloud <no-reply@example.com>',
@@ -136,6 +139,11 @@ describe('invalid settings', () => {
       QOVERY_PROJECT_ID: 'my-project',
       QOVERY_REGISTRY_ID: '',
       BCRYPT_COST: '4',
+      // A stage set up before these were required: no prefix (every deployment on the Qovery
+      // project named its environments alike), no deployment id, guessable bucket names.
+      QOVERY_ENVIRONMENT_PREFIX: '',
+      QOVERY_DEPLOYMENT_ID: '',
+      STORAGE_BUCKET_ID: '',
     };
     const failure = await serverless(['package', '--stage', 'prod', '--package', out], env).then(
       () => undefined,
@@ -144,11 +152,14 @@ describe('invalid settings', () => {
     try {
       expect(failure?.code).not.toBe(0);
       const output = `${failure?.stdout}\n${failure?.stderr}`;
-      expect(output).toContain('Invalid settings for stage "prod" (4 problems)');
+      expect(output).toContain('Invalid settings for stage "prod" (7 problems)');
       for (const problem of [
         'HASURA_GRAPHQL_ENDPOINT must use https',
         'QOVERY_PROJECT_ID must be a UUID',
+        'QOVERY_ENVIRONMENT_PREFIX is required',
+        'QOVERY_DEPLOYMENT_ID is required',
         'QOVERY_REGISTRY_ID is required',
+        'STORAGE_BUCKET_ID is required',
         'BCRYPT_COST must be an integer from 10 to 15',
       ])
         expect(output).toContain(problem);

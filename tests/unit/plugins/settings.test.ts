@@ -8,6 +8,9 @@ const plain = {
   HASURA_GRAPHQL_ENDPOINT: 'https://hasura.example.com',
   QOVERY_PROJECT_ID: '2d1c4b9e-6f0a-4c3e-9b7d-1a2b3c4d5e6f',
   QOVERY_REGISTRY_ID: '7e2c1a90-0000-4000-8000-0000000d0c4e',
+  QOVERY_ENVIRONMENT_PREFIX: 'prod',
+  QOVERY_DEPLOYMENT_ID: '0a1b2c3d4e5f',
+  STORAGE_BUCKET_ID: '9f8e7d6c5b',
 };
 
 function fakeServerless(parameters: Record<string, string>) {

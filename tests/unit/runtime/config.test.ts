@@ -10,6 +10,9 @@ const valid = {
   QOVERY_API_TOKEN: 'qovery-token-value',
   QOVERY_PROJECT_ID: '2d1c4b9e-6f0a-4c3e-9b7d-1a2b3c4d5e6f',
   QOVERY_REGISTRY_ID: '7e2c1a90-0000-4000-8000-0000000d0c4e',
+  // Required with a real Qovery: each stage's own (lib/instances/settings.ts).
+  QOVERY_ENVIRONMENT_PREFIX: 'prod',
+  QOVERY_DEPLOYMENT_ID: '0a1b2c3d4e5f',
 };
 
 type Section = Parameters<typeof loadConfig>[1][number];
@@ -126,13 +129,33 @@ describe('configuration', () => {
   });
 
   it('reads the deployment prefix of environment names, and refuses one Qovery could not carry', () => {
-    expect(loadConfig(valid, ['qovery']).qovery.environmentPrefix).toBe('');
-    expect(
-      loadConfig({ ...valid, QOVERY_ENVIRONMENT_PREFIX: 'prod' }, ['qovery']).qovery.environmentPrefix,
-    ).toBe('prod');
+    expect(loadConfig(valid, ['qovery']).qovery).toMatchObject({
+      environmentPrefix: 'prod',
+      deploymentId: '0a1b2c3d4e5f',
+    });
     expect(problems({ ...valid, QOVERY_ENVIRONMENT_PREFIX: 'Prod_1' }, ['qovery'])).toEqual([
       expect.stringMatching(/^QOVERY_ENVIRONMENT_PREFIX must be lower-case letters/),
     ]);
+    for (const id of ['short', 'UPPER01234', '0a1b-2c3d4e', 'x'.repeat(17)])
+      expect(problems({ ...valid, QOVERY_DEPLOYMENT_ID: id }, ['qovery'])).toEqual([
+        expect.stringMatching(/^QOVERY_DEPLOYMENT_ID must be 8 to 16 lower-case letters and digits/),
+      ]);
+  });
+
+  it('requires a prefix and a deployment id with a real Qovery, so that two deployments on one project never take each other for orphans', () => {
+    // The old default: no prefix, every deployment named its environments `appwrite-<row id>`.
+    const legacy = { ...valid, QOVERY_ENVIRONMENT_PREFIX: '', QOVERY_DEPLOYMENT_ID: undefined };
+    expect(problems(legacy, ['qovery'])).toEqual([
+      expect.stringMatching(/^QOVERY_ENVIRONMENT_PREFIX is required: a name of this stage/),
+      expect.stringMatching(/^QOVERY_DEPLOYMENT_ID is required: a random id of this deployment/),
+    ]);
+    // The local stand-in (npm start, the tests) may do without either.
+    const local = { ...legacy, QOVERY_API_URL: 'http://127.0.0.1:4000' };
+    expect(loadConfig(local, ['qovery']).qovery).toMatchObject({ environmentPrefix: '' });
+    expect(loadConfig(local, ['qovery']).qovery.deploymentId).toBeUndefined();
+    expect(problems({ ...legacy, QOVERY_API_URL: 'https://127.0.0.1.example.com' }, ['qovery'])).toHaveLength(
+      2,
+    );
   });
 
   it('never lets the bcrypt cost go below 10', () => {
@@ -249,13 +272,18 @@ describe('configuration', () => {
   });
 
   it('reads the operator settings of every instance, with defaults sized for a small production', () => {
-    const claim = { CONSOLE_CLAIM_KEY: 'c'.repeat(32) };
+    const claim = { CONSOLE_CLAIM_KEY: 'c'.repeat(32), STORAGE_BUCKET_ID: '9f8e7d6c5b' };
     const { instance, storage } = loadConfig(claim, ['instance', 'storage']);
     expect(instance).toMatchObject({ version: '1.9.6', operatorEmail: 'noreply@appwrite.io' });
     expect(instance.smtp).toBeUndefined();
     expect(instance.executor).toBeUndefined();
     expect(instance.sizes.appwrite).toEqual({ cpu: 1000, memory: 1024 });
-    expect(storage).toEqual({ provider: 'aws', region: 'us-east-1', bucketPrefix: 'appwrite-cloud' });
+    expect(storage).toEqual({
+      provider: 'aws',
+      region: 'us-east-1',
+      bucketPrefix: 'appwrite-cloud',
+      bucketId: '9f8e7d6c5b',
+    });
     const custom = loadConfig(
       {
         ...claim,
@@ -298,9 +326,31 @@ describe('configuration', () => {
       'APPWRITE_EXECUTOR_SECRET of at least 16 characters is required with APPWRITE_EXECUTOR_URL',
       'CONSOLE_CLAIM_KEY is required',
       'STORAGE_BUCKET_PREFIX must be 3 to 42 lower-case letters, digits and dashes',
+      expect.stringMatching(/^STORAGE_BUCKET_ID is required: a random part of bucket names/),
       'STORAGE_ENDPOINT (an http(s) URL) is required with STORAGE_PROVIDER=s3-compatible',
       'STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY are required with STORAGE_PROVIDER=s3-compatible',
     ]);
+  });
+
+  it('requires a random part in bucket names but for a stand-in on this machine, and room for the row id', () => {
+    const claim = { CONSOLE_CLAIM_KEY: 'c'.repeat(32) };
+    const local = {
+      STORAGE_PROVIDER: 's3-compatible',
+      STORAGE_ENDPOINT: 'http://127.0.0.1:4569',
+      STORAGE_ACCESS_KEY_ID: 'key',
+      STORAGE_SECRET_ACCESS_KEY: 'secret-key',
+    };
+    expect(loadConfig({ ...claim, ...local }, ['storage']).storage.bucketId).toBeUndefined();
+    // A hosted S3-compatible provider shares its namespace between customers, as Amazon does.
+    expect(problems({ ...local, STORAGE_ENDPOINT: 'https://s3.example' }, ['storage'])).toEqual([
+      expect.stringMatching(/^STORAGE_BUCKET_ID is required/),
+    ]);
+    expect(problems({ STORAGE_BUCKET_ID: 'Not-Random' }, ['storage'])).toEqual([
+      expect.stringMatching(/^STORAGE_BUCKET_ID must be 8 to 16 lower-case letters and digits/),
+    ]);
+    expect(
+      problems({ STORAGE_BUCKET_ID: '0123456789abcdef', STORAGE_BUCKET_PREFIX: 'p'.repeat(40) }, ['storage']),
+    ).toEqual(['STORAGE_BUCKET_PREFIX and STORAGE_BUCKET_ID together must be at most 52 characters']);
   });
 
   it('refuses a section name it does not know (a function module declaring a typo)', () => {
@@ -311,6 +361,9 @@ describe('configuration', () => {
     const plainOnly = { HASURA_GRAPHQL_ENDPOINT: 'https://h.example.com', QOVERY_PROJECT_ID: 'x' };
     expect(configProblems(plainOnly, ['core', 'actions', 'jwt', 'qovery'], { secrets: 'skip' })).toEqual([
       "QOVERY_PROJECT_ID must be a UUID (the id shown in Qovery's console or API)",
+      // Plain settings: packaging refuses a stage without them, before anything is built.
+      expect.stringMatching(/^QOVERY_ENVIRONMENT_PREFIX is required/),
+      expect.stringMatching(/^QOVERY_DEPLOYMENT_ID is required/),
       'QOVERY_REGISTRY_ID is required',
     ]);
   });
