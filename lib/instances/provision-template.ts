@@ -16,6 +16,7 @@
 import type { HasuraClient } from '../platform/hasura/client';
 import { RecordInstanceTemplate } from '../platform/hasura/documents';
 import type { CallOptions } from '../platform/qovery/client';
+import type { QoverySettings } from './blueprint/blueprint';
 import { environmentName, environmentRequest } from './blueprint/environment';
 import type { InstanceSecrets } from './blueprint/secrets';
 import { services } from './blueprint/services';
@@ -53,8 +54,20 @@ export interface TemplateOutcome {
 /** `template` in the name of a project row id: `<prefix>-appwrite-template-…`. */
 const TEMPLATE = 'template';
 
-function isTemplate(name: string, prefix: string | undefined): boolean {
-  return name.toLowerCase().startsWith(environmentName(TEMPLATE, prefix).toLowerCase());
+/**
+ * A template of this deployment: its prefix and, when the deployment has an id, its mark at the
+ * end (rowEnvironmentName), so that a run never deletes another deployment's template that shares
+ * the prefix.
+ */
+function isTemplate(
+  name: string,
+  settings: Pick<QoverySettings, 'environmentPrefix' | 'deploymentId'>,
+): boolean {
+  const lower = name.toLowerCase();
+  const { environmentPrefix: prefix, deploymentId: mark } = settings;
+  return (
+    lower.startsWith(environmentName(TEMPLATE, prefix).toLowerCase()) && (!mark || lower.endsWith(`-${mark}`))
+  );
 }
 
 /**
@@ -75,7 +88,7 @@ export async function ensureTemplate(
     recordedTemplate(hasura)(options),
     client.listEnvironment(settings.projectId, options),
   ] as const);
-  const templates = (list.results ?? []).filter((env) => isTemplate(env.name, settings.environmentPrefix));
+  const templates = (list.results ?? []).filter((env) => isTemplate(env.name, settings));
   const exists = templates.some((env) => env.id === recorded?.environmentId);
   if (recorded && exists && recorded.version === version && recorded.digest === digest) {
     const strays = templates.filter((env) => env.id !== recorded.environmentId).map((env) => env.id);

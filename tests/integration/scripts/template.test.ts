@@ -3,6 +3,7 @@ import type { Env } from '../../../lib/basics/settings';
 import { services } from '../../../lib/instances/blueprint/services';
 import { APPWRITE_VERSION, type Release, releases } from '../../../lib/instances/blueprint/versions';
 import { createReconciler } from '../../../lib/instances/reconciler';
+import { createQoveryClient } from '../../../lib/platform/qovery/client';
 import { type ContainerRecord, LOCAL_REGISTRY_ID, type QoveryStandIn } from '../../../sandbox/qovery';
 import {
   loadOperatorConfig,
@@ -153,6 +154,21 @@ describe('npm run template', () => {
     }).run({ deadline: Date.now() + 10_000 });
     expect(summary).toMatchObject({ orphansRemoved: 0, failures: [] });
     expect(environments().map((env) => env.id)).toEqual([id]);
+  });
+
+  it("never deletes another deployment's template that shares the prefix (its mark differs)", async () => {
+    const theirs = await createQoveryClient({ baseUrl: qovery.url, token: QOVERY_TOKEN }).createEnvironment(
+      QOVERY_PROJECT,
+      { name: 'test-appwrite-template-1-9-6-abc12-their5678', mode: 'PRODUCTION' },
+    );
+    const ours = { ...stageEnv(), QOVERY_DEPLOYMENT_ID: 'ours1234' };
+    // The first run builds ours; the second finds it current and removes strays: never theirs.
+    expect(await templateCommand([], io(ours))).toBe(0);
+    expect(await templateCommand([], io(ours))).toBe(0);
+    const names = environments().map((env) => env.name);
+    expect(names).toContain('test-appwrite-template-1-9-6-abc12-their5678');
+    expect(names.filter((name) => name.endsWith('-ours1234'))).toHaveLength(1);
+    expect(qovery.calls.filter((c) => c.method === 'DELETE' && c.path.includes(theirs.id))).toEqual([]);
   });
 
   it('refreshes it at a newer release: a new template recorded, the old one deleted; then current', async () => {
