@@ -170,7 +170,7 @@ describe('DeleteAccount racing CreateProject', () => {
     const deps = {
       hasura: hasura.client,
       instances: { provision: never, destroy: never, findByName: never },
-      storage: { create: never, remove: never },
+      storage: { create: never, remove: never, stem: 'appwrite-cloud-0a1b2c3d' },
       maxProjectsPerUser: 3,
       requireEmailVerification: true,
     } as unknown as ProjectsDeps;
