@@ -22,12 +22,13 @@ import { createLogger, type Logger } from '../basics/log';
 import { type ActionMetrics, createMetrics } from '../basics/metrics';
 import type { Env } from '../basics/settings';
 import { createQoveryBudget, hasuraBudgetStore } from '../instances/budget';
-import { createOwnerConsole, secureConsolesStep } from '../instances/console-seat';
+import { createOwnerConsole, type OwnerConsole, secureConsolesStep } from '../instances/console-seat';
 import { createDomains, type Domains } from '../instances/domains';
 import { readDomains } from '../instances/domains/settings';
-import { createInstances } from '../instances/instances';
-import { createProjects, type Projects } from '../instances/projects';
+import { createInstances, type Instances, provisionCalls } from '../instances/instances';
+import { createProjects, type Projects, type ProjectsDeps } from '../instances/projects';
 import { recordedTemplate } from '../instances/provision-strategy';
+import { work } from '../instances/queue';
 import { createReconciler } from '../instances/reconciler';
 import { domainsStep } from '../instances/reconciler/domains';
 import {
@@ -266,32 +267,58 @@ function budgetedQoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log:
   return { budget, client: createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget }) };
 }
 
+/**
+ * What the project actions and the queue's worker share: Hasura, the instances on a Qovery client
+ * drawing from the budget, the storage, the console seat, and the queue's settings (the budget for
+ * its reservations and estimates, a create's cost with these settings).
+ */
+function projectsDepsOf(
+  config: Config<'qovery' | 'instance' | 'storage'>,
+  hasura: HasuraClient,
+  log: Logger,
+  requireEmailVerification: boolean,
+  metrics?: ActionMetrics,
+) {
+  const { qovery } = config;
+  const settings = { ...qovery, instance: config.instance };
+  const { client, budget } = budgetedQoveryClientOf(qovery, hasura, log);
+  const instances: Instances = createInstances({
+    client,
+    settings,
+    log,
+    // CreateProject clones the recorded template when it is current (lib/instances/provision-strategy).
+    template: recordedTemplate(hasura),
+    metrics,
+  });
+  const ownerConsole: OwnerConsole = createOwnerConsole({
+    hasura,
+    instances,
+    claimKey: config.instance.consoleClaimKey,
+  });
+  const deps: ProjectsDeps = {
+    hasura,
+    instances,
+    storage: createStorage(config.storage),
+    ownerConsole,
+    maxProjectsPerUser: qovery.maxProjectsPerUser,
+    requireEmailVerification,
+    appwriteVersion: config.instance.version,
+    budget,
+    requestsPerHour: qovery.requestsPerHour,
+    createCost: provisionCalls(settings).calls,
+  };
+  return { deps, instances, ownerConsole, client, budget };
+}
+
 function buildProjects(
   config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
   hasura: HasuraClient,
   log: Logger,
   metrics?: ActionMetrics,
 ) {
-  const { qovery } = config;
-  const client = qoveryClientOf(qovery, hasura, log);
-  const instances = createInstances({
-    client,
-    settings: { ...qovery, instance: config.instance },
-    log,
-    // CreateProject clones the recorded template when it is current (lib/instances/provision-strategy).
-    template: recordedTemplate(hasura),
-    metrics,
-  });
-  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
-  return createProjects({
-    hasura,
-    instances,
-    storage: createStorage(config.storage),
-    ownerConsole,
-    maxProjectsPerUser: qovery.maxProjectsPerUser,
-    requireEmailVerification: config.accounts.requireEmailVerification,
-    appwriteVersion: config.instance.version,
-  });
+  return createProjects(
+    projectsDepsOf(config, hasura, log, config.accounts.requireEmailVerification, metrics).deps,
+  );
 }
 
 /** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
@@ -355,14 +382,21 @@ function buildReconciler(
   const { core, qovery, reconcile } = config;
   const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
   const hasura = createHasuraClient(core.hasura);
-  const { client, budget } = budgetedQoveryClientOf(qovery, hasura, log);
-  const instances = createInstances({ client, settings: { ...qovery, instance: config.instance }, log });
-  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
+  // The worker's tasks were asked by users whose standing their actions checked.
+  const {
+    deps: projects,
+    instances,
+    ownerConsole,
+    client,
+    budget,
+  } = projectsDepsOf(config, hasura, log, false);
   const reconciler = createReconciler({
     hasura,
     instances,
     storage: createStorage(config.storage),
     log,
+    // The queue of instance work, carried out within the budget before the other phases.
+    worker: ({ deadline }) => work(projects, { deadline, log }),
     // The owner's console seat, taken as soon as the instance runs (lib/instances/console-seat); the
     // upgrades an operator asked for (lib/instances/upgrades).
     steps: [

@@ -1,11 +1,11 @@
 import { AppError } from '../../basics/errors';
 import { findOwn, ok } from './shared';
-import { projectStatus } from './status';
 import type { Caller, ProjectsDeps } from './types';
 
 /**
  * ClaimConsole: the owner's own password for their instance's console, through its console seat
- * (lib/instances/console-seat), which the control plane took for them with a derived password.
+ * (lib/instances/console-seat), which the control plane took for them with a derived password (or
+ * takes now with the owner's, if the reconciler has not yet).
  */
 export async function claimConsole(
   deps: ProjectsDeps,
@@ -15,8 +15,6 @@ export async function claimConsole(
 ): Promise<typeof ok> {
   const { ownerConsole } = deps;
   if (!ownerConsole) throw new AppError('internal-error');
-  // What Qovery says now (and the seat taken, if it was not yet), then the owner's password.
-  await projectStatus(deps, id, caller);
   const row = await findOwn(deps, id, caller);
   await ownerConsole.claim(row, password, caller);
   return ok;

@@ -1,6 +1,9 @@
 /**
  * AppWrite instances owned by users: one file per action (CreateProject, StartProject, StopProject,
  * DeleteProject, ProjectStatus, ClaimConsole), each a function of the dependencies it is given.
+ * Create, start, stop and delete go through the queue (lib/instances/queue): they answer at once,
+ * having done the work within the call when it fits the Qovery budget now, else with the project
+ * QUEUED; ProjectStatus reads the row only.
  * Every lookup is filtered by owner, so another user's project answers exactly like one that does
  * not exist: `not-found`. Each action's result for each status and each Qovery state is the table
  * of docs/lifecycle.md.
@@ -14,7 +17,14 @@ import { projectStatus } from './status';
 import { stopProject } from './stop';
 import type { Projects, ProjectsDeps } from './types';
 
-export type { Caller, InstancePort, ProjectStatusAnswer, Projects, ProjectsDeps } from './types';
+export type {
+  Caller,
+  CreatedProject,
+  InstancePort,
+  ProjectStatusAnswer,
+  Projects,
+  ProjectsDeps,
+} from './types';
 
 /** The actions on the given dependencies. */
 export function createProjects(deps: ProjectsDeps): Projects {

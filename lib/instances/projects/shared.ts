@@ -1,6 +1,7 @@
 /**
- * What the project operations share: reading the caller's own row, writing its status, the
- * refusals an action answers while the instance is busy or broken, and the final removal of rows.
+ * What the project operations and the queue's tasks share: reading the caller's own row, writing
+ * its status, the refusals an action answers while the instance is busy or broken, and the final
+ * removal of rows.
  */
 import { AppError } from '../../basics/errors';
 import {
@@ -10,14 +11,12 @@ import {
   type ProjectRow,
   RemoveDeletedProjects,
 } from '../../platform/hasura/documents';
-import { isQoveryError } from '../../platform/qovery/client';
 import type { BucketOf } from '../../platform/storage';
 import {
   ABANDONED_AFTER_MS,
   busy,
   type Observed,
   phaseOfObserved,
-  reasons,
   type StatusWithReason,
   statusFor,
   withUpgradeReason,
@@ -37,16 +36,6 @@ export function failedError(reason: string | null): AppError {
     ...(reason ? { message: reason } : {}),
     details: { status: 'ERROR' },
   });
-}
-
-/** A Qovery call right after our read; its 409 means Qovery moved meanwhile: busy, try again. */
-export async function moving(call: () => Promise<void>, status: ProjectStatus): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (isQoveryError(error, 'conflict')) throw busyError('moving', status);
-    throw error;
-  }
 }
 
 /**
@@ -93,25 +82,6 @@ export async function saveStatus(
   row.status_reason = next.reason;
 }
 
-/**
- * The environment of a project that start/stop may act on. Refuses, with what is happening, a
- * project being created or deleted, and one that never got an instance.
- */
-export async function actionable(
-  deps: Pick<ProjectsDeps, 'hasura'>,
-  row: ProjectRow,
-  deadline: number,
-): Promise<string> {
-  if (row.status === 'DELETING') throw busyError('deleting', 'DELETING');
-  if (row.status === 'CREATING' && !abandoned(row)) throw busyError('creating', 'CREATING');
-  if (row.qovery_environment_id === null) {
-    if (row.status === 'CREATING')
-      await saveStatus(deps, row, { status: 'ERROR', reason: reasons.creationInterrupted }, deadline);
-    throw failedError(row.status_reason ?? reasons.creationInterrupted);
-  }
-  return row.qovery_environment_id;
-}
-
 /** What Qovery says of an environment the row does not expect to vanish: saved, then decided on. */
 export async function observeFor(
   deps: Pick<ProjectsDeps, 'hasura' | 'instances'>,
@@ -144,7 +114,10 @@ export async function removeDeletedProjects(
   await hasura.request(RemoveDeletedProjects, { ids: rows.map((row) => row.id) }, { deadline });
 }
 
-/** A row still CREATING long after any CreateProject could still be running: left behind by one that died. */
-export function abandoned(row: Pick<ProjectRow, 'status' | 'created_at'>): boolean {
-  return row.status === 'CREATING' && Date.now() - Date.parse(row.created_at) > ABANDONED_AFTER_MS;
+/**
+ * A row still CREATING long after its create began (the row turned CREATING when the queue took the
+ * task) than any create could still be running: left behind by one that died.
+ */
+export function abandoned(row: Pick<ProjectRow, 'status' | 'status_changed_at'>): boolean {
+  return row.status === 'CREATING' && Date.now() - Date.parse(row.status_changed_at) > ABANDONED_AFTER_MS;
 }

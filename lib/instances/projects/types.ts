@@ -1,6 +1,7 @@
 import type { Logger } from '../../basics/log';
 import type { HasuraClient } from '../../platform/hasura/client';
 import type { Storage } from '../../platform/storage';
+import type { QoveryBudget } from '../budget';
 import type { OwnerConsole } from '../console-seat';
 import type { Instances } from '../instances';
 import type { ProjectStatus } from '../status';
@@ -21,12 +22,20 @@ export interface ProjectStatusAnswer {
   id: number;
   status: ProjectStatus;
   url: string | null;
-  /** Why, when the status is ERROR: a user-safe sentence. */
+  /** Why, when the status is ERROR; the position and estimated start when QUEUED: a user-safe sentence. */
   reason: string | null;
 }
 
+/** CreateProject's answer: the tutorial's id, name and url (empty until known), and the status. */
+export interface CreatedProject {
+  id: number;
+  name: string;
+  url: string;
+  status: ProjectStatus;
+}
+
 export interface Projects {
-  create(name: string, caller: Caller): Promise<{ id: number; name: string; url: string }>;
+  create(name: string, caller: Caller): Promise<CreatedProject>;
   start(id: number, caller: Caller): Promise<{ ok: true }>;
   stop(id: number, caller: Caller): Promise<{ ok: true }>;
   remove(id: number, caller: Caller): Promise<{ ok: true }>;
@@ -52,4 +61,16 @@ export interface ProjectsDeps {
    * Default: lib/instances/blueprint/versions APPWRITE_VERSION.
    */
   appwriteVersion?: string;
+  /**
+   * The deployment's Qovery budget (lib/instances/budget): each task reserves its cost from it
+   * before it begins, and waits in the queue while it has no room. Without it, tasks never wait.
+   */
+  budget?: Pick<QoveryBudget, 'reserve'>;
+  /** The budget (QOVERY_REQUESTS_PER_HOUR), for the estimated starts of queued work. Default 900. */
+  requestsPerHour?: number;
+  /**
+   * Qovery requests a create sends (lib/instances/instances provisionCalls: the blueprint's 30, the
+   * template clone's 4). Default: the blueprint's.
+   */
+  createCost?: number;
 }

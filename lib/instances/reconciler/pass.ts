@@ -26,6 +26,9 @@ export function startPass(deps: ReconcilerDeps, deadline: number): Pass {
     deletionsAskedAgain: 0,
     stopsAsked: 0,
     orphansRemoved: 0,
+    tasksDone: 0,
+    tasksPutBack: 0,
+    urlsFilled: 0,
     purgedRefreshRows: 0,
     purgedRateLimits: 0,
     purgedBudgetMinutes: 0,
@@ -53,6 +56,7 @@ export function startPass(deps: ReconcilerDeps, deadline: number): Pass {
     destroy: counted((id: string, o: CallOptions) => instances.destroy(id, o)),
     stop: counted((id: string, o: CallOptions) => instances.stop(id, o)),
     cancelDeployment: counted((id: string, o: CallOptions) => instances.cancelDeployment(id, o)),
+    url: counted((id: string, o: CallOptions) => instances.url(id, o)),
   };
   return { ...deps, now, hasura: countedHasura, qovery, summary, call: { deadline } };
 }

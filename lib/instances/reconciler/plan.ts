@@ -31,9 +31,12 @@ export function planRows(
 ): Plan {
   const plan: Plan = { moves: new Map(), gone: [], askAgain: [], stopAgain: [], absent: [] };
   for (const row of rows) {
+    // Waiting in the queue: its task writes the row when it runs.
+    if (row.status === 'QUEUED') continue;
     if (ownerless(plan, row)) continue;
     if (row.status === 'CREATING') {
-      if (now() - Date.parse(row.created_at) > ABANDONED_AFTER_MS)
+      // The row turned CREATING when the queue's task began.
+      if (now() - Date.parse(row.status_changed_at) > ABANDONED_AFTER_MS)
         move(plan, row, { status: 'ERROR', reason: reasons.creationInterrupted });
       continue;
     }

@@ -6,6 +6,10 @@ import { purgeExpired } from './purge';
 import { readRows } from './read-rows';
 import { reconcileStatuses } from './statuses';
 import type { ReconcileOptions, ReconcilerDeps, ReconcileSummary } from './types';
+import { fillUrls } from './urls';
+
+/** The other phases keep at most this much of a run (a third of it when shorter) from the queue's worker. */
+const WORKER_LEAVES_MS = 15_000;
 
 /** One run, its phases in order (lib/instances/reconciler/index.ts says what each does and why). */
 export async function runReconcile(
@@ -16,6 +20,17 @@ export async function runReconcile(
   const pass = startPass(deps, deadline);
   const { summary, now, steps = [] } = pass;
   const started = now();
+
+  if (!options.statusesOnly && deps.worker) {
+    const worker = deps.worker;
+    await attempt(pass, 'queue', async () => {
+      // The queue first, leaving the other phases their share of the run.
+      const leave = Math.min(WORKER_LEAVES_MS, (deadline - now()) / 3);
+      const worked = await worker({ deadline: deadline - leave });
+      summary.tasksDone = worked.done;
+      summary.tasksPutBack = worked.putBack;
+    });
+  }
 
   let rows: ReconcileRow[] = [];
   await attempt(pass, 'read-projects', () => readRows(pass, rows));
@@ -37,6 +52,7 @@ export async function runReconcile(
     const known = states;
     await attempt(pass, 'statuses', () => reconcileStatuses(pass, rows, known));
     if (!options.statusesOnly) await attempt(pass, 'orphans', () => removeOrphans(pass, rows, known));
+    await attempt(pass, 'urls', () => fillUrls(pass, rows, known));
     for (const step of steps)
       await attempt(pass, step.name, async () => {
         summary.changed += (await step.run({ rows, states: known, deadline })).changed;

@@ -7,8 +7,11 @@ import type { Observed } from '../lifecycle';
 
 export type ReconcilerInstances = Pick<
   Instances,
-  'observeAll' | 'observe' | 'listOwn' | 'destroy' | 'stop' | 'cancelDeployment'
+  'observeAll' | 'observe' | 'listOwn' | 'destroy' | 'stop' | 'cancelDeployment' | 'url'
 >;
+
+/** The queue's worker (lib/instances/queue work), run before the other phases. */
+export type ReconcileWorker = (options: { deadline: number }) => Promise<{ done: number; putBack: number }>;
 
 /**
  * A step plugged into every run, after statuses are decided (e.g. the last stage of a provisioning
@@ -39,6 +42,10 @@ export interface ReconcilerDeps {
   /** At most this many absences confirmed one by one per run (the rest next run). Default 50. */
   maxConfirmationsPerRun?: number;
   steps?: readonly ReconcileStep[];
+  /** Carries out the queue of instance work within the budget, first in every scheduled run. */
+  worker?: ReconcileWorker;
+  /** At most this many urls Qovery named late are fetched per run. Default 10. */
+  maxUrlsPerRun?: number;
   now?: () => number;
 }
 
@@ -58,6 +65,11 @@ export interface ReconcileSummary {
   /** Stops asked for projects whose StopProject cancelled a deployment (or lost a race to it). */
   stopsAsked: number;
   orphansRemoved: number;
+  /** Queued tasks the worker ran to an end, and those it put back for later. */
+  tasksDone: number;
+  tasksPutBack: number;
+  /** Urls Qovery named after the create, written on their rows. */
+  urlsFilled: number;
   purgedRefreshRows: number;
   purgedRateLimits: number;
   purgedBudgetMinutes: number;

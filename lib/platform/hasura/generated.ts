@@ -413,6 +413,7 @@ export type ProjectRowFieldsFragment = {
   qovery_appwrite_id: string | null;
   qovery_mariadb_id: string | null;
   created_at: string;
+  status_changed_at: string;
   console_account_at: string | null;
   upgrade_error: string | null;
   bucket_stem: string | null;
@@ -458,6 +459,7 @@ export type FindOwnProjectQuery = {
     qovery_appwrite_id: string | null;
     qovery_mariadb_id: string | null;
     created_at: string;
+    status_changed_at: string;
     console_account_at: string | null;
     upgrade_error: string | null;
     bucket_stem: string | null;
@@ -526,6 +528,86 @@ export type PauseQoveryBudgetMutationVariables = Exact<{
 
 export type PauseQoveryBudgetMutation = { insert_qovery_budget_draw_one: { granted: boolean | null } | null };
 
+export type EnqueueInstanceTaskMutationVariables = Exact<{
+  at: string;
+  perHour: number;
+  projectId: number;
+  ownerId: number;
+  kind: string;
+  cost: number;
+}>;
+
+export type EnqueueInstanceTaskMutation = {
+  insert_instance_queue_op_one: {
+    outcome: string | null;
+    task_id: unknown;
+    head: boolean | null;
+    ahead: number | null;
+  } | null;
+};
+
+export type ClaimInstanceTaskMutationVariables = Exact<{
+  at: string;
+  perHour: number;
+  leaseSeconds: number;
+  taskId?: unknown;
+}>;
+
+export type ClaimInstanceTaskMutation = {
+  insert_instance_queue_op_one: {
+    outcome: string | null;
+    claimed_id: unknown;
+    claimed_project_id: number | null;
+    claimed_owner_id: number | null;
+    claimed_kind: string | null;
+    claimed_then_start: boolean | null;
+    claimed_cost: number | null;
+    claimed_attempts: number | null;
+    claimed_retaken: boolean | null;
+  } | null;
+};
+
+export type ReleaseInstanceTaskMutationVariables = Exact<{
+  at: string;
+  perHour: number;
+  taskId: unknown;
+  mode: string;
+  retryAfterSeconds?: number | null | undefined;
+}>;
+
+export type ReleaseInstanceTaskMutation = { insert_instance_queue_op_one: { outcome: string | null } | null };
+
+export type FinishInstanceTaskMutationVariables = Exact<{
+  at: string;
+  perHour: number;
+  taskId: unknown;
+}>;
+
+export type FinishInstanceTaskMutation = { insert_instance_queue_op_one: { outcome: string | null } | null };
+
+export type FindProjectQueryVariables = Exact<{
+  id: number;
+}>;
+
+export type FindProjectQuery = {
+  project_by_pk: {
+    id: number;
+    name: string;
+    status: string;
+    status_reason: string | null;
+    url: string | null;
+    qovery_environment_id: string | null;
+    qovery_appwrite_id: string | null;
+    qovery_mariadb_id: string | null;
+    created_at: string;
+    status_changed_at: string;
+    console_account_at: string | null;
+    upgrade_error: string | null;
+    bucket_stem: string | null;
+    user: { email: string } | null;
+  } | null;
+};
+
 export type HitRateLimitsMutationVariables = Exact<{
   hit: Rate_Limit_Hit_Insert_Input;
 }>;
@@ -547,6 +629,9 @@ export type ReconcileRowsQuery = {
     status_reason: string | null;
     qovery_environment_id: string | null;
     created_at: string;
+    status_changed_at: string;
+    url: string | null;
+    qovery_appwrite_id: string | null;
     console_account_at: string | null;
     upgrade_error: string | null;
     bucket_stem: string | null;
@@ -568,6 +653,7 @@ export type ConsoleCandidatesQuery = {
     qovery_appwrite_id: string | null;
     qovery_mariadb_id: string | null;
     created_at: string;
+    status_changed_at: string;
     console_account_at: string | null;
     upgrade_error: string | null;
     bucket_stem: string | null;
@@ -982,7 +1068,7 @@ export const SaveProvisionedProject =
  * The caller's project: filtered by owner, so another user's id finds nothing.
  */
 export const FindOwnProject =
-  `query FindOwnProject($id: Int!, $ownerId: Int!) { project(where: {id: {_eq: $id}, owner_id: {_eq: $ownerId}}, limit: 1) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at console_account_at upgrade_error bucket_stem user { email } }` as unknown as TypedDocumentString<
+  `query FindOwnProject($id: Int!, $ownerId: Int!) { project(where: {id: {_eq: $id}, owner_id: {_eq: $ownerId}}, limit: 1) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at status_changed_at console_account_at upgrade_error bucket_stem user { email } }` as unknown as TypedDocumentString<
     FindOwnProjectQuery,
     FindOwnProjectQueryVariables
   >;
@@ -1061,6 +1147,54 @@ export const PauseQoveryBudget =
     PauseQoveryBudgetMutationVariables
   >;
 
+// ---- lib/platform/hasura/operations/queue.graphql
+
+/**
+ * Records `kind` for a project (coalescing with what is queued for it): queued, removed (a delete
+ * of a create that never began) or deleting (a start or stop of a project being deleted).
+ */
+export const EnqueueInstanceTask =
+  `mutation EnqueueInstanceTask($at: timestamptz!, $perHour: Int!, $projectId: Int!, $ownerId: Int!, $kind: String!, $cost: Int!) { insert_instance_queue_op_one(object: {op: "enqueue", at: $at, per_hour: $perHour, project_id: $projectId, owner_id: $ownerId, kind: $kind, cost: $cost}) { outcome task_id head ahead } }` as unknown as TypedDocumentString<
+    EnqueueInstanceTaskMutation,
+    EnqueueInstanceTaskMutationVariables
+  >;
+
+/**
+ * Takes the head of the fair order (only `taskId`, when given) under a lease.
+ */
+export const ClaimInstanceTask =
+  `mutation ClaimInstanceTask($at: timestamptz!, $perHour: Int!, $leaseSeconds: Int!, $taskId: bigint) { insert_instance_queue_op_one(object: {op: "claim", at: $at, per_hour: $perHour, lease_seconds: $leaseSeconds, task_id: $taskId}) { outcome claimed_id claimed_project_id claimed_owner_id claimed_kind claimed_then_start claimed_cost claimed_attempts claimed_retaken } }` as unknown as TypedDocumentString<
+    ClaimInstanceTaskMutation,
+    ClaimInstanceTaskMutationVariables
+  >;
+
+/**
+ * Puts a running task back: refused (keeps its place), later or error (after `retryAfterSeconds`).
+ */
+export const ReleaseInstanceTask =
+  `mutation ReleaseInstanceTask($at: timestamptz!, $perHour: Int!, $taskId: bigint!, $mode: String!, $retryAfterSeconds: Int) { insert_instance_queue_op_one(object: {op: "release", at: $at, per_hour: $perHour, task_id: $taskId, mode: $mode, retry_after_seconds: $retryAfterSeconds}) { outcome } }` as unknown as TypedDocumentString<
+    ReleaseInstanceTaskMutation,
+    ReleaseInstanceTaskMutationVariables
+  >;
+
+/**
+ * A task done: it leaves the queue.
+ */
+export const FinishInstanceTask =
+  `mutation FinishInstanceTask($at: timestamptz!, $perHour: Int!, $taskId: bigint!) { insert_instance_queue_op_one(object: {op: "finish", at: $at, per_hour: $perHour, task_id: $taskId}) { outcome } }` as unknown as TypedDocumentString<
+    FinishInstanceTaskMutation,
+    FinishInstanceTaskMutationVariables
+  >;
+
+/**
+ * A project the queue works on, whoever owns it (an account deleted meanwhile leaves it ownerless).
+ */
+export const FindProject =
+  `query FindProject($id: Int!) { project_by_pk(id: $id) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at status_changed_at console_account_at upgrade_error bucket_stem user { email } }` as unknown as TypedDocumentString<
+    FindProjectQuery,
+    FindProjectQueryVariables
+  >;
+
 // ---- lib/platform/hasura/operations/rate-limits.graphql
 
 /**
@@ -1080,7 +1214,7 @@ export const HitRateLimits =
  * One page of every project, in id order (the reconciler reads them all, page by page).
  */
 export const ReconcileRows =
-  `query ReconcileRows($after: Int!, $limit: Int!) { project(where: {id: {_gt: $after}}, order_by: {id: asc}, limit: $limit) { id owner_id status status_reason qovery_environment_id created_at console_account_at upgrade_error bucket_stem } }` as unknown as TypedDocumentString<
+  `query ReconcileRows($after: Int!, $limit: Int!) { project(where: {id: {_gt: $after}}, order_by: {id: asc}, limit: $limit) { id owner_id status status_reason qovery_environment_id created_at status_changed_at url qovery_appwrite_id console_account_at upgrade_error bucket_stem } }` as unknown as TypedDocumentString<
     ReconcileRowsQuery,
     ReconcileRowsQueryVariables
   >;
@@ -1089,7 +1223,7 @@ export const ReconcileRows =
  * Projects whose owner's console seat is still free, with what taking it needs (at most `ids`).
  */
 export const ConsoleCandidates =
-  `query ConsoleCandidates($ids: [Int!]!) { project(where: {id: {_in: $ids}, status: {_eq: "RUNNING"}, console_account_at: {_is_null: true}}) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at console_account_at upgrade_error bucket_stem user { email } }` as unknown as TypedDocumentString<
+  `query ConsoleCandidates($ids: [Int!]!) { project(where: {id: {_in: $ids}, status: {_eq: "RUNNING"}, console_account_at: {_is_null: true}}) { ...ProjectRowFields } } fragment ProjectRowFields on project { id name status status_reason url qovery_environment_id qovery_appwrite_id qovery_mariadb_id created_at status_changed_at console_account_at upgrade_error bucket_stem user { email } }` as unknown as TypedDocumentString<
     ConsoleCandidatesQuery,
     ConsoleCandidatesQueryVariables
   >;
