@@ -1,3 +1,4 @@
+import { AppError } from '../../basics/errors';
 import { isQoveryError } from '../../platform/qovery/client';
 import { reasons } from '../lifecycle';
 import { saveStatus } from '../projects/shared';
@@ -29,6 +30,8 @@ export async function runTask(deps: QueueDeps, task: ClaimedTask, caller: TaskCa
   try {
     return await operations[task.kind](deps, task, caller);
   } catch (error) {
+    // A state the user must act on (the row says ERROR and why: shared.ts observeFor).
+    if (error instanceof AppError && error.code === 'project-failed') return { kind: 'failed', error };
     if (isQoveryError(error) && (error.kind === 'unavailable' || error.kind === 'timeout'))
       return { kind: 'later', retryAfterSeconds: retryAfter(error) };
     return { kind: 'error', error };

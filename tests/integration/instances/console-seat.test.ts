@@ -55,6 +55,27 @@ function projects() {
 const ada = (): Caller => ({ userId: 1, deadline: Date.now() + 20_000, log });
 const bob = (): Caller => ({ userId: 2, deadline: Date.now() + 20_000, log });
 
+/**
+ * A look at the instance: the scheduled reconciler (which takes the console seat of a running
+ * instance), then ProjectStatus, which reads the row.
+ */
+async function look(p: ReturnType<typeof projects>, id: number) {
+  const instances = mailingInstances();
+  const ownerConsole = createOwnerConsole({ hasura: hasura.client, instances, claimKey: KEY });
+  const steps = [secureConsolesStep(ownerConsole, { hasura: hasura.client, log })];
+  const reconciler = createReconciler({
+    hasura: hasura.client,
+    instances,
+    storage: memoryStorage(),
+    log,
+    steps,
+  });
+  // The first run sees the instance RUNNING, the next takes the seat of a row that says so.
+  await reconciler.run({ deadline: Date.now() + 20_000 });
+  await reconciler.run({ deadline: Date.now() + 20_000 });
+  return p.status(id, ada());
+}
+
 /** A created, started instance whose public URL is the fake AppWrite. */
 async function runningInstance() {
   const p = projects();
@@ -74,7 +95,7 @@ describe('the owner’s console seat', () => {
     const variables = qovery.state.environments.get(environmentId)?.variables;
     expect(variables?.has('_APP_SMTP_HOST')).toBe(false);
 
-    expect(await p.status(id, ada())).toMatchObject({ status: 'RUNNING' });
+    expect(await look(p, id)).toMatchObject({ status: 'RUNNING' });
     expect(appwrite.state.users).toEqual([
       { email: 'ada@example.com', password: ownerPassword(KEY, environmentId) },
     ]);
@@ -86,9 +107,9 @@ describe('the owner’s console seat', () => {
     expect(variables?.get('_APP_SMTP_HOST')?.value).toBe('smtp.example');
     expect(variables?.get('_APP_SMTP_PASSWORD')).toMatchObject({ isSecret: true });
 
-    // Done once: later status calls do not ask the instance again.
+    // Done once: later looks do not ask the instance again.
     const before = appwrite.state.requests.length;
-    await p.status(id, ada());
+    await look(p, id);
     expect(appwrite.state.requests.length).toBe(before);
   });
 
@@ -112,7 +133,7 @@ describe('the owner’s console seat', () => {
     expect(gate()).toMatchObject({ isSecret: true });
     expect(gate()?.value).not.toBe(CONSOLE_GATE.open);
 
-    await p.status(id, ada());
+    await look(p, id);
     expect(appwrite.state.users).toEqual([
       { email: 'ada@example.com', password: ownerPassword(KEY, environmentId) },
     ]);
@@ -157,7 +178,7 @@ describe('the owner’s console seat', () => {
 
   it('lets the owner set their own console password, and nobody else', async () => {
     const { p, id } = await runningInstance();
-    await p.status(id, ada());
+    await look(p, id);
     const other = await p.claimConsole(id, 'bob wants it too', bob()).catch((e: unknown) => e);
     expect(other).toBeInstanceOf(AppError);
     expect((other as AppError).code).toBe('not-found');
@@ -180,7 +201,7 @@ describe('the owner’s console seat', () => {
     const { p, id } = await runningInstance();
     appwrite.state.ready = false;
     try {
-      expect(await p.status(id, ada())).toMatchObject({ status: 'RUNNING' });
+      expect(await look(p, id)).toMatchObject({ status: 'RUNNING' });
       expect(appwrite.state.users).toEqual([]);
       const error = await p.claimConsole(id, 'too early, sorry', ada()).catch((e: unknown) => e);
       expect((error as AppError).code).toBe('project-busy');
@@ -257,6 +278,9 @@ describe('the reconciler takes the console seat', () => {
       status_reason: null,
       qovery_environment_id: `env-${id}`,
       created_at: new Date().toISOString(),
+      status_changed_at: new Date().toISOString(),
+      url: null,
+      qovery_appwrite_id: null,
       console_account_at: null as string | null,
       upgrade_error: null,
       bucket_stem: null,

@@ -64,7 +64,10 @@ function instance(state: StateEnum | 'GONE', status: ProjectStatus, reason: stri
   };
 }
 
-/** A row with no environment id: a CreateProject in flight (or one that died `ageMinutes` ago). */
+/**
+ * A row with no environment id: a create the queue is running (its task under a lease), or one
+ * that died `ageMinutes` ago (its task gone).
+ */
 function creating(ageMinutes: number, status: ProjectStatus = 'CREATING', reason: string | null = null) {
   return async () => {
     await hasura.db.query(
@@ -72,8 +75,22 @@ function creating(ageMinutes: number, status: ProjectStatus = 'CREATING', reason
        VALUES (1, 'p', 1, $1, $2, now() - make_interval(mins => $3))`,
       [status, reason, ageMinutes],
     );
+    await hasura.db.query(
+      `UPDATE project SET status_changed_at = now() - make_interval(mins => $1) WHERE id = 1`,
+      [ageMinutes],
+    );
+    if (ageMinutes === 0)
+      await hasura.db.query(
+        `INSERT INTO instance_task (project_id, owner_id, kind, cost, state, queued_at, started_at, lease_until)
+         VALUES (1, 1, 'create', 30, 'running', now(), now(), now() + interval '1 minute')`,
+      );
   };
 }
+
+const queued = async () =>
+  (await hasura.rows<{ kind: string }>(`SELECT kind FROM instance_task WHERE state = 'queued'`)).map(
+    (t) => t.kind,
+  );
 
 interface Expectation {
   /** 'ok' or the error code. */
@@ -103,7 +120,14 @@ async function check(
   await situation();
   qovery.calls.length = 0;
   extra.before?.();
+  const before = await row();
   expect(await outcome(projects()[action](1, ada(extra.budgetMs)))).toBe(expected.outcome);
+  if (action === 'status') {
+    // ProjectStatus reads the row as it is, with no Qovery call; the reconciler keeps it true.
+    expect(qovery.calls).toEqual([]);
+    expect(await row()).toEqual(before);
+    await reconciler().run({ deadline: Date.now() + 10_000 });
+  }
   const after = await row();
   expect(after?.status ?? 'removed').toBe(expected.row);
   if (expected.reason !== undefined) expect(after?.status_reason).toBe(expected.reason);
@@ -115,27 +139,45 @@ async function check(
 
 const none: string[] = [];
 
-describe('1. CREATING, a CreateProject in flight', () => {
+describe('1. CREATING, the queue running its create', () => {
   const s = creating(0);
-  it.each(['start', 'stop', 'remove'] as const)('%s: project-busy, no Qovery call', async (action) => {
-    await check(s, action, { outcome: 'project-busy', row: 'CREATING', calls: none });
+  it.each([
+    ['start', 'start'],
+    ['stop', 'stop'],
+    ['remove', 'delete'],
+  ] as const)('%s: ok, queued after the create, no Qovery call', async (action, kind) => {
+    await check(s, action, { outcome: 'ok', row: 'CREATING', calls: none });
     expect(qovery.calls).toEqual([]);
+    expect(await queued()).toEqual([kind]);
   });
   it('status: CREATING, no Qovery call', async () => {
     await check(s, 'status', { outcome: 'ok', row: 'CREATING', calls: none });
-    expect(qovery.calls).toEqual([]);
   });
-  it('the busy answer says what is happening and when to retry', async () => {
-    await s();
-    const error = await projects()
-      .start(1, ada())
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      code: 'project-busy',
-      message: expect.stringMatching(/being created.*minute/),
-      details: { status: 'CREATING', retryAfterSeconds: 60 },
-    });
+});
+
+describe('0. QUEUED, a create waiting its turn', () => {
+  const s = async () => {
+    await hasura.db.query(
+      `INSERT INTO project (owner_id, name, slot, status) VALUES (1, 'p', 1, 'CREATING')`,
+    );
+    await hasura.db.query(
+      `INSERT INTO instance_task (project_id, owner_id, kind, cost, queued_at, not_before)
+       VALUES (1, 1, 'create', 30, now(), now() + interval '1 hour')`,
+    );
+    await hasura.db.query(`UPDATE project SET status = 'QUEUED', status_reason = 'Queued to be created.'`);
+  };
+  it('start: ok, the create starts it once made, no Qovery call', async () => {
+    await check(s, 'start', { outcome: 'ok', row: 'QUEUED', calls: none });
+    expect(await hasura.rows('SELECT kind, then_start FROM instance_task')).toEqual([
+      { kind: 'create', then_start: true },
+    ]);
   });
+  it('stop: ok, nothing more to do, no Qovery call', () =>
+    check(s, 'stop', { outcome: 'ok', row: 'QUEUED', calls: none }));
+  it('remove: ok, the row goes at once, no Qovery call', () =>
+    check(s, 'remove', { outcome: 'ok', row: 'removed', calls: none }));
+  it('status: QUEUED with its position, no Qovery call', () =>
+    check(s, 'status', { outcome: 'ok', row: 'QUEUED', reason: 'Queued to be created.' }));
 });
 
 describe('2. a CreateProject that died (CREATING for minutes, or ERROR without an environment)', () => {
@@ -210,11 +252,11 @@ describe('4. Qovery starting', () => {
     await reconciler().run({ deadline: Date.now() + 10_000 });
     expect((await row())?.status).toBe('STOPPED');
   });
-  it('stop: when the deployment finished before the cancel, project-busy asks to try again', () =>
+  it('stop: when the deployment finished before the cancel, ok: queued, tried again in a few seconds', () =>
     check(
       instance('DEPLOYING', 'STARTING'),
       'stop',
-      { outcome: 'project-busy', row: 'STARTING', calls: ['cancel'] },
+      { outcome: 'ok', row: 'QUEUED', calls: ['cancel'] },
       {
         before: () =>
           qovery.faults.inject({ method: 'POST', path: /\/cancelDeployment$/, status: 409, times: 1 }),
@@ -235,8 +277,9 @@ describe('5. Qovery running', () => {
 describe('6. Qovery stopping', () => {
   for (const state of ['STOP_QUEUED', 'STOPPING', 'CANCELING'] as const) {
     const s = instance(state, 'STOPPING');
-    it(`${state} · start: project-busy "is stopping"`, async () => {
-      await check(s, 'start', { outcome: 'project-busy', row: 'STOPPING', calls: none });
+    it(`${state} · start: ok, queued until it is stopped`, async () => {
+      await check(s, 'start', { outcome: 'ok', row: 'QUEUED', calls: none });
+      expect(await queued()).toEqual(['start']);
     });
     it(`${state} · stop: nothing to do`, () =>
       check(s, 'stop', { outcome: 'ok', row: 'STOPPING', calls: none }));
@@ -339,27 +382,31 @@ describe('12. Qovery unreachable', () => {
   const s = instance('DEPLOYED', 'RUNNING');
   const down = () =>
     qovery.faults.inject({ path: /^\/environment\//, status: 503, times: Number.POSITIVE_INFINITY });
-  it.each(['start', 'stop', 'status'] as const)('%s: infrastructure-unavailable, row unchanged', (action) =>
-    check(s, action, { outcome: 'infrastructure-unavailable', row: 'RUNNING' }, { before: down }),
+  it.each(['start', 'stop', 'remove'] as const)(
+    '%s: ok, queued: tried again once Qovery answers',
+    async (action) => {
+      await check(s, action, { outcome: 'ok', row: 'QUEUED' }, { before: down });
+      expect(await queued()).toEqual([action === 'remove' ? 'delete' : action]);
+    },
   );
-  it('remove: infrastructure-unavailable, row DELETING for the reconciler to finish', () =>
-    check(s, 'remove', { outcome: 'infrastructure-unavailable', row: 'DELETING' }, { before: down }));
+  it('status: the row, unchanged (no Qovery call)', () =>
+    check(s, 'status', { outcome: 'ok', row: 'RUNNING' }, { before: down }));
 });
 
 describe('13. Qovery moved between our read and our call (409)', () => {
   const conflict = (path: RegExp) => () => qovery.faults.inject({ method: 'POST', path, status: 409 });
-  it('start: project-busy "try again in a few seconds", row unchanged', () =>
+  it('start: ok, queued: tried again in a few seconds', () =>
     check(
       instance('STOPPED', 'STOPPED'),
       'start',
-      { outcome: 'project-busy', row: 'STOPPED', calls: ['deploy'] },
+      { outcome: 'ok', row: 'QUEUED', calls: ['deploy'] },
       { before: conflict(/\/deploy$/) },
     ));
-  it('stop: project-busy, row unchanged', () =>
+  it('stop: ok, queued: tried again in a few seconds', () =>
     check(
       instance('DEPLOYED', 'RUNNING'),
       'stop',
-      { outcome: 'project-busy', row: 'RUNNING', calls: ['stop'] },
+      { outcome: 'ok', row: 'QUEUED', calls: ['stop'] },
       { before: conflict(/\/stop$/) },
     ));
   it('remove: ok, DELETING; the reconciler asks again, cancelling the deployment in the way', async () => {
@@ -384,7 +431,7 @@ describe('13. Qovery moved between our read and our call (409)', () => {
     await reconciler().run({ deadline: Date.now() + 10_000 });
     expect(await row()).toBeUndefined();
   });
-  it('the busy answer says to try again soon', () => {
+  it('the retry of a task put back comes a few seconds later', () => {
     expect(busy.moving).toEqual({ message: expect.stringMatching(/try again/i), retryAfterSeconds: 10 });
   });
 });

@@ -128,6 +128,8 @@ describe('statuses', () => {
   it('turns a CreateProject that died into ERROR "creation interrupted", and leaves one in flight alone', async () => {
     await hasura.db.exec(`INSERT INTO project (owner_id, name, slot, status, created_at) VALUES
       (1, 'dead', 1, 'CREATING', now() - interval '10 minutes'), (1, 'busy', 2, 'CREATING', now())`);
+    // The create began (the row turned CREATING) 10 minutes ago for the first.
+    await hasura.db.exec(`UPDATE project SET status_changed_at = now() - interval '10 minutes' WHERE id = 1`);
     await run();
     expect(await rows()).toEqual([
       { id: 1, status: 'ERROR', status_reason: reasons.creationInterrupted },

@@ -17,6 +17,7 @@ function setup() {
       id: 10,
       name,
       url: 'https://zf3f05b5a-zab0fb2f8-gtw.oom.sh',
+      status: 'STOPPED' as const,
     })),
     start: jest.fn(async (_id: number, _caller: Caller) => ({ ok: true as const })),
     stop: jest.fn(async (_id: number, _caller: Caller) => ({ ok: true as const })),
@@ -57,12 +58,22 @@ describe('CreateProject handler', () => {
     );
     expect(answer).toEqual({
       status: 200,
-      body: { id: 10, name: 'myproject', url: 'https://zf3f05b5a-zab0fb2f8-gtw.oom.sh' },
+      body: { id: 10, name: 'myproject', url: 'https://zf3f05b5a-zab0fb2f8-gtw.oom.sh', status: 'STOPPED' },
     });
     expect(projects.create).toHaveBeenCalledWith(
       'myproject',
       expect.objectContaining({ userId: 7, deadline: expect.any(Number) }),
     );
+  });
+
+  it('answers a create waiting its turn: QUEUED, and an empty url until the instance exists', async () => {
+    const { CreateProject, projects } = setup();
+    projects.create.mockResolvedValueOnce({ id: 11, name: 'later', url: '', status: 'QUEUED' });
+    const answer = await invoke(
+      CreateProject,
+      actionEvent('CreateProject', { name: 'later' }, { session: USER }),
+    );
+    expect(answer).toEqual({ status: 200, body: { id: 11, name: 'later', url: '', status: 'QUEUED' } });
   });
 
   it.each([
