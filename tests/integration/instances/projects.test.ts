@@ -1,6 +1,7 @@
 import { createLogger } from '../../../lib/basics/log';
 import { APPWRITE_VERSION } from '../../../lib/instances/blueprint/versions';
 import { type Caller, createProjects } from '../../../lib/instances/projects';
+import { createReconciler } from '../../../lib/instances/reconciler';
 import type { HasuraClient } from '../../../lib/platform/hasura/client';
 import { createQoveryClient } from '../../../lib/platform/qovery/client';
 import { createStorage } from '../../../lib/platform/storage';
@@ -80,6 +81,17 @@ function projects(
   });
 }
 
+/** A run of the scheduled reconciler, which keeps the rows true (ProjectStatus reads them only). */
+const reconcile = () =>
+  createReconciler({ hasura: hasura.client, instances: standInInstances(qovery), storage, log }).run({
+    deadline: Date.now() + 10_000,
+  });
+/** The status of a project once the reconciler has looked at it. */
+const looked = async (id: number) => {
+  await reconcile();
+  return projects().status(id, ada());
+};
+
 const ada = (): Caller => ({ userId: 1, deadline: Date.now() + 20_000, log });
 const bob = (): Caller => ({ userId: 2, deadline: Date.now() + 20_000, log });
 const rows = (sql: string) => hasura.rows(sql);
@@ -92,6 +104,7 @@ describe('CreateProject', () => {
       id: 1,
       name: 'myproject',
       url: expect.stringMatching(/^https:\/\/z[0-9a-f]{8}-z[0-9a-f]{8}-gtw\.oom\.sh$/),
+      status: 'STOPPED',
     });
     const [row] = await rows('SELECT * FROM project');
     expect(row).toMatchObject({
@@ -170,7 +183,7 @@ describe('CreateProject', () => {
     // The slot stays taken until Qovery confirms the environment gone.
     expect(await code(p.create('two', ada()))).toBe('quota-exceeded');
     await eventually(() => liveEnvironments().length === 0);
-    await p.status(first.id, ada());
+    await reconcile();
     expect(await code(p.create('two', ada()))).toBe('ok');
   });
 
@@ -191,19 +204,20 @@ describe('CreateProject', () => {
   ];
   describe.each(steps)('when Qovery fails while %s', (_step, method, path) => {
     it.each(faults)(
-      'with %s, answers an infrastructure error and leaves nothing behind',
+      'with %s, answers QUEUED (the create waits for Qovery) and leaves nothing on Qovery or in storage',
       async (_fault, fault) => {
         qovery.faults.inject({ method, path, ...fault });
-        const outcome = await code(projects({ timeoutMs: 800 }).create('myproject', ada()));
-        expect(['infrastructure-unavailable', 'infrastructure-conflict', 'internal-error']).toContain(
-          outcome,
-        );
+        const created = await projects({ timeoutMs: 800 }).create('myproject', ada());
+        expect(created).toMatchObject({ url: '', status: 'QUEUED' });
         qovery.faults.clear();
         // Nothing in flight any more (a late request could still create something), and nothing left.
         await eventually(
           () => qovery.calls.every((c) => c.status !== undefined) && liveEnvironments().length === 0,
         );
-        expect(await rows('SELECT * FROM project')).toEqual([]);
+        expect(await rows('SELECT status FROM project')).toEqual([{ status: 'QUEUED' }]);
+        expect(await rows(`SELECT kind FROM instance_task WHERE state = 'queued'`)).toEqual([
+          { kind: 'create' },
+        ]);
         expect(await buckets()).toEqual([]);
       },
     );
@@ -216,9 +230,7 @@ describe('CreateProject', () => {
           ? Promise.reject(new Error('Hasura is down'))
           : hasura.client.request(doc, variables, options),
     };
-    expect(await code(projects({ hasura: failing }).create('myproject', ada()))).toEqual(
-      new Error('Hasura is down'),
-    );
+    expect(await code(projects({ hasura: failing }).create('myproject', ada()))).toBe('internal-error');
     await eventually(() => liveEnvironments().length === 0);
     expect(await rows('SELECT * FROM project')).toEqual([]);
   });
@@ -229,7 +241,7 @@ describe('StartProject, StopProject, ProjectStatus', () => {
     const { id } = await projects().create('myproject', ada());
     await expect(projects().start(id, ada())).resolves.toEqual({ ok: true });
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STARTING' }]);
-    await eventually(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    await eventually(async () => (await looked(id)).status === 'RUNNING');
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'RUNNING' }]);
     expect(await projects().status(id, ada())).toEqual({
       id,
@@ -242,7 +254,7 @@ describe('StartProject, StopProject, ProjectStatus', () => {
   it('is idempotent: starting a running instance is ok and deploys nothing', async () => {
     const { id } = await projects().create('myproject', ada());
     await projects().start(id, ada());
-    await eventually(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    await eventually(async () => (await looked(id)).status === 'RUNNING');
     const deploys = () =>
       qovery.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/deploy')).length;
     const before = deploys();
@@ -253,10 +265,10 @@ describe('StartProject, StopProject, ProjectStatus', () => {
   it('stops, and stopping a stopped instance is ok and stops nothing', async () => {
     const { id } = await projects().create('myproject', ada());
     await projects().start(id, ada());
-    await eventually(async () => (await projects().status(id, ada())).status === 'RUNNING');
+    await eventually(async () => (await looked(id)).status === 'RUNNING');
     await expect(projects().stop(id, ada())).resolves.toEqual({ ok: true });
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STOPPING' }]);
-    await eventually(async () => (await projects().status(id, ada())).status === 'STOPPED');
+    await eventually(async () => (await looked(id)).status === 'STOPPED');
     const stops = () => qovery.calls.filter((c) => c.path.endsWith('/stop')).length;
     const before = stops();
     await expect(projects().stop(id, ada())).resolves.toEqual({ ok: true });
@@ -275,11 +287,14 @@ describe('StartProject, StopProject, ProjectStatus', () => {
     },
   );
 
-  it('maps a Qovery failure on start to an infrastructure error and keeps the status', async () => {
+  it('puts a start Qovery cannot take back in the queue, and asked again once Qovery answers, runs it', async () => {
     const { id } = await projects().create('myproject', ada());
     qovery.faults.inject({ method: 'POST', path: /\/deploy$/, status: 503, times: Number.POSITIVE_INFINITY });
-    expect(await code(projects().start(id, ada()))).toBe('infrastructure-unavailable');
-    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STOPPED' }]);
+    expect(await code(projects().start(id, ada()))).toBe('ok');
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'QUEUED' }]);
+    qovery.faults.clear();
+    expect(await code(projects().start(id, ada()))).toBe('ok');
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'STARTING' }]);
   });
 });
 
@@ -335,7 +350,7 @@ describe('DeleteProject', () => {
     // The files stay until Qovery confirms the instance that uses them gone.
     expect(await buckets()).toContain(`appwrite-test-${id}`);
     await eventually(() => liveEnvironments().length === 0);
-    await projects().status(id, ada());
+    await reconcile();
     expect(await rows('SELECT * FROM project')).toEqual([]);
     expect(await buckets()).not.toContain(`appwrite-test-${id}`);
     expect(qovery.calls.some((c) => c.method === 'DELETE' && /^\/environment\/[^/]+$/.test(c.path))).toBe(
@@ -350,10 +365,13 @@ describe('DeleteProject', () => {
     expect(await rows('SELECT * FROM project')).toEqual([]);
   });
 
-  it('refuses to delete a project that is still being created', async () => {
+  it('queues the deletion of a project being created, to follow its create', async () => {
     await hasura.db.exec(`INSERT INTO project (owner_id, name, slot, status) VALUES (1, 'p', 1, 'CREATING')`);
-    expect(await code(projects().remove(1, ada()))).toBe('project-busy');
+    await hasura.db.exec(`INSERT INTO instance_task (project_id, owner_id, kind, cost, state, queued_at, started_at, lease_until)
+      VALUES (1, 1, 'create', 30, 'running', now(), now(), now() + interval '1 minute')`);
+    expect(await code(projects().remove(1, ada()))).toBe('ok');
     expect(await rows('SELECT status FROM project')).toEqual([{ status: 'CREATING' }]);
+    expect(await rows(`SELECT kind FROM instance_task WHERE state = 'queued'`)).toEqual([{ kind: 'delete' }]);
     expect(await projects().status(1, ada())).toEqual({ id: 1, status: 'CREATING', url: null, reason: null });
   });
 
@@ -361,10 +379,11 @@ describe('DeleteProject', () => {
     await hasura.db.exec(
       `INSERT INTO project (owner_id, name, slot, status, created_at) VALUES (1, 'p', 1, 'CREATING', now() - interval '10 minutes')`,
     );
+    await hasura.db.exec(`UPDATE project SET status_changed_at = now() - interval '10 minutes'`);
     const client = createQoveryClient({ baseUrl: qovery.url, token: TOKEN });
     await client.createEnvironment(PROJECT, { name: 'appwrite-1' });
     await client.createEnvironment(PROJECT, { name: 'appwrite-10' });
-    expect(await projects().status(1, ada())).toEqual({
+    expect(await looked(1)).toEqual({
       id: 1,
       status: 'ERROR',
       url: null,
@@ -372,12 +391,12 @@ describe('DeleteProject', () => {
     });
     await expect(projects().remove(1, ada())).resolves.toEqual({ ok: true });
     await eventually(() => liveEnvironments().every((e) => e.resource.name !== 'appwrite-1'));
-    await projects().status(1, ada());
+    await reconcile();
     expect(await rows('SELECT * FROM project')).toEqual([]);
     expect(liveEnvironments().map((e) => e.resource.name)).toEqual(['appwrite-10']);
   });
 
-  it('keeps the row, marked DELETING, when Qovery cannot delete; a retry finishes the job', async () => {
+  it('keeps the deletion queued when Qovery cannot delete; asked again, it finishes the job', async () => {
     const { id } = await projects().create('myproject', ada());
     qovery.faults.inject({
       method: 'DELETE',
@@ -385,13 +404,13 @@ describe('DeleteProject', () => {
       status: 503,
       times: Number.POSITIVE_INFINITY,
     });
-    expect(await code(projects().remove(id, ada()))).toBe('infrastructure-unavailable');
-    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'DELETING' }]);
+    expect(await code(projects().remove(id, ada()))).toBe('ok');
+    expect(await rows('SELECT status FROM project')).toEqual([{ status: 'QUEUED' }]);
     expect(await code(projects().start(id, ada()))).toBe('project-busy');
     qovery.faults.clear();
     await expect(projects().remove(id, ada())).resolves.toEqual({ ok: true });
     await eventually(() => liveEnvironments().length === 0);
-    await projects().status(id, ada());
+    await reconcile();
     expect(await rows('SELECT * FROM project')).toEqual([]);
   });
 });

@@ -195,11 +195,12 @@ BEGIN
     RETURN r;
   END IF;
   IF queued.id IS NOT NULL AND queued.kind = 'create' THEN
-    UPDATE public.instance_task SET then_start = (r.kind = 'start') WHERE id = queued.id;
+    UPDATE public.instance_task SET then_start = (r.kind = 'start'), not_before = NULL WHERE id = queued.id;
     task_id := queued.id;
   ELSIF queued.id IS NOT NULL THEN
-    -- The latest wish replaces the queued one, which keeps its place.
-    UPDATE public.instance_task SET kind = r.kind, cost = r.cost WHERE id = queued.id;
+    -- The latest wish replaces the queued one, which keeps its place; asked again, it is tried
+    -- again without waiting out a retry.
+    UPDATE public.instance_task SET kind = r.kind, cost = r.cost, not_before = NULL WHERE id = queued.id;
     task_id := queued.id;
   ELSE
     INSERT INTO public.instance_task (project_id, owner_id, kind, cost, queued_at)
