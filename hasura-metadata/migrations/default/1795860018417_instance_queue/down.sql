@@ -1,9 +1,9 @@
-DROP TABLE public.instance_queue_op;
-DROP FUNCTION public.forget_instance_queue_op();
-DROP FUNCTION public.instance_queue_op_run();
 DROP FUNCTION public.release_instance_task(public.instance_queue_op);
 DROP FUNCTION public.claim_instance_task(public.instance_queue_op);
 DROP FUNCTION public.enqueue_instance_task(public.instance_queue_op);
+DROP TABLE public.instance_queue_op;
+DROP FUNCTION public.forget_instance_queue_op();
+DROP FUNCTION public.instance_queue_op_run();
 DROP FUNCTION public.refresh_instance_queue(timestamptz, integer);
 DROP FUNCTION public.instance_task_claimable(public.instance_task, timestamptz);
 DROP TABLE public.instance_queue_owner;
