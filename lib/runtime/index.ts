@@ -379,7 +379,7 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
 function buildReconciler(
   config: Config<'core' | 'qovery' | 'instance' | 'storage' | 'reconcile' | 'domains'>,
 ) {
-  const { core, qovery, reconcile } = config;
+  const { core, reconcile } = config;
   const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
   const hasura = createHasuraClient(core.hasura);
   // The worker's tasks were asked by users whose standing their actions checked.

@@ -51,7 +51,7 @@ export async function claim(
     },
     { deadline },
   );
-  if (!row || row.outcome !== 'claimed' || row.claimed_id == null) return undefined;
+  if (row?.outcome !== 'claimed' || row.claimed_id == null) return undefined;
   return {
     id: Number(row.claimed_id),
     projectId: row.claimed_project_id as number,
