@@ -227,8 +227,9 @@ describe('the tutorial, end to end', () => {
       await client.dispose();
     }
     expect(seen.at(-1)).toBe('RUNNING');
-    // ProjectStatus reads one environment's status; nobody did: the status moved by itself.
-    expect(perEnvironmentReads()).toBe(before);
+    // Nobody asked for ProjectStatus (which reads the row only): the reconciler moved it, with its
+    // one listing of every environment a run, not one read per environment.
+    expect(perEnvironmentReads() - before).toBeLessThanOrEqual(1);
   }, 40_000);
 
   it('ProjectStatus follows the instance to RUNNING', async () => {

@@ -38,7 +38,7 @@ export async function runTask(deps: QueueDeps, task: ClaimedTask, caller: TaskCa
   }
 }
 
-/** Runs a claimed task on a reservation of its cost; false when the budget has no room now. */
+/** Runs a claimed task on a reservation of its cost; undefined when the budget has no room now. */
 export async function runReserved(
   deps: QueueDeps,
   task: ClaimedTask,
@@ -48,8 +48,14 @@ export async function runReserved(
   if (!deps.budget) return runTask(deps, task, caller);
   // No wait: a refusal answers at once (the task keeps its place). The budget waits only when the
   // wait and a second after it fit the deadline, and it never says less than a second.
-  const reserved = await deps.budget.reserve(cost, { deadline: Date.now() + NO_WAIT_MS });
-  if (!reserved.granted) return undefined;
+  const reserved = await deps.budget
+    .reserve(cost, { deadline: Date.now() + NO_WAIT_MS })
+    .catch((error: unknown) => {
+      // The budget's database did not answer in time: as a refusal, the task keeps its place.
+      caller.log.warn('queue.reserve-failed', { taskId: task.id, error });
+      return undefined;
+    });
+  if (!reserved?.granted) return undefined;
   return reserved.run(() => runTask(deps, task, caller));
 }
 

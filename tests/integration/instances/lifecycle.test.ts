@@ -161,14 +161,22 @@ describe('0. QUEUED, a create waiting its turn', () => {
       `INSERT INTO project (owner_id, name, slot, status) VALUES (1, 'p', 1, 'CREATING')`,
     );
     await hasura.db.query(
-      `INSERT INTO instance_task (project_id, owner_id, kind, cost, queued_at, not_before)
-       VALUES (1, 1, 'create', 30, now(), now() + interval '1 hour')`,
+      `INSERT INTO instance_task (project_id, owner_id, kind, cost, queued_at) VALUES (1, 1, 'create', 30, now())`,
     );
     await hasura.db.query(`UPDATE project SET status = 'QUEUED', status_reason = 'Queued to be created.'`);
+    // Someone else's operation, queued before: the head of the queue, so that nothing runs inline.
+    await hasura.db.query(
+      `INSERT INTO "user" (email, password_hash, email_verified) VALUES ('bob@example.com', 'x', true)`,
+    );
+    await hasura.db.query(`INSERT INTO project (owner_id, name, slot, status) VALUES (2, 'b', 1, 'STOPPED')`);
+    await hasura.db.query(
+      `INSERT INTO instance_task (project_id, owner_id, kind, cost, queued_at)
+       VALUES (2, 2, 'start', 2, now() - interval '1 minute')`,
+    );
   };
   it('start: ok, the create starts it once made, no Qovery call', async () => {
     await check(s, 'start', { outcome: 'ok', row: 'QUEUED', calls: none });
-    expect(await hasura.rows('SELECT kind, then_start FROM instance_task')).toEqual([
+    expect(await hasura.rows('SELECT kind, then_start FROM instance_task WHERE project_id = 1')).toEqual([
       { kind: 'create', then_start: true },
     ]);
   });
