@@ -250,14 +250,10 @@ export const accountEmailsRuntime = /* @__PURE__ */ defineRuntime(
 );
 
 /**
- * A function's Qovery client: every request it sends is drawn from the deployment's budget
- * (lib/instances/budget), which every function and the reconciler share through Hasura.
+ * A function's Qovery client and the deployment's budget it draws every request from
+ * (lib/instances/budget), which every function and the reconciler share through Hasura; the
+ * budget itself for operations that reserve their calls at once.
  */
-function qoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log: Logger) {
-  return budgetedQoveryClientOf(qovery, hasura, log).client;
-}
-
-/** The same, with the budget itself: for operations that reserve their calls at once. */
 function budgetedQoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log: Logger) {
   const budget = createQoveryBudget({
     store: hasuraBudgetStore(hasura, qovery.requestsPerHour),
