@@ -149,7 +149,7 @@ describe('the owner’s console seat', () => {
     const errors: unknown[] = [];
     const caller = { ...ada(), log: { ...log, error: (...args: unknown[]) => void errors.push(args) } };
 
-    expect(await p.status(id, caller as Caller)).toMatchObject({ status: 'RUNNING' });
+    expect(await look(p, id)).toMatchObject({ status: 'RUNNING' });
     const seat = await hasura.db.query<{ at: string | null }>('SELECT console_account_at AS at FROM project');
     expect(seat.rows[0]?.at).toBeNull();
     const variables = qovery.state.environments.get(environmentId)?.variables;
@@ -169,7 +169,7 @@ describe('the owner’s console seat', () => {
   it('takes a seat it made but did not record (a run that died between the two) once it proves it', async () => {
     const { p, id, environmentId } = await runningInstance();
     appwrite.state.users.push({ email: 'ada@example.com', password: ownerPassword(KEY, environmentId) });
-    await p.status(id, ada());
+    await look(p, id);
     const seat = await hasura.db.query<{ at: string | null }>('SELECT console_account_at AS at FROM project');
     expect(seat.rows[0]?.at).not.toBeNull();
     const variables = qovery.state.environments.get(environmentId)?.variables;

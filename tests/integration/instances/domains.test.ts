@@ -45,7 +45,14 @@ async function runningInstance(caller: DomainCaller) {
     [id],
   );
   const environmentId = String(row?.e);
-  await eventually(async () => (await projects.status(id, caller)).status === 'RUNNING', { what: 'RUNNING' });
+  // ProjectStatus reads the row, which the reconciler keeps true.
+  await eventually(
+    async () => {
+      await reconciler().run({ deadline: Date.now() + 10_000 });
+      return (await projects.status(id, caller)).status === 'RUNNING';
+    },
+    { what: 'RUNNING' },
+  );
   return { id, environmentId };
 }
 
