@@ -286,16 +286,10 @@ function projectsDepsOf(
     template: recordedTemplate(hasura),
     metrics,
   });
-  const ownerConsole: OwnerConsole = createOwnerConsole({
-    hasura,
-    instances,
-    claimKey: config.instance.consoleClaimKey,
-  });
   const deps: ProjectsDeps = {
     hasura,
     instances,
     storage: createStorage(config.storage),
-    ownerConsole,
     maxProjectsPerUser: qovery.maxProjectsPerUser,
     requireEmailVerification,
     appwriteVersion: config.instance.version,
@@ -303,7 +297,24 @@ function projectsDepsOf(
     requestsPerHour: qovery.requestsPerHour,
     createCost: provisionCalls(settings).calls,
   };
-  return { deps, instances, ownerConsole, client, budget };
+  return { deps, instances, client, budget };
+}
+
+/**
+ * The same with the console seat of each instance (ClaimConsole, the reconciler): kept apart so
+ * that DeleteAccount, which never takes a seat, does not carry it.
+ */
+function withConsoleSeat(
+  config: Config<'instance'>,
+  hasura: HasuraClient,
+  parts: ReturnType<typeof projectsDepsOf>,
+) {
+  const ownerConsole: OwnerConsole = createOwnerConsole({
+    hasura,
+    instances: parts.instances,
+    claimKey: config.instance.consoleClaimKey,
+  });
+  return { ...parts, ownerConsole, deps: { ...parts.deps, ownerConsole } };
 }
 
 function buildProjects(
@@ -312,9 +323,8 @@ function buildProjects(
   log: Logger,
   metrics?: ActionMetrics,
 ) {
-  return createProjects(
-    projectsDepsOf(config, hasura, log, config.accounts.requireEmailVerification, metrics).deps,
-  );
+  const parts = projectsDepsOf(config, hasura, log, config.accounts.requireEmailVerification, metrics);
+  return createProjects(withConsoleSeat(config, hasura, parts).deps);
 }
 
 /** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
@@ -362,7 +372,10 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
     const accounts = createAccountDeletion({
       hasura,
       passwords: createPasswords(config.auth.bcryptCost),
-      projects: buildProjects(config, hasura, rest.log, rest.metrics),
+      // The account's projects are deleted: no console seat to take.
+      projects: createProjects(
+        projectsDepsOf(config, hasura, rest.log, config.accounts.requireEmailVerification, rest.metrics).deps,
+      ),
     });
     return { ...rest, deps: { accounts } };
   },
@@ -385,7 +398,7 @@ function buildReconciler(
     ownerConsole,
     client,
     budget,
-  } = projectsDepsOf(config, hasura, log, false);
+  } = withConsoleSeat(config, hasura, projectsDepsOf(config, hasura, log, false));
   const reconciler = createReconciler({
     hasura,
     instances,
