@@ -61,13 +61,12 @@ export function newRefreshToken(familyId: string): string {
   return `${familyId}.${randomBytes(32).toString('base64url')}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A token that starts with a family: a lower-case UUID, then a dot. */
+const FAMILY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\./;
 
 /** The family id a refresh token carries; undefined for a token without one (issued before). */
 export function familyOf(token: string): string | undefined {
-  const dot = token.indexOf('.');
-  const id = dot === 36 ? token.slice(0, 36) : undefined;
-  return id !== undefined && UUID.test(id) ? id : undefined;
+  return FAMILY.exec(token)?.[1];
 }
 
 export function hashRefreshToken(token: string): string {

@@ -11,6 +11,11 @@ describe('mailboxOf: the mailbox mail limits key on', () => {
     ['d.ave@example.com', 'd.ave@example.com'],
     // A local part that is only a tag is left as it is.
     ['+x@example.com', '+x@example.com'],
+    // Spaces around the address do not make another mailbox.
+    ['  Dave+1@Example.com ', 'dave@example.com'],
+    // Not an address (no @, or nothing before it): left as it is, lower-cased.
+    ['Not-An-Address', 'not-an-address'],
+    ['@googlemail.com', '@googlemail.com'],
   ])('%s → %s', (email, mailbox) => {
     expect(mailboxOf(email)).toBe(mailbox);
   });
@@ -47,5 +52,23 @@ describe('mailLimits', () => {
     expect(key('d.a.v.e+9@googlemail.com')).toBe(key('dave@gmail.com'));
     expect(key('dave@gmail.com', 'verify-email')).not.toBe(key('dave@gmail.com'));
     expect(key('dave@gmail.com')).not.toContain('dave');
+  });
+
+  it('keys the mailbox limit as mail:<kind>:<digest of the mailbox>, and an unknown client as one bucket', () => {
+    const [client, mailbox] = mailLimits('reset-password', 'd.ave+2@googlemail.com', undefined, settings);
+    expect(client?.key).toBe('mail-from:unknown');
+    expect(mailbox?.key).toBe('mail:reset-password:eB5lr4uB3ULf76a8ElP2L7');
+  });
+
+  it('lets at least one email a window through the global ceiling, whatever the hourly figure', () => {
+    const ceiling = (mailsPerHour: number, mailWindowSeconds: number) =>
+      mailLimits('verify-email', 'a@example.com', undefined, {
+        ...settings,
+        mailsPerHour,
+        mailWindowSeconds,
+      })[2]?.max;
+    expect(ceiling(5, 300)).toBe(1);
+    expect(ceiling(1199, 300)).toBe(99);
+    expect(ceiling(1200, 3600)).toBe(1200);
   });
 });

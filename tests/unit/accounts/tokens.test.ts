@@ -47,6 +47,16 @@ describe('access tokens', () => {
     expect(JSON.parse(payload.hasura as string)).toMatchObject({ 'x-hasura-user-id': '3' });
   });
 
+  it('sign with a key imported once, for signing only, that cannot be read back', async () => {
+    const importKey = jest.spyOn(crypto.subtle, 'importKey');
+    const tokens = createAccessTokens(settings, 60);
+    await tokens.issue(1);
+    await tokens.issue(2);
+    expect(importKey).toHaveBeenCalledTimes(1);
+    expect(importKey).toHaveBeenCalledWith('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    importKey.mockRestore();
+  });
+
   it('do not verify with another key', async () => {
     const token = await createAccessTokens(settings, 60).issue(1);
     await expect(jwtVerify(token, new TextEncoder().encode('x'.repeat(32)))).rejects.toThrow();
@@ -66,6 +76,16 @@ describe('refresh tokens', () => {
     expect(familyOf(newRefreshToken(family))).toBe(family);
     expect(familyOf('A'.repeat(43))).toBeUndefined();
     expect(familyOf('not-a-uuid-not-a-uuid-not-a-uuid-xyz.secret')).toBeUndefined();
+  });
+
+  it('give no family to a legacy token (no dot) that happens to start like one', () => {
+    expect(familyOf(`${family}${'A'.repeat(43)}`)).toBeUndefined();
+    expect(familyOf(`${family}-${'A'.repeat(43)}`)).toBeUndefined();
+    expect(familyOf(`x${family}.${'A'.repeat(43)}`)).toBeUndefined();
+    expect(familyOf(`${family.toUpperCase()}.${'A'.repeat(43)}`)).toBeUndefined();
+    expect(familyOf(`${family.slice(0, 35)}.${'A'.repeat(43)}`)).toBeUndefined();
+    expect(familyOf(`0${family}.${'A'.repeat(43)}`)).toBeUndefined();
+    expect(familyOf(`${family}.`)).toBe(family);
   });
 
   it('are stored as a SHA-256 hash only', () => {

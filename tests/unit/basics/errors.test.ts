@@ -46,4 +46,18 @@ describe('error catalogue', () => {
     });
     expect(JSON.stringify(body)).not.toMatch(/secret upstream text|TypeError|at /);
   });
+
+  it('is an Error named AppError that keeps its cause (for the log), and takes a message of its own', () => {
+    const cause = new Error('Qovery said 503');
+    const error = new AppError('infrastructure-unavailable', { cause });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('AppError');
+    expect(error.cause).toBe(cause);
+    expect(String(error)).toBe(
+      'AppError: The infrastructure provider is unavailable right now. Try again in a moment.',
+    );
+    expect(new AppError('project-busy', { message: 'Still being created.' }).message).toBe(
+      'Still being created.',
+    );
+  });
 });
