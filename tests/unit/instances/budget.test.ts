@@ -1,11 +1,14 @@
 import { AppError } from '../../../lib/basics/errors';
+import type { Logger } from '../../../lib/basics/log';
 import {
   type BudgetStore,
   createQoveryBudget,
   type Draw,
+  hasuraBudgetStore,
   isBudgetExhausted,
   MIN_REQUEST_MS,
 } from '../../../lib/instances/budget';
+import type { HasuraClient } from '../../../lib/platform/hasura/client';
 import { isQoveryError, toAppError } from '../../../lib/platform/qovery/client';
 
 /**
@@ -41,12 +44,26 @@ function fakeStore(left: number, retryAfterSeconds = 30, refusals = 0) {
   return { store, calls, state };
 }
 
-function budgetOn(store: BudgetStore, perHour = 100) {
+/** A logger that keeps its warnings. */
+function warnings() {
+  const warned: [string, unknown][] = [];
+  const log: Logger = {
+    debug() {},
+    info() {},
+    warn: (message, fields) => warned.push([message, fields]),
+    error() {},
+    child: () => log,
+  };
+  return { log, warned };
+}
+
+function budgetOn(store: BudgetStore, perHour = 100, log?: Logger) {
   let clock = START;
   const sleeps: number[] = [];
   const budget = createQoveryBudget({
     store,
     perHour,
+    log,
     now: () => clock,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -144,6 +161,25 @@ describe('the Qovery budget', () => {
     expect(calls).toEqual(['draw 50 at +0s']);
   });
 
+  it('grants a reservation of nothing without asking the store; its requests draw their own unit', async () => {
+    const { store, calls } = fakeStore(0);
+    const { budget } = budgetOn(store);
+    const reserved = await budget.reserve(0);
+    expect(reserved.granted).toBe(true);
+    if (!reserved.granted) return;
+    expect(await reserved.run(async () => 'done')).toBe('done');
+    expect(calls).toEqual([]);
+    const refused = await reserved.run(() => budget.take(request(START))).catch((error: unknown) => error);
+    expect(isBudgetExhausted(refused)).toBe(true);
+    expect(calls).toEqual(['draw 1 at +0s']);
+  });
+
+  it('rounds a fractional cost up', async () => {
+    const { store, calls } = fakeStore(10);
+    await budgetOn(store).budget.reserve(2.1);
+    expect(calls).toEqual(['draw 3 at +0s']);
+  });
+
   it('waits for a refused draw when the wait and a request fit the deadline', async () => {
     const { store, calls } = fakeStore(10, 20, 1);
     const { budget, sleeps, now } = budgetOn(store);
@@ -237,10 +273,146 @@ describe('the Qovery budget told what Qovery answered', () => {
     expect(calls).toEqual(['pause until +40s at +0s']);
   });
 
-  it('carries on when the pause cannot be recorded', async () => {
+  it('carries on when the pause cannot be recorded, and says so', async () => {
     const { store } = fakeStore(10);
-    store.pause = () => Promise.reject(new Error('Hasura is down'));
-    const { budget } = budgetOn(store);
+    const down = new Error('Hasura is down');
+    store.pause = () => Promise.reject(down);
+    const { log, warned } = warnings();
+    const { budget } = budgetOn(store, 100, log);
     await expect(budget.observe({ status: 429, headers: headers({}) })).resolves.toBeUndefined();
+    expect(warned).toEqual([
+      ['qovery-budget.paused', { status: 429, seconds: 60 }],
+      ['qovery-budget.pause-not-recorded', { error: down }],
+    ]);
+  });
+
+  it('logs a pause in whole seconds, rounded up', async () => {
+    const { store } = fakeStore(10);
+    const { log, warned } = warnings();
+    const reset = new Date(START + 1000).toUTCString();
+    const { budget, advance } = budgetOn(store, 100, log);
+    advance(-1);
+    await budget.observe({ status: 429, headers: headers({ 'retry-after': reset }) });
+    expect(warned).toEqual([['qovery-budget.paused', { status: 429, seconds: 2 }]]);
+  });
+
+  it('records a pause once, however many answers repeat it', async () => {
+    const { store, calls } = fakeStore(10);
+    const { budget } = budgetOn(store);
+    await budget.observe({ status: 429, headers: headers({ 'retry-after': '40' }) });
+    await budget.observe({ status: 429, headers: headers({ 'retry-after': '40' }) });
+    // A Retry-After of 0 is no pause at all.
+    await budgetOn(store).budget.observe({ status: 429, headers: headers({ 'retry-after': '0' }) });
+    expect(calls).toEqual(['pause until +40s at +0s']);
+  });
+
+  it('does not ask the store for a unit while paused beyond the deadline', async () => {
+    const { store, calls } = fakeStore(10);
+    const { budget } = budgetOn(store);
+    await budget.observe({ status: 429, headers: headers({ 'retry-after': '40' }) });
+    const refused = await budget.take(request(START + 30_000)).catch((error: unknown) => error);
+    expect(isBudgetExhausted(refused) && refused.retryAfterSeconds).toBe(40);
+    expect(calls).toEqual(['pause until +40s at +0s']);
+  });
+
+  it('does not wait once the pause is over, to the millisecond', async () => {
+    const { store, calls } = fakeStore(10);
+    const { budget, advance, sleeps } = budgetOn(store);
+    await budget.observe({ status: 429, headers: headers({ 'retry-after': '40' }) });
+    advance(40_000);
+    await budget.take(request());
+    expect(sleeps).toEqual([]);
+    expect(calls).toEqual(['pause until +40s at +0s', 'draw 1 at +40s']);
+  });
+
+  it("waits with the platform's timers and clock when given none", async () => {
+    jest.useFakeTimers({ now: START });
+    try {
+      const { store, calls } = fakeStore(10);
+      const budget = createQoveryBudget({ store, perHour: 100 });
+      await budget.observe({ status: 429, headers: headers({ 'retry-after': '2' }) });
+      let done = false;
+      const taken = budget.take(request()).then(() => {
+        done = true;
+      });
+      await jest.advanceTimersByTimeAsync(1999);
+      expect(done).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await taken;
+      expect(calls).toEqual(['pause until +2s at +0s', 'draw 1 at +2s']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('giving back', () => {
+  it('logs, and carries on, when the units cannot be given back', async () => {
+    const { store } = fakeStore(10);
+    const down = new Error('Hasura is down');
+    store.giveBack = () => Promise.reject(down);
+    const { log, warned } = warnings();
+    const reserved = await budgetOn(store, 100, log).budget.reserve(4);
+    if (!reserved.granted) throw new Error('refused');
+    expect(await reserved.run(async () => 7)).toBe(7);
+    expect(warned).toEqual([['qovery-budget.give-back-failed', { unused: 4, error: down }]]);
+  });
+});
+
+describe('hasuraBudgetStore: the budget counted through Hasura', () => {
+  function recording(answer: unknown) {
+    const calls: { query: string; variables: unknown; options: unknown }[] = [];
+    const hasura: HasuraClient = {
+      async request(doc, variables, options) {
+        calls.push({ query: String(doc).split('(')[0] ?? '', variables, options });
+        return answer as never;
+      },
+    };
+    return { store: hasuraBudgetStore(hasura, 300), calls };
+  }
+
+  it('draws units at an instant, against the hourly budget, within the deadline', async () => {
+    const { store, calls } = recording({
+      insert_qovery_budget_draw_one: { granted: true, retry_after_seconds: null },
+    });
+    expect(await store.draw(3, START, START + 5000)).toEqual({ granted: true });
+    expect(calls).toEqual([
+      {
+        query: 'mutation DrawQoveryBudget',
+        variables: { at: '2026-03-01T10:00:00.000Z', units: 3, perHour: 300 },
+        options: { deadline: START + 5000 },
+      },
+    ]);
+  });
+
+  it('answers a refusal with its wait, a minute when Hasura gives none', async () => {
+    const refused = (retry: number | null) =>
+      recording({ insert_qovery_budget_draw_one: { granted: false, retry_after_seconds: retry } }).store;
+    expect(await refused(17).draw(1, START)).toEqual({ granted: false, retryAfterSeconds: 17 });
+    expect(await refused(null).draw(1, START)).toEqual({ granted: false, retryAfterSeconds: 60 });
+  });
+
+  it('fails when Hasura answers no row', async () => {
+    await expect(recording({ insert_qovery_budget_draw_one: null }).store.draw(1, START)).rejects.toThrow(
+      'Hasura returned no row for insert_qovery_budget_draw_one',
+    );
+  });
+
+  it('gives back units as a negative draw at the instant they were drawn, and records pauses', async () => {
+    const { store, calls } = recording({});
+    await store.giveBack(4, START);
+    await store.pause(START + 40_000, START + 1000);
+    expect(calls).toEqual([
+      {
+        query: 'mutation GiveBackQoveryBudget',
+        variables: { at: '2026-03-01T10:00:00.000Z', units: -4 },
+        options: undefined,
+      },
+      {
+        query: 'mutation PauseQoveryBudget',
+        variables: { at: '2026-03-01T10:00:01.000Z', until: '2026-03-01T10:00:40.000Z' },
+        options: undefined,
+      },
+    ]);
   });
 });
