@@ -107,8 +107,8 @@ export function digest(value: string): string {
 export function clientAddress(forwardedFor: string | undefined, depth: number): string | undefined {
   if (!forwardedFor) return undefined;
   const entries = forwardedFor.split(',').map((entry) => entry.trim());
-  const entry = entries[entries.length - depth];
-  if (entry === undefined || depth < 1) return undefined;
+  // A depth under 1, or more than there are entries, points past them: no entry, not an IP address.
+  const entry = entries[entries.length - depth] ?? '';
   const version = isIP(entry);
   if (version === 4) return entry;
   if (version === 6) return ipv6Network(entry);
@@ -117,12 +117,14 @@ export function clientAddress(forwardedFor: string | undefined, depth: number): 
 
 function ipv6Network(address: string): string {
   const lower = address.toLowerCase();
-  // IPv4-mapped (::ffff:1.2.3.4): the IPv4 address is what identifies the client.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  // IPv4-mapped (::ffff:1.2.3.4): the IPv4 address is what identifies the client. (isIP has
+  // checked the address: nothing can follow its dotted part.)
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)/.exec(lower);
   if (mapped?.[1]) return mapped[1];
-  const [head = '', tail] = lower.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const [head, tail] = lower.split('::') as [string, string?];
+  // Either side of `::` may be empty: no groups.
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
   // A trailing dotted IPv4 part (64:ff9b::1.2.3.4) stands for two groups.
   const size = (parts: string[]) => parts.length + (parts.at(-1)?.includes('.') ? 1 : 0);
   const groups = [...left, ...Array(Math.max(8 - size(left) - size(right), 0)).fill('0'), ...right];
