@@ -111,8 +111,9 @@ async function ask(
   }
   // Checked by hand rather than with a valibot schema: lib/runtime imports this module for every
   // function, and a schema built at the top of a module stays in every bundle.
+  // (A primitive has no `success` of its own: only null needs telling apart from an object.)
   const answer = json as { success?: unknown; 'error-codes'?: unknown } | null;
-  if (typeof answer !== 'object' || answer === null || typeof answer.success !== 'boolean')
+  if (answer === null || typeof answer.success !== 'boolean')
     throw unavailable('answered JSON without a boolean "success"');
   const codes = Array.isArray(answer['error-codes']) ? answer['error-codes'] : [];
   return { success: answer.success, 'error-codes': codes.filter((c): c is string => typeof c === 'string') };
