@@ -298,8 +298,16 @@ describe('6. Qovery stopping', () => {
 });
 
 describe('7. Qovery failed', () => {
-  for (const state of ['DEPLOYMENT_ERROR', 'STOP_ERROR', 'UNAVAILABLE'] as const) {
-    const { reason } = statusFor(state);
+  // The reasons spelled out (lib/instances/lifecycle.ts, `reasons`): computed with statusFor, they
+  // would follow whatever it answered.
+  for (const [state, reason] of [
+    [
+      'DEPLOYMENT_ERROR',
+      'The instance failed to start. Start it again; if it keeps failing, contact support.',
+    ],
+    ['STOP_ERROR', 'The instance failed to stop. Stop it again; if it keeps failing, contact support.'],
+    ['UNAVAILABLE', 'The instance is unavailable. Start it again; if it keeps failing, contact support.'],
+  ] as const) {
     const s = instance(state, 'ERROR', reason);
     it(`${state} · start: deploys again, STARTING`, () =>
       check(s, 'start', { outcome: 'ok', row: 'STARTING', reason: null, calls: ['deploy'] }));
