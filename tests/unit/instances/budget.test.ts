@@ -286,6 +286,14 @@ describe('the Qovery budget told what Qovery answered', () => {
     ]);
   });
 
+  it('carries on when the pause cannot be recorded, with no logger either', async () => {
+    const { store } = fakeStore(10);
+    store.pause = () => Promise.reject(new Error('Hasura is down'));
+    await expect(
+      budgetOn(store).budget.observe({ status: 429, headers: headers({}) }),
+    ).resolves.toBeUndefined();
+  });
+
   it('logs a pause in whole seconds, rounded up', async () => {
     const { store } = fakeStore(10);
     const { log, warned } = warnings();
@@ -356,6 +364,14 @@ describe('giving back', () => {
     if (!reserved.granted) throw new Error('refused');
     expect(await reserved.run(async () => 7)).toBe(7);
     expect(warned).toEqual([['qovery-budget.give-back-failed', { unused: 4, error: down }]]);
+  });
+
+  it('carries on when the units cannot be given back, with no logger either', async () => {
+    const { store } = fakeStore(10);
+    store.giveBack = () => Promise.reject(new Error('Hasura is down'));
+    const reserved = await budgetOn(store).budget.reserve(4);
+    if (!reserved.granted) throw new Error('refused');
+    expect(await reserved.run(async () => 7)).toBe(7);
   });
 });
 
