@@ -34,7 +34,8 @@ const modules: Record<string, Module> = {
   secret: { mutate: ['lib/action/secret.ts'], tests: ['tests/unit/action/secret.test.ts', 'tests/unit/action/authorizer.test.ts'], target: 85 },
   budget: { mutate: ['lib/instances/budget.ts', 'lib/instances/budget-store.ts'], tests: ['tests/unit/instances/budget.test.ts'], target: 85 },
   captcha: { mutate: ['lib/platform/captcha/index.ts'], tests: ['tests/unit/platform/captcha.test.ts', 'tests/unit/action/middlewares/captcha.test.ts', 'tests/integration/platform/captcha.test.ts'], target: 85 },
-  lifecycle: { mutate: ['lib/instances/lifecycle.ts'], tests: ['tests/integration/instances/lifecycle.test.ts', 'tests/integration/instances/reconciler.test.ts'], target: 90 },
+  // Its tables are module-level values, whose mutants run every test given: the unit tests, not the 50-s stand-in suite.
+  lifecycle: { mutate: ['lib/instances/lifecycle.ts'], tests: ['tests/unit/instances/lifecycle.test.ts'], target: 90 },
 };
 
 const REPORTS = 'reports/mutation';
@@ -59,6 +60,7 @@ interface Row {
   survived: number;
   noCoverage: number;
   invalid: number;
+  ignored: number;
   score: number;
   target: number;
   seconds: number;
@@ -81,6 +83,8 @@ function tally(name: string, module: Module, results: readonly MutantResult[], s
     survived,
     noCoverage,
     invalid: count('CompileError', 'RuntimeError'),
+    // Documented as equivalent where they live (`// Stryker disable next-line …`).
+    ignored: count('Ignored'),
     score: valid === 0 ? 100 : (100 * (killed + timeout)) / valid,
     target: module.target,
     seconds,
@@ -89,14 +93,14 @@ function tally(name: string, module: Module, results: readonly MutantResult[], s
 
 function table(rows: readonly Row[]): string {
   const lines = [
-    '| Module | Files | Mutants | Killed | Timeout | Survived | No coverage | Invalid | Score | Target | Time |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| Module | Files | Mutants | Killed | Timeout | Survived | No coverage | Invalid | Ignored | Score | Target | Time |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
     const files = modules[row.name]?.mutate.map((file) => `\`${file}\``).join(', ');
     const met = row.score >= row.target ? '✅' : '❌';
     lines.push(
-      `| ${row.name} | ${files} | ${row.mutants} | ${row.killed} | ${row.timeout} | ${row.survived} | ${row.noCoverage} | ${row.invalid} | ${row.score.toFixed(1)}% | ${row.target}% ${met} | ${Math.round(row.seconds)} s |`,
+      `| ${row.name} | ${files} | ${row.mutants} | ${row.killed} | ${row.timeout} | ${row.survived} | ${row.noCoverage} | ${row.invalid} | ${row.ignored} | ${row.score.toFixed(1)}% | ${row.target}% ${met} | ${Math.round(row.seconds)} s |`,
     );
   }
   return lines.join('\n');
