@@ -189,6 +189,13 @@ describe('VerifyEmail', () => {
     expect(await rows('SELECT email_verified FROM "user"')).toEqual([{ email_verified: false }]);
   });
 
+  it('still works a second before its 24 hours are up, which the email states', async () => {
+    await accounts().signup(ADA);
+    expect(mail.sent[0]?.text).toContain('within 24 hours');
+    clock += 24 * HOUR - 1000;
+    expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0]), ADA.password))).toBe('ok');
+  });
+
   it('refuses a made-up token and a password-reset token: tickets are bound to their purpose', async () => {
     await accounts().signup(ADA);
     await accounts().requestPasswordReset(ADA.email);
@@ -291,6 +298,15 @@ describe('RequestPasswordReset and ResetPassword', () => {
     expect(await code(accounts().verifyEmail(tokenIn(mail.sent[0]), 'attacker password'))).toBe(
       'invalid-ticket',
     );
+  });
+
+  it('still works a second before its hour is up, which the email states', async () => {
+    await verifiedAda();
+    await accounts().requestPasswordReset(ADA.email);
+    const reset = mail.sent.at(-1);
+    expect(reset?.text).toContain('within 1 hour');
+    clock += HOUR - 1000;
+    expect(await code(accounts().resetPassword(tokenIn(reset), 'brand new password'))).toBe('ok');
   });
 
   it('works once, expires, and spends the other reset links of the address', async () => {
