@@ -4,16 +4,16 @@ import { services } from '../../../lib/instances/blueprint/services';
 import { APPWRITE_VERSION, type Release, releases } from '../../../lib/instances/blueprint/versions';
 import { createReconciler } from '../../../lib/instances/reconciler';
 import { createQoveryClient } from '../../../lib/platform/qovery/client';
-import { type ContainerRecord, LOCAL_REGISTRY_ID, type QoveryStandIn } from '../../../sandbox/qovery';
+import type { ContainerRecord, QoveryStandIn } from '../../../sandbox/qovery';
 import {
   loadOperatorConfig,
-  type OperatorIo,
   refreshTemplate,
   TEMPLATE_USAGE,
   templateCommand,
 } from '../../../scripts/template';
-import { HASURA_ADMIN_SECRET, type TestHasura } from '../../helpers/hasura';
+import type { TestHasura } from '../../helpers/hasura';
 import { instanceSettings, memoryStorage } from '../../helpers/instance';
+import { operatorEnv, operatorIo, recordedTemplates } from '../../helpers/operator';
 import {
   closeStandIns,
   QOVERY_PROJECT,
@@ -43,37 +43,11 @@ beforeAll(async () => {
 afterAll(() => closeStandIns({ hasura, qovery }));
 beforeEach(() => resetStandIns({ hasura, qovery }));
 
-/** The settings of a stage whose prefix is `test`, on the stand-ins. */
-const stageEnv = (): Env => ({
-  // Not called: the tests hand the command the Hasura stand-in's client.
-  HASURA_GRAPHQL_ENDPOINT: 'http://localhost:9/v1/graphql',
-  HASURA_GRAPHQL_ADMIN_SECRET: HASURA_ADMIN_SECRET,
-  QOVERY_API_URL: qovery.url,
-  QOVERY_API_TOKEN: QOVERY_TOKEN,
-  QOVERY_PROJECT_ID: QOVERY_PROJECT,
-  QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,
-  QOVERY_ENVIRONMENT_PREFIX: 'test',
-  CONSOLE_CLAIM_KEY: 'test-console-claim-key-0123456789abcdef',
-});
+const stageEnv = (): Env => operatorEnv(qovery, { QOVERY_ENVIRONMENT_PREFIX: 'test' });
 
-function io(env: Env = stageEnv()): OperatorIo & { said: string[]; errors: string[] } {
-  const said: string[] = [];
-  const errors: string[] = [];
-  return {
-    env,
-    out: (line) => said.push(line),
-    err: (line) => errors.push(line),
-    hasura: hasura.client,
-    retireAfterMs: 0,
-    said,
-    errors,
-  };
-}
+const io = (env: Env = stageEnv()) => operatorIo(hasura, env);
 
-const recorded = () =>
-  hasura.rows<{ qovery_environment_id: string; appwrite_version: string }>(
-    'SELECT qovery_environment_id, appwrite_version FROM instance_template',
-  );
+const recorded = () => recordedTemplates(hasura);
 const environments = () => [...qovery.state.environments.values()].map((env) => env.resource);
 const containersOf = (environmentId: string) =>
   [...qovery.state.services.values()].filter(

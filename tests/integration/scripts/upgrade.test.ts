@@ -2,15 +2,14 @@ import type { Env } from '../../../lib/basics/settings';
 import { generateSecrets } from '../../../lib/instances/blueprint/secrets';
 import { ensureTemplate } from '../../../lib/instances/provision-template';
 import { createQoveryClient } from '../../../lib/platform/qovery/client';
-import { LOCAL_REGISTRY_ID, type QoveryStandIn } from '../../../sandbox/qovery';
-import type { OperatorIo } from '../../../scripts/template';
+import type { QoveryStandIn } from '../../../sandbox/qovery';
 import { UPGRADE_USAGE, upgradeCommand } from '../../../scripts/upgrade';
-import { HASURA_ADMIN_SECRET, type TestHasura } from '../../helpers/hasura';
+import type { TestHasura } from '../../helpers/hasura';
 import { instanceSettings } from '../../helpers/instance';
 import { memoryLogger } from '../../helpers/lambda';
+import { operatorEnv, operatorIo, recordedTemplates } from '../../helpers/operator';
 import {
   closeStandIns,
-  QOVERY_PROJECT,
   QOVERY_TOKEN,
   resetStandIns,
   standInProjects,
@@ -27,36 +26,11 @@ beforeAll(async () => {
 afterAll(() => closeStandIns({ hasura, qovery }));
 beforeEach(() => resetStandIns({ hasura, qovery }));
 
-const stageEnv = (): Env => ({
-  // Not called: the tests hand the command the Hasura stand-in's client.
-  HASURA_GRAPHQL_ENDPOINT: 'http://localhost:9/v1/graphql',
-  HASURA_GRAPHQL_ADMIN_SECRET: HASURA_ADMIN_SECRET,
-  QOVERY_API_URL: qovery.url,
-  QOVERY_API_TOKEN: QOVERY_TOKEN,
-  QOVERY_PROJECT_ID: QOVERY_PROJECT,
-  QOVERY_REGISTRY_ID: LOCAL_REGISTRY_ID,
-  CONSOLE_CLAIM_KEY: 'test-console-claim-key-0123456789abcdef',
-  APPWRITE_VERSION: '1.9.6',
-});
+const stageEnv = (): Env => operatorEnv(qovery, { APPWRITE_VERSION: '1.9.6' });
 
-function io(env: Env = stageEnv()): OperatorIo & { said: string[]; errors: string[] } {
-  const said: string[] = [];
-  const errors: string[] = [];
-  return {
-    env,
-    out: (line) => said.push(line),
-    err: (line) => errors.push(line),
-    hasura: hasura.client,
-    retireAfterMs: 0,
-    said,
-    errors,
-  };
-}
+const io = (env: Env = stageEnv()) => operatorIo(hasura, env);
 
-const recorded = () =>
-  hasura.rows<{ qovery_environment_id: string; appwrite_version: string }>(
-    'SELECT qovery_environment_id, appwrite_version FROM instance_template',
-  );
+const recorded = () => recordedTemplates(hasura);
 
 /** A template of an older release, as the last `npm run template` before APPWRITE_VERSION moved. */
 async function olderTemplate(): Promise<string> {
