@@ -2,7 +2,9 @@ import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/c
 import { mockClient } from 'aws-sdk-client-mock';
 import { SecretsError, withSecrets } from '../../../lib/platform/secrets';
 
-// SSM is faked at the SDK boundary: the very client Powertools Parameters builds is intercepted.
+// Where no extension runs (the operator's scripts), SSM is read with the SDK, faked here at its
+// boundary. The deployed functions' path, through the extension, is tested against its stand-in
+// in tests/integration/platform/secrets.test.ts.
 const ssm = mockClient(SSMClient);
 beforeEach(() => ssm.reset());
 

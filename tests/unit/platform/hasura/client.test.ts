@@ -75,4 +75,24 @@ describe('Hasura client', () => {
     await expect(client.request(Hello, { name: 'x' }, { deadline: Date.now() + 50 })).rejects.toThrow();
     expect(fetch.mock.calls[0]?.[1]?.signal?.aborted).toBe(true);
   });
+
+  it('answers an HTTP failure without a GraphQL error as http-error, and keeps Hasura’s error otherwise', async () => {
+    const options = { endpoint: 'http://hasura.test/v1/graphql', adminSecret: 'a', timeoutMs: 1000 };
+    const gateway = jest.fn(async () => new Response('<html>Bad Gateway</html>', { status: 502 }));
+    await expect(
+      createHasuraClient({ ...options, fetch: gateway }).request(Hello, { name: 'x' }),
+    ).rejects.toMatchObject({ name: 'HasuraError', code: 'http-error', message: 'Hasura answered HTTP 502' });
+    const refused = fakeFetch(400, {
+      errors: [{ message: 'no such field', extensions: { code: 'validation-failed' } }],
+    });
+    await expect(
+      createHasuraClient({ ...options, fetch: refused }).request(Hello, { name: 'x' }),
+    ).rejects.toMatchObject({ code: 'validation-failed', message: 'no such field' });
+    const empty = fakeFetch(200, {});
+    await expect(
+      createHasuraClient({ ...options, fetch: empty }).request(Hello, { name: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'http-error',
+    });
+  });
 });
