@@ -151,21 +151,32 @@ export interface InstancesOptions {
   metrics?: ProvisionDeps['metrics'];
 }
 
-export function createInstances({
-  client,
-  settings,
-  log = consoleLogger,
-  cleanupTimeoutMs = 4000,
-  cleanupRecheckMs = 1000,
-  cloneRecheckMs = 1000,
-  secrets: makeSecrets = generateSecrets,
-  template,
-  metrics,
-}: InstancesOptions): Instances {
+export function createInstances(options: InstancesOptions): Instances {
+  const { client, settings, log = consoleLogger, cleanupTimeoutMs = 4000, cleanupRecheckMs = 1000 } = options;
+  const { cloneRecheckMs = 1000, secrets: makeSecrets = generateSecrets, template, metrics } = options;
   const deps = { client, settings, log, cleanupTimeoutMs, cleanupRecheckMs, cloneRecheckMs, makeSecrets };
   const provisionDeps: ProvisionDeps = { ...deps, template, metrics };
   return {
+    ...createInstanceOperations(options),
     provision: (projectRowId, inputs, options) => provision(provisionDeps, projectRowId, inputs, options),
+    upgrade: (environmentId, release, options) => upgrade(client, settings, environmentId, release, options),
+    migrateStatus: (environmentId, options) => migrateStatus(client, environmentId, options),
+  };
+}
+
+/** What neither provisions nor upgrades an instance. */
+export type InstanceOperations = Omit<Instances, 'provision' | 'upgrade' | 'migrateStatus'>;
+
+/**
+ * Every operation but provisioning and upgrading: a function that needs no more (DeleteAccount,
+ * lib/runtime/index.ts) carries neither the blueprint nor provision.ts in its bundle.
+ */
+export function createInstanceOperations({
+  client,
+  settings,
+  log = consoleLogger,
+}: Pick<InstancesOptions, 'client' | 'settings' | 'log'>): InstanceOperations {
+  return {
     deploy: (environmentId, options) => deploy(client, environmentId, options),
     stop: (environmentId, options) => stop(client, environmentId, options),
     destroy: (environmentId, options) => destroy(client, environmentId, options),
@@ -178,7 +189,5 @@ export function createInstances({
     url: (appwriteId, options) => url(client, appwriteId, options),
     openConsole: (environmentId, mariadbId, options) =>
       openConsole(client, settings, environmentId, mariadbId, options),
-    upgrade: (environmentId, release, options) => upgrade(client, settings, environmentId, release, options),
-    migrateStatus: (environmentId, options) => migrateStatus(client, environmentId, options),
   };
 }

@@ -42,6 +42,8 @@ import { upgradesStep } from '../instances/upgrades';
 import { createCaptchaVerifier } from '../platform/captcha';
 import { readCaptcha } from '../platform/captcha/settings';
 import { createHasuraClient, type HasuraClient } from '../platform/hasura/client';
+// Upstream calls over node:http(s) with keep-alive: Node's fetch (undici) costs ~19 ms of a cold start.
+import { httpFetch } from '../platform/http/fetch';
 import { createMailer, createSender } from '../platform/mail';
 import { readMail } from '../platform/mail/settings';
 import { createQoveryClient } from '../platform/qovery/client';
@@ -116,7 +118,7 @@ export function lambdaHandler<S extends Section, T, E, R>(
 
 function base(config: Config<'core' | 'actions' | 'limits'>) {
   const { core, actions } = config;
-  const hasura = createHasuraClient(core.hasura);
+  const hasura = createHasuraClient({ ...core.hasura, fetch: httpFetch });
   const limiter = createRateLimiter({ hasura });
   return {
     actionsSecret: actions.secret,
@@ -260,7 +262,7 @@ function budgetedQoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log:
     perHour: qovery.requestsPerHour,
     log,
   });
-  return { budget, client: createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget }) };
+  return { budget, client: createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget, fetch: httpFetch }) };
 }
 
 /**
@@ -390,7 +392,7 @@ function buildReconciler(
 ) {
   const { core, reconcile } = config;
   const log = createLogger({ level: core.logLevel, secrets: secretsOf(config) });
-  const hasura = createHasuraClient(core.hasura);
+  const hasura = createHasuraClient({ ...core.hasura, fetch: httpFetch });
   // The worker's tasks were asked by users whose standing their actions checked.
   const {
     deps: projects,

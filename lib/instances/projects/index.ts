@@ -15,7 +15,7 @@ import { removeProject } from './remove';
 import { startProject } from './start';
 import { projectStatus } from './status';
 import { stopProject } from './stop';
-import type { Projects, ProjectsDeps } from './types';
+import type { InstancePort, Projects, ProjectsDeps } from './types';
 
 export type {
   Caller,
@@ -42,5 +42,25 @@ export function createProjects(deps: ProjectsDeps): Projects {
     remove: action(removeProject),
     status: action(projectStatus),
     claimConsole: action(claimConsole),
+  };
+}
+
+/** What DeleteProject's path needs: the instances without provisioning (no blueprint in a bundle). */
+export type RemovalDeps = Omit<ProjectsDeps, 'instances' | 'ownerConsole'> & {
+  instances: Omit<InstancePort, 'provision'>;
+};
+
+/**
+ * DeleteProject's path alone, for DeleteAccount: its bundle then carries neither CreateProject nor
+ * the blueprint (lib/runtime/index.ts). Same error mapping as createProjects.
+ */
+export function createProjectRemoval(deps: RemovalDeps): Pick<Projects, 'remove'> {
+  // removeProject never provisions: the instances it is given cannot.
+  const full = deps as ProjectsDeps;
+  return {
+    remove: (id, caller) =>
+      removeProject(full, id, caller).catch((error: unknown) => {
+        throw isQoveryError(error) ? toAppError(error) : error;
+      }),
   };
 }

@@ -2,7 +2,6 @@ import type { Logger } from '../../basics/log';
 import type { MailSender } from './sender';
 import { createSesSender } from './ses';
 import type { MailConfig } from './settings';
-import { createSmtpSender } from './smtp';
 import { type Branding, type MailTemplate, render } from './templates';
 
 export type { Email, MailSender } from './sender';
@@ -18,7 +17,20 @@ export function createSender(config: MailConfig): MailSender {
         configurationSet: transport.configurationSet,
         timeoutMs,
       })
-    : createSmtpSender({ from, timeoutMs, ...transport });
+    : lazySender(() =>
+        import('./smtp').then((smtp) => smtp.createSmtpSender({ from, timeoutMs, ...transport })),
+      );
+}
+
+/** A sender whose code is loaded on its first email: the SMTP client stays out of a cold start. */
+function lazySender(load: () => Promise<MailSender>): MailSender {
+  let sender: Promise<MailSender> | undefined;
+  return {
+    async send(email, options) {
+      sender ??= load();
+      return (await sender).send(email, options);
+    },
+  };
 }
 
 /** Sends the product's emails. Never throws: a failed email is logged and the caller answers as usual. */

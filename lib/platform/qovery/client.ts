@@ -63,6 +63,7 @@ import type {
   VariableResponse,
 } from 'qovery-typescript-axios';
 import { AppError } from '../../basics/errors';
+import type { HttpFetch } from '../http/fetch';
 
 /**
  * The port through which the Qovery client spends a request budget (QoveryClientOptions.budget):
@@ -89,7 +90,7 @@ export interface QoveryRequest {
 
 export interface QoveryResponse {
   status: number;
-  headers: Headers;
+  headers: { get(name: string): string | null };
 }
 
 /** Per-call options. `deadline` is an absolute time in epoch milliseconds. */
@@ -470,7 +471,8 @@ export interface QoveryClientOptions {
   baseUrl: string;
   /** API token, sent as `Authorization: Token <token>`. */
   token: string;
-  fetch?: typeof fetch;
+  /** lib/platform/http's in the functions (no undici at cold start); the global fetch by default. */
+  fetch?: HttpFetch;
   /** Longest single attempt, in ms. Default 8000. */
   timeoutMs?: number;
   /** Retries after the first attempt, for calls safe to repeat. Default 2. */
