@@ -68,6 +68,11 @@ const startSession = {
 /** Every action counts its call against its rate limits first (lib/action/rate-limit.ts). */
 const counted = {
   HitRateLimits: () => ({ insert_rate_limit_hit_one: { refused_key: null, retry_after_seconds: null } }),
+  // Every Qovery request is first drawn from the deployment's budget (lib/instances/budget.ts).
+  DrawQoveryBudget: () => ({ insert_qovery_budget_draw_one: { granted: true, retry_after_seconds: null } }),
+  GiveBackQoveryBudget: () => ({ insert_qovery_budget_draw_one: { granted: true } }),
+  // No recorded template: CreateProject provisions from the blueprint (lib/instances/provision-strategy.ts).
+  InstanceTemplate: () => ({ instance_template_by_pk: null }),
 };
 /** Creating and starting instances: the account exists and its e-mail is verified. */
 const inGoodStanding = { AccountStanding: () => ({ user_by_pk: { email_verified: true } }) };
