@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { METRICS_NAMESPACE_VARIABLE } from '../lib/basics/metrics';
 import type { Env, SettingInfo } from '../lib/basics/settings';
-import { normalisePath, SECRETS_PATH_VARIABLE } from '../lib/platform/secrets';
+import {
+  EXTENSION_PORT_VARIABLE,
+  EXTENSION_TIMEOUT_MS,
+  normalisePath,
+  SECRETS_PATH_VARIABLE,
+} from '../lib/platform/secrets';
 import { configProblems, type Section, settingsOf } from '../lib/runtime/config';
 
 /**
@@ -12,7 +17,8 @@ import { configProblems, type Section, settingsOf } from '../lib/runtime/config'
  * Each function module's `handler.sections` (lib/runtime/index.ts `defineRuntime`) says which settings it
  * reads; their section readers (lib/runtime/config.ts lists them) say which of those are secrets. From that, for every function:
  * - `package`/`deploy`: its environment holds its PLAIN settings only (from the deployer's
- *   environment, or `stages/<stage>.env`), plus SECRETS_SSM_PATH; its secrets stay in SSM;
+ *   environment, or `stages/<stage>.env`), plus SECRETS_SSM_PATH and the settings of the
+ *   Parameters and Secrets extension it reads them through (EXTENSION_ENVIRONMENT); its secrets stay in SSM;
  *   its own IAM role may read only its own parameters `<path><NAME>`, write its own log group and
  *   send traces (plus `iamStatements` of the function, and provider.iam.role.statements);
  * - before anything is built, every plain setting of every function is validated with the very
@@ -20,6 +26,25 @@ import { configProblems, type Section, settingsOf } from '../lib/runtime/config'
  *   from SSM (names only in messages, never values) and validates them;
  * - `offline`: its environment holds all its settings from the local environment (no AWS).
  */
+
+/**
+ * The settings of the AWS Parameters and Secrets Lambda Extension (the layer of serverless.yml),
+ * set on every function that has secrets: AWS's names and defaults in "AWS Parameters and Secrets
+ * Lambda Extension environment variables",
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-integration-lambda-extensions.html
+ */
+export const EXTENSION_ENVIRONMENT: Readonly<Record<string, string>> = {
+  // Where lib/platform/secrets.ts asks (2773 is the default; stated, since the function reads it).
+  [EXTENSION_PORT_VARIABLE]: '2773',
+  // A function reads its secrets once per cold start and keeps them: the extension's cache serves
+  // only a runtime built again after a failure (lib/runtime/index.ts) in the same environment.
+  // A minute, so that a parameter the operator fixed after such a failure is taken soon.
+  PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'TRUE',
+  SSM_PARAMETER_STORE_TTL: '60',
+  // The default (0) waits for SSM forever; the function stops waiting after EXTENSION_TIMEOUT_MS.
+  SSM_PARAMETER_STORE_TIMEOUT_MILLIS: String(EXTENSION_TIMEOUT_MS - 1000),
+  PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL: 'WARN',
+};
 
 export interface FunctionDefinition {
   handler: string;
@@ -183,7 +208,7 @@ export class SettingsPlugin {
         ...definition.environment,
         ...Object.fromEntries(plain.map((s) => [s.name, env[s.name]])),
         ...metrics,
-        ...(secretNames.length > 0 ? { [SECRETS_PATH_VARIABLE]: this.path } : {}),
+        ...(secretNames.length > 0 ? { [SECRETS_PATH_VARIABLE]: this.path, ...EXTENSION_ENVIRONMENT } : {}),
       };
       const roleId = `${logicalId(fn.name)}SettingsRole`;
       this.serverless.service.resources ??= {};
@@ -214,10 +239,12 @@ export class SettingsPlugin {
         Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
         Resource: '*',
       });
+    // The extension reads each parameter with GetParameter, decrypted, as this role: with the
+    // AWS-managed key (aws/ssm) that needs no kms:Decrypt statement, as SSM decrypts on its behalf.
     if (secretNames.length > 0)
       statements.push({
         Effect: 'Allow',
-        Action: ['ssm:GetParameters', 'ssm:GetParameter'],
+        Action: ['ssm:GetParameter'],
         Resource: secretNames.map((name) => ({
           'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${this.path}${name}`,
         })),

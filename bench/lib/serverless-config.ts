@@ -18,7 +18,7 @@ export interface FunctionSpec {
   action: string;
   /** Source entry, relative to the root: `functions/signin.ts`. */
   entry: string;
-  /** Path of the bundle inside the zip: `functions/signin.js`. */
+  /** Path of the bundle's entry inside the zip: `functions/signin.mjs` (serverless.yml's extension). */
   bundlePath: string;
 }
 
@@ -26,14 +26,21 @@ export function readServerlessYaml(root = ROOT): ServerlessYaml {
   return parse(readFileSync(join(root, 'serverless.yml'), 'utf8')) as ServerlessYaml;
 }
 
+/** serverless-esbuild's `outputFileExtension` (`.js` unless serverless.yml says otherwise). */
+export function outputExtension(root = ROOT): string {
+  const extension = readServerlessYaml(root).custom.esbuild.outputFileExtension;
+  return typeof extension === 'string' ? extension : '.js';
+}
+
 export function functionSpecs(root = ROOT): FunctionSpec[] {
+  const extension = outputExtension(root);
   return Object.entries(readServerlessYaml(root).functions).map(([name, { handler }]) => {
     const file = handler.slice(0, handler.lastIndexOf('.'));
     return {
       name,
       action: name.charAt(0).toUpperCase() + name.slice(1),
       entry: `${file}.ts`,
-      bundlePath: `${file}.js`,
+      bundlePath: `${file}${extension}`,
     };
   });
 }
@@ -64,8 +71,9 @@ const PLUGIN_ONLY = new Set([
 
 /**
  * The esbuild options serverless-esbuild derives from `custom.esbuild`, the way it does it: plugin
- * settings dropped, `exclude` added to `external`. Relative paths (e.g. `alias`) resolve against
- * `absWorkingDir`, like the plugin's run in the service directory.
+ * settings dropped, `exclude` added to `external`, `outputFileExtension` as `outExtension`
+ * (dist/bundle.js). Relative paths (e.g. `alias`) resolve against `absWorkingDir`, like the
+ * plugin's run in the service directory. It builds each function on its own, into an `outdir`.
  */
 export function esbuildOptions(root = ROOT): BuildOptions {
   const custom = readServerlessYaml(root).custom.esbuild;
@@ -77,6 +85,7 @@ export function esbuildOptions(root = ROOT): BuildOptions {
     target: 'node24',
     ...options,
     external: [...asArray(custom.external), ...asArray(custom.exclude)],
+    ...(outputExtension(root) === '.js' ? {} : { outExtension: { '.js': outputExtension(root) } }),
     absWorkingDir: root,
   };
 }

@@ -3,7 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { loadedAtColdStart } from '../../bench/lib/esm';
+import { functionSpecs } from '../../bench/lib/serverless-config';
+import { readZip } from '../../bench/lib/zip';
 import { settingsOf } from '../../lib/runtime/config';
+import { EXTENSION_ENVIRONMENT } from '../../plugins/settings-plugin';
 import { functionsRuntime } from '../helpers/functions';
 
 /**
@@ -61,7 +65,7 @@ describe('serverless package, for a stage', () => {
   });
 
   it.each(functionsRuntime())(
-    'gives $name only its plain settings and the SSM path',
+    'gives $name only its plain settings, the SSM path and the settings of the secrets extension',
     async ({ name, file }) => {
       const fn = template.Resources[`${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`];
       const environment = fn?.Properties.Environment as { Variables: Record<string, string> } | undefined;
@@ -75,8 +79,10 @@ describe('serverless package, for a stage', () => {
           ...plain.filter((n) => n in deployerEnv),
           ...(metrics ? ['POWERTOOLS_METRICS_NAMESPACE'] : []),
           'SECRETS_SSM_PATH',
+          ...Object.keys(EXTENSION_ENVIRONMENT),
         ].sort(),
       );
+      for (const [key, value] of Object.entries(EXTENSION_ENVIRONMENT)) expect(variables[key]).toBe(value);
       if (metrics) expect(variables.POWERTOOLS_METRICS_NAMESPACE).toBe('AppWriteCloud/prod');
       expect(variables.SECRETS_SSM_PATH).toBe('/appwrite-cloud/prod/');
     },
@@ -99,6 +105,29 @@ describe('serverless package, for a stage', () => {
       })),
     );
     expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"[^}]*ssm|ssm:\*|parameter\/\*/);
+  });
+
+  it('gives every function the Parameters and Secrets extension, the latest for its architecture', () => {
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBe(functionSpecs().length);
+    for (const fn of functions) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Layers).toEqual([
+        {
+          'Fn::Sub': '{{resolve:ssm:/aws/service/aws-parameters-and-secrets-lambda-extension/arm64/latest}}',
+        },
+      ]);
+    }
+  });
+
+  it('packs each function as an ES module (.mjs) with every chunk its entry imports', () => {
+    for (const spec of functionSpecs()) {
+      const files = readZip(join(out, `${spec.name}.zip`));
+      expect(files.has(spec.bundlePath)).toBe(true);
+      const loaded = loadedAtColdStart(files, spec.bundlePath);
+      expect(loaded[0]).toBe(spec.bundlePath);
+      expect(loaded.every((file) => file.endsWith('.mjs'))).toBe(true);
+    }
   });
 
   it('traces every function, logs JSON, and alarms on unexpected failures and on Qovery unavailable', () => {

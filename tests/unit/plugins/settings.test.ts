@@ -1,5 +1,5 @@
 import { settingsOf } from '../../../lib/runtime/config';
-import { type ServerlessLike, SettingsPlugin } from '../../../plugins/settings-plugin';
+import { EXTENSION_ENVIRONMENT, type ServerlessLike, SettingsPlugin } from '../../../plugins/settings-plugin';
 
 /** The plugin's deploy-time checks, with a fake Serverless and a fake SSM behind `provider.request`. */
 
@@ -90,6 +90,12 @@ describe('deploy', () => {
       HASURA_GRAPHQL_ENDPOINT: 'https://hasura.example.com',
       POWERTOOLS_METRICS_NAMESPACE: 'AppWriteCloud/prod',
       SECRETS_SSM_PATH: P,
+      // How it reads them: through the Parameters and Secrets extension, on its port, with a timeout.
+      ...EXTENSION_ENVIRONMENT,
+    });
+    expect(EXTENSION_ENVIRONMENT).toMatchObject({
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+      SSM_PARAMETER_STORE_TIMEOUT_MILLIS: '3000',
     });
     expect(JSON.stringify(serverless.service)).not.toMatch(/secret-value|token-value|kkkkkkkk/);
   });
@@ -131,7 +137,7 @@ describe('deploy', () => {
     expect(statements('SignupSettingsRole')).toEqual([
       expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
       expect.objectContaining({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] }),
-      expect.objectContaining({ Action: ['ssm:GetParameters', 'ssm:GetParameter'] }),
+      expect.objectContaining({ Action: ['ssm:GetParameter'] }),
       shared,
       extra,
     ]);
