@@ -1,6 +1,6 @@
 import { createHttpFetch } from '../../../lib/platform/http/fetch';
 import { SecretsError, withSecrets } from '../../../lib/platform/secrets';
-import { type ParametersExtension, startParametersExtension } from '../../helpers/parameters-extension';
+import { type ParametersExtension, startParametersExtension } from '../../../sandbox/parameters-extension';
 
 // A deployed function reads its secrets through the Parameters and Secrets Lambda Extension
 // (lib/platform/secrets.ts); here through its stand-in on loopback.
