@@ -9,14 +9,20 @@ import type { Warm } from './parts/warm';
 /** Renders BENCHMARKS.md from the results of one `npm run bench`. */
 
 export const TARGETS = {
-  bundleBytes: 150_000,
-  /** Issue 10: our code's cold start over the bare handler. */
-  coldAddedMs: 25,
-  /** Issue 10: warm overhead per invocation, at most the previous figure + 50 µs. */
-  warmPreviousUs: [147, 500] as const,
-  warmGrowthUs: 50,
+  /** JavaScript a function loads at cold start: its entry and the chunks it imports statically. */
+  loadedBytes: 100_000,
+  /** Cold start as deployed (secrets read through the extension) over the constant handler, actions without bcrypt. */
+  coldWithSecretsMs: 45,
+  /** Actions with bcrypt: cold start as deployed over the bare handler plus the secrets' read. */
+  coldBcryptOverBareMs: 15,
+  /** Warm overhead per invocation: no worse than before (53–230 µs, BENCHMARKS.md of 2026-11-29). */
+  warmPreviousUs: [53, 230] as const,
+  warmGrowthUs: 0,
   bcryptRatio: 1.1,
 };
+
+/** The actions whose cold start is mostly bcrypt (bench/bare/handlers.ts `bcryptOnly`). */
+const BCRYPT_ACTIONS = new Set(['Signup', 'Signin', 'ResetPassword', 'ChangePassword']);
 
 export interface ReportInput {
   machine: Machine;
@@ -112,35 +118,39 @@ function summary({ bundles, cold, warm }: ReportInput): string {
   const largest = [...bundles.functions].sort((a, b) => b.minified - a.minified)[0];
   if (largest)
     rows.push([
-      `Bundle ≤ ${kb(TARGETS.bundleBytes)} minified`,
+      `JavaScript loaded at cold start ≤ ${kb(TARGETS.loadedBytes)} (entry + static chunks), every function`,
       `largest: ${largest.fn.name} ${kb(largest.minified)} (${kb(largest.gzip)} gzip)`,
-      mark(largest.minified <= TARGETS.bundleBytes),
+      mark(largest.minified <= TARGETS.loadedBytes),
     ]);
-  const worstOwn = [...cold].sort((a, b) => b.addedOverBareMs - a.addedOverBareMs)[0];
-  if (worstOwn) {
-    const within = cold.filter((c) => c.addedOverBareMs <= TARGETS.coldAddedMs).length;
+  const plainCold = cold.filter((c) => !BCRYPT_ACTIONS.has(c.fn.action));
+  const worstPlain = [...plainCold].sort((a, b) => b.addedWithSecretsMs - a.addedWithSecretsMs)[0];
+  if (worstPlain) {
+    const within = plainCold.filter((c) => c.addedWithSecretsMs <= TARGETS.coldWithSecretsMs).length;
     rows.push([
-      `Cold start of our code (function − its bare handler bundle) ≤ +${TARGETS.coldAddedMs} ms`,
-      `${within} of ${cold.length} within; worst: ${worstOwn.fn.name} ${signed(worstOwn.addedOverBareMs, ms)}`,
-      mark(within === cold.length),
+      `Cold start, secrets included, over the constant handler ≤ +${TARGETS.coldWithSecretsMs} ms (actions without bcrypt)`,
+      `${within} of ${plainCold.length} within; worst: ${worstPlain.fn.name} ${signed(worstPlain.addedWithSecretsMs, ms)} (of which secrets ${signed(worstPlain.secretsMs, ms)})`,
+      mark(within === plainCold.length),
     ]);
   }
-  const worstCold = [...cold].sort((a, b) => b.addedMs - a.addedMs)[0];
-  const bestCold = [...cold].sort((a, b) => a.addedMs - b.addedMs)[0];
-  if (worstCold && bestCold)
+  const bcryptCold = cold.filter((c) => BCRYPT_ACTIONS.has(c.fn.action));
+  // Over the bare handler plus the same secrets' read: (with secrets) − (bare + secrets) = function − bare.
+  const worstBcrypt = [...bcryptCold].sort((a, b) => b.addedOverBareMs - a.addedOverBareMs)[0];
+  if (worstBcrypt) {
+    const within = bcryptCold.filter((c) => c.addedOverBareMs <= TARGETS.coldBcryptOverBareMs).length;
     rows.push([
-      '↳ for reference: over a constant handler',
-      `worst: ${worstCold.fn.name} ${signed(worstCold.addedMs, ms)} (${ratio(worstCold.ratio)}); best: ${bestCold.fn.name} ${signed(bestCold.addedMs, ms)} (${ratio(bestCold.ratio)}). Most of it is Node's fetch (undici), node:crypto and bcrypt, which any implementation pays (section 2)`,
-      'info',
+      `Cold start, secrets included, over the bare handler plus secrets ≤ +${TARGETS.coldBcryptOverBareMs} ms (actions with bcrypt)`,
+      `${within} of ${bcryptCold.length} within; worst: ${worstBcrypt.fn.name} ${signed(worstBcrypt.addedOverBareMs, ms)}`,
+      mark(within === bcryptCold.length),
     ]);
+  }
   const plain = warm.filter((w) => !w.bcrypt).map((w) => w.handler.median - w.bare.median);
   if (plain.length > 0) {
     const [lowest, highest] = [Math.min(...plain), Math.max(...plain)];
     const [before, after] = TARGETS.warmPreviousUs;
     rows.push([
-      `Warm overhead per invocation ≤ the previous ${before}–${after} µs + ${TARGETS.warmGrowthUs} µs`,
+      `Warm overhead per invocation no worse than before (${before}–${after} µs)`,
       `${us(lowest)}–${us(highest)} per invocation (median handler − median bare handler, actions without bcrypt; section 3)`,
-      // Values are in ms: the largest overhead may exceed the previous largest by 50 µs at most.
+      // Values are in ms: the largest overhead may not exceed the previous largest.
       mark(highest * 1000 <= after + TARGETS.warmGrowthUs),
     ]);
   }
@@ -150,7 +160,7 @@ function summary({ bundles, cold, warm }: ReportInput): string {
       `median ${ratio(w.bcryptMedianRatio ?? Number.NaN, 3)}, p99 ${ratio(w.bcryptP99Ratio ?? Number.NaN, 3)}`,
       mark((w.bcryptMedianRatio ?? Infinity) <= TARGETS.bcryptRatio),
     ]);
-  return `## Targets\n\nMeasured, never asserted in tests.\n\n${table(['Target', 'Measured', ''], rows)}`;
+  return `## Targets\n\nMeasured, never asserted in tests (but for the 100 KB, which tests/unit/bundles.test.ts checks).\n\n${table(['Target', 'Measured', ''], rows)}`;
 }
 
 function bundleSection(bundles: BundlesResult): string {
@@ -158,6 +168,7 @@ function bundleSection(bundles: BundlesResult): string {
     b.fn.name,
     `${b.minified.toLocaleString('en')} B (${kb(b.minified)})`,
     `${b.gzip.toLocaleString('en')} B (${kb(b.gzip)})`,
+    b.lazy > 0 ? kb(b.lazy) : '—',
     Number.isNaN(b.zip) ? '—' : kb(b.zip),
     b.contributors.map(([name, bytes]) => `${name} ${kb(bytes)}`).join(', '),
   ]);
@@ -167,29 +178,26 @@ function bundleSection(bundles: BundlesResult): string {
     `${bundles.baseline.gzip.toLocaleString('en')} B`,
     '—',
     '—',
+    '—',
   ]);
   const identical = bundles.functions.every((b) => b.matchesDirectBuild);
-  const variants = bundles.variants.map((v) => [
-    v.label,
-    kb(v.size.minified),
-    kb(v.size.gzip),
-    kb(v.graphql),
-  ]);
+  const variants = bundles.variants.map((v) => [v.label, kb(v.size.minified), kb(v.size.gzip), kb(v.lazy)]);
   const typeErrors = bundles.typeErrors
     ? `\n**The deployed code did not type-check at the time of this run** (first lines):\n\n\`\`\`\n${bundles.typeErrors}\n\`\`\`\n`
     : '';
   return `## 1. Bundle size
 ${typeErrors}
 Type-checked first (the functions and what they import, with tsconfig.json), then built by ${bundles.source}${bundles.packageSeconds ? ` (${fixed(bundles.packageSeconds)} s)` : ''}, each function's JS read from its zip in \`.serverless/\`.${bundles.note ? ` **${bundles.note}.**` : ''}
-${identical ? 'Each one is byte for byte what esbuild produces when called directly with the options read from serverless.yml.' : 'Note: some bundles differ from a direct esbuild build with the options of serverless.yml.'}
-Minified = bytes of the JS file; gzip = \`zlib.gzipSync\` at its default level; zip = the deployment artefact.
-Largest contributors are measured on the direct build (esbuild metafile).
+Each function is an ES module (\`.mjs\`) with code splitting: a cold start loads its entry and the chunks that imports statically (*loaded*); a chunk imported with \`import()\` loads on first use (*lazy*: the SMTP transport).
+${identical ? 'The files loaded are byte for byte what esbuild produces when called directly with the options read from serverless.yml.' : 'Note: some bundles differ from a direct esbuild build with the options of serverless.yml.'}
+Loaded = bytes of those files; gzip = \`zlib.gzipSync\` of them at its default level; lazy = the function's other chunks (direct build); zip = the deployment artefact (serverless-esbuild puts every chunk of the build folder in every zip).
+Largest contributors are measured on the files loaded, direct build (esbuild metafile).
 
-${table(['Function', 'Minified', 'Gzip', 'Zip', 'Largest contributors'], rows)}
+${table(['Function', 'Loaded at cold start', 'Gzip', 'Lazy', 'Zip', 'Largest contributors (loaded)'], rows)}
 
-What the esbuild settings buy (signin):
+What ES modules with code splitting buy (signup):
 
-${table(['Build of functions/signin.ts', 'Minified', 'Gzip', 'of which graphql'], variants)}`;
+${table(['Build of functions/signup.ts', 'Loaded at cold start', 'Gzip', 'Lazy'], variants)}`;
 }
 
 function coldSection(cold: ColdStart[], firstUse: [string, number][], runs: number): string {
@@ -212,6 +220,13 @@ function coldSection(cold: ColdStart[], firstUse: [string, number][], runs: numb
         ratio(c.ratio),
         signed(c.addedOverBareMs, ms),
       ),
+      line(
+        '↳ with its secrets (as deployed)',
+        c.withSecrets,
+        signed(c.addedWithSecretsMs, ms),
+        ratio(c.withSecrets.spawnToAnswer.median / c.baseline.spawnToAnswer.median),
+        `secrets ${signed(c.secretsMs, ms)}`,
+      ),
       line('↳ baseline', c.baseline, '', '', ''),
       line(
         '↳ bare handler',
@@ -224,7 +239,8 @@ function coldSection(cold: ColdStart[], firstUse: [string, number][], runs: numb
   });
   return `## 2. Cold start
 
-A fresh \`node\` process per run: it installs the in-memory upstreams, \`require\`s the bundle
+A fresh \`node\` process per run: it installs the in-memory upstreams (reached over HTTPS
+connections in process, bench/upstream/fake-sockets.ts), \`import\`s the bundle
 and serves one invocation (API Gateway v2 event of a Hasura action call, \`LOG_LEVEL=info\`,
 \`BCRYPT_COST=10\`, as in serverless.yml). Time from just before
 \`spawn\` to the handler's answer reaching the parent (on a pipe). ${runs} runs per contender after 2
@@ -233,15 +249,19 @@ discarded, interleaved A B C A B C …:
 - **baseline**: a bundle whose handler returns a constant, built with the same esbuild options (the
   reference of the target);
 - **bare handler**: the bundle of the action's bare hand-written handler of part 3 (same round
-  trips, raw \`fetch\`, node:crypto, bcryptjs; no middleware, validation, logging or client
-  library), built the same way: what any implementation of the action pays;
-- the function's deployed bundle.
+  trips, the functions' small HTTP client, node:crypto, bcryptjs; no middleware, validation,
+  logging or client library), built the same way: what any implementation of the action pays;
+- the function's deployed bundle, its secrets in its environment (as with \`npm start\`);
+- **with its secrets (as deployed)**: the same bundle with \`SECRETS_SSM_PATH\` and no secret in its
+  environment, reading them through the Parameters and Secrets extension's stand-in on loopback
+  (sandbox/parameters-extension; the extension's own start and its SSM call, inside Lambda, are
+  not in it: section 6). *secrets* = its median − the function's.
 
 *Added* = median − the baseline's median; *vs bare* = median − the bare handler's median (the cost
-of our code: middy, valibot, graphql-request, jose, config, logging, clients). *load* (require:
+of our code: middy, valibot, jose, config, logging, clients). *load* (import:
 parse, compile, module init) and *first invoke* are medians measured inside the child.
 
-${table(['Function', 'Median', 'p25–p75 (min–max)', 'Added', 'Ratio', 'vs bare', 'load', 'first invoke'], rows)}
+${table(['Function', 'Median', 'p25–p75 (min–max)', 'Added', 'Ratio', 'vs bare / secrets', 'load', 'first invoke'], rows)}
 
 Where the added time goes, besides our own code: what a fresh \`node\` process pays the first time it
 uses what the functions use and the baseline does not (bench/children/anatomy.ts, in this order,
@@ -271,8 +291,9 @@ function warmSection(warm: Warm[], options: ReportInput['options']): string {
 
 One process per function: the deployed bundle and a bare hand-written handler
 (bench/bare/handlers.ts: same documents, same Qovery requests and bodies, same bcrypt cost and JWT
-claims, but raw \`fetch\`, no middleware, validation, logging, timeouts or retries) take turns, with
-upstreams that answer instantly (real \`Response\` objects). The bench first checks that both make
+claims, the same small HTTP client, but no middleware, validation, logging, timeouts or retries)
+take turns, with upstreams that answer instantly over in-process HTTPS connections (both sides
+write and parse real HTTP/1.1). The bench first checks that both make
 exactly the same round trips. ${options.iterations} measured iterations each (${options.bcryptIterations} for Signup and
 Signin, whose time is bcrypt's), after a warm-up. For Signup and Signin the bcrypt operation alone
 (bcryptjs \`hash\` / \`compare\`, cost 10) takes turns too, as for ResetPassword (hash) and ChangePassword (compare, then hash). The handler logs one line per
@@ -353,9 +374,12 @@ function methodSection(): string {
 - The AWS SDK (S3, IAM, SES) is provided by Lambda's runtime and loaded lazily: its clients are
   in-memory upstreams too (bench/upstream/fake-aws.ts), so its load time is in no figure here;
   part 6 measures what loading the SDK costs (it dominates the secrets read).
-- The in-memory upstreams answer real \`Response\` objects, so the cost of Node's fetch machinery
-  (undici, loaded on first use of \`Headers\`, \`Response\` or \`fetch\`) is in the cold start of the
-  functions, as it is on Lambda; the constant baseline never loads it.
+- The functions reach Hasura and Qovery with lib/platform/http (node:https, keep-alive), not Node's
+  \`fetch\` (undici, whose first use costs ~19 ms, section 2). The in-memory upstreams are reached
+  over in-process connections handed out by \`tls.connect\` (bench/upstream/fake-sockets.ts):
+  loading node:https and tls, writing requests and parsing answers are in the figures; the network
+  and the TLS handshake are not (nor were they with \`fetch\`). The server side of those
+  connections runs in the same process, for the function and the bare handler alike.
 - Ratios against upstreams that answer instantly magnify fixed per-invocation costs: a real Hasura
   or Qovery round trip costs milliseconds, so the same absolute overhead (column *Added* of part 3)
   is a small share of a real invocation.

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { instanceSection } from './instance';
 import { compile } from './lib/compile';
+import { startDeployedSecrets } from './lib/deployed-secrets';
 import { describeMachine, loadAverageNow } from './lib/machine';
 import { createWorkDir, ROOT } from './lib/paths';
 import { measureBundles } from './parts/bundles';
@@ -86,20 +87,26 @@ async function main() {
     const cold: ColdStart[] = [];
     if (parts.has('2') || parts.has('5')) {
       progress('part 2: cold start');
-      for (const bundle of measured) {
-        const scenario = byAction[bundle.fn.action];
-        if (!scenario) continue; // not a Hasura action (the reconciler: part 7)
-        cold.push(
-          await measureColdStart(bundle.fn, bundle.file, scenario, {
-            runs: parts.has('2') ? Number(values.runs) : 1,
-            warmupRuns: parts.has('2') ? 2 : 0,
-            coldChild,
-            constantBaseline: bundles.baseline.file,
-            bareBundle: await compileBare(bundle.fn.action, work),
-            passwordHash,
-            progress,
-          }),
-        );
+      const deployed = await startDeployedSecrets();
+      try {
+        for (const bundle of measured) {
+          const scenario = byAction[bundle.fn.action];
+          if (!scenario) continue; // not a Hasura action (the reconciler: part 7)
+          cold.push(
+            await measureColdStart(bundle.fn, bundle.file, scenario, {
+              runs: parts.has('2') ? Number(values.runs) : 1,
+              warmupRuns: parts.has('2') ? 2 : 0,
+              coldChild,
+              constantBaseline: bundles.baseline.file,
+              bareBundle: await compileBare(bundle.fn.action, work),
+              passwordHash,
+              deployed,
+              progress,
+            }),
+          );
+        }
+      } finally {
+        await deployed.extension.close();
       }
     }
 

@@ -15,7 +15,13 @@ async function main() {
   };
   await time('node:crypto', () => load('node:crypto'));
   await time('node:stream/web (middy imports it)', () => load('node:stream/web'));
-  await time("Node's fetch: first Headers (loads undici)", () => new Headers({ accept: 'application/json' }));
+  // What the functions' client (lib/platform/http) loads, then what Node's fetch would have.
+  await time('node:http (the functions’ HTTP client)', () => load('node:http'));
+  await time('node:https and node:tls, after node:http', () => load('node:https'));
+  await time(
+    "Node's fetch: first Headers (loads undici; the functions no longer do)",
+    () => new Headers({ accept: 'application/json' }),
+  );
   await time('first Response and body read', () => new Response('{"data":{}}').text());
   await time('first AbortSignal.timeout', () => AbortSignal.timeout(1000));
   await time('WebCrypto: first HMAC sign (what jose does)', async () => {

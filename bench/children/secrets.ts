@@ -3,14 +3,16 @@
  * then writes one JSON line on fd 3. Usage: node secrets.js <bundle.js> <NAME,NAME...>
  */
 import { writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { resolveRuntimeModules } from '../lib/runtime-modules';
 
 type Read = (names: readonly string[]) => Promise<Record<string, string | undefined>>;
 
 async function main() {
+  resolveRuntimeModules();
   const [bundle = '', names = ''] = process.argv.slice(2);
   const beforeLoad = performance.now();
-  const { read } = createRequire(__filename)(bundle) as { read: Read };
+  const { read } = (await import(pathToFileURL(bundle).href)) as { read: Read };
   const loaded = performance.now();
   const values = await read(names.split(','));
   const done = performance.now();

@@ -5,7 +5,7 @@
  * Usage: node warm.js <bundle.js> <bare.js> <out.json> <iterations> <warmup>
  */
 import { writeFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { bare as Bare, bcryptOnly as BcryptOnly } from '../bare/handlers';
 import type { RoundTrip } from '../upstream/fake-fetch';
 import { installFakeUpstreams } from '../upstream/install';
@@ -17,9 +17,9 @@ type Handler = (event: unknown, context: unknown) => Promise<{ statusCode?: numb
 async function main() {
   const [bundle = '', barePath = '', out = '', iterations = '1000', warmup = '100'] = process.argv.slice(2);
   const { scenario, upstreams } = installFakeUpstreams();
-  const load = createRequire(__filename);
-  const real = (load(bundle) as { handler: Handler }).handler;
-  const bareModule = load(barePath) as { bare: typeof Bare; bcryptOnly: typeof BcryptOnly };
+  const load = async (file: string) => (await import(pathToFileURL(file).href)) as unknown;
+  const real = ((await load(bundle)) as { handler: Handler }).handler;
+  const bareModule = (await load(barePath)) as { bare: typeof Bare; bcryptOnly: typeof BcryptOnly };
   const bare = bareModule.bare[scenario.action];
   if (!bare) throw new Error(`no bare handler for ${scenario.action}`);
   const bcryptOnly = bareModule.bcryptOnly[scenario.action];

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { esbuildOptions } from './serverless-config';
 
 /**
@@ -44,7 +44,10 @@ export interface EsmBuild {
 }
 
 /** One entry built as serverless-esbuild builds a function (its own build, chunks beside it), in memory. */
-export async function buildLikeServerless(entry: string, options: BuildOptions = esbuildOptions()): Promise<EsmBuild> {
+export async function buildLikeServerless(
+  entry: string,
+  options: BuildOptions = esbuildOptions(),
+): Promise<EsmBuild> {
   const outdir = posix.join('/bench-out');
   const result = await build({
     ...options,

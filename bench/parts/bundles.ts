@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { compile } from '../lib/compile';
+import { buildLikeServerless, type EsmBuild, loadedAtColdStart } from '../lib/esm';
 import { ROOT } from '../lib/paths';
 import { esbuildOptions, type FunctionSpec, functionSpecs } from '../lib/serverless-config';
 import { typecheckFunctions } from '../lib/typecheck';
@@ -13,8 +14,9 @@ import { FUNCTION_ENV } from '../upstream/scenarios';
 /**
  * Part 1 — bundle size of every function as deployed: `serverless package` (serverless-esbuild,
  * with the options of serverless.yml) on a snapshot of the project, each function's JS read from
- * its zip. Beside it, a baseline bundle holding only a handler that returns a constant, built
- * with the same esbuild options.
+ * its zip: an ES module entry and chunks; what a cold start loads is the entry and the chunks it
+ * imports statically (bench/lib/esm.ts), the rest of its chunks load on first use. Beside it, a
+ * baseline bundle holding only a handler that returns a constant, built with the same options.
  */
 
 export interface Size {
@@ -24,6 +26,8 @@ export interface Size {
 
 export interface FunctionBundle extends Size {
   fn: FunctionSpec;
+  /** The function's own chunks loaded only on first use (the SMTP transport...), in the direct build. */
+  lazy: number;
   /** Size of the deployment zip. */
   zip: number;
   /** Where the bench extracted the JS (what parts 2 and 3 load). */
@@ -42,8 +46,8 @@ export interface BundlesResult {
   packageSeconds?: number;
   functions: FunctionBundle[];
   baseline: Size & { file: string };
-  /** Signin built three ways, to show what the esbuild settings buy. */
-  variants: { label: string; size: Size; graphql: number }[];
+  /** Signup built two ways, to show what ES modules with code splitting buy. */
+  variants: { label: string; size: Size; lazy: number }[];
 }
 
 const PACKAGE_TIMEOUT_MS = 120_000;
@@ -57,24 +61,40 @@ export async function measureBundles(work: { path: (...parts: string[]) => strin
     work.path('tsconfig.json'),
   );
   // A build error makes serverless-esbuild wait forever: build every entry directly first.
-  const direct = new Map<string, { bytes: Uint8Array; metafile: Metafile }>();
-  for (const fn of specs) direct.set(fn.name, await buildDirect(fn.entry, esbuildOptions()));
+  const direct = new Map<string, EsmBuild>();
+  for (const fn of specs) direct.set(fn.name, await buildLikeServerless(fn.entry));
 
   const packaged = await packageSnapshot(work.path('snapshot'));
   const functions = specs.map((fn): FunctionBundle => {
-    const own = direct.get(fn.name) as { bytes: Uint8Array; metafile: Metafile };
+    const own = direct.get(fn.name) as EsmBuild;
+    const folder = posix.dirname(fn.bundlePath);
     const zipFile = packaged.ok ? join(packaged.dir, '.serverless', `${fn.name}.zip`) : undefined;
-    const bytes = zipFile ? readZip(zipFile).get(fn.bundlePath) : own.bytes;
-    if (!bytes) throw new Error(`${zipFile} has no ${fn.bundlePath}`);
-    const file = work.path('bundles', `${fn.name}.js`);
-    writeFileSync(file, bytes);
+    const files = zipFile
+      ? readZip(zipFile)
+      : new Map([...own.files].map(([path, bytes]) => [posix.join(folder, path), bytes] as const));
+    if (!files.has(fn.bundlePath)) throw new Error(`${zipFile} has no ${fn.bundlePath}`);
+    const loaded = loadedAtColdStart(files, fn.bundlePath);
+    // Every module of the zip where the children load it, chunks beside their entry.
+    for (const [path, bytes] of files)
+      if (path.endsWith('.mjs')) {
+        mkdirSync(dirname(work.path('bundles', fn.name, path)), { recursive: true });
+        writeFileSync(work.path('bundles', fn.name, path), bytes);
+      }
+    const bytes = Buffer.concat(loaded.map((path) => files.get(path) as Uint8Array));
+    const ownLoaded = loadedAtColdStart(own.files, own.entry);
     return {
       fn,
       ...sizeOf(bytes),
+      lazy: lazyBytes(own, ownLoaded),
       zip: zipFile ? statSync(zipFile).size : Number.NaN,
-      file,
-      matchesDirectBuild: Buffer.compare(Buffer.from(bytes), Buffer.from(own.bytes)) === 0,
-      contributors: contributors(own.metafile),
+      file: work.path('bundles', fn.name, fn.bundlePath),
+      matchesDirectBuild:
+        loaded.length === ownLoaded.length &&
+        loaded.every((path) => {
+          const mine = own.files.get(posix.relative(folder, path));
+          return mine !== undefined && Buffer.compare(Buffer.from(mine), files.get(path) as Uint8Array) === 0;
+        }),
+      contributors: contributors(own.metafile, ownLoaded),
     };
   });
 
@@ -83,23 +103,19 @@ export async function measureBundles(work: { path: (...parts: string[]) => strin
   });
   const baseline = { ...sizeOf(readFileSync(baselineFile)), file: baselineFile };
 
-  const signin = specs.find((fn) => fn.name === 'signin') ?? (specs[0] as FunctionSpec);
-  const { alias: _alias, ...withoutAlias } = esbuildOptions();
+  const signup = specs.find((fn) => fn.name === 'signup') ?? (specs[0] as FunctionSpec);
+  const { splitting: _splitting, outExtension: _extension, ...options } = esbuildOptions();
   const variants = [];
-  for (const [label, options] of [
-    ['no alias, default mainFields (graphql resolves to its CommonJS build)', withoutAlias],
+  for (const [label, built] of [
     [
-      "no alias, mainFields: ['module', 'main'] (graphql tree-shaken)",
-      { ...withoutAlias, mainFields: ['module', 'main'] },
+      'CommonJS, one file (as before)',
+      await buildLikeServerless(signup.entry, { ...options, format: 'cjs' }),
     ],
-    ['serverless.yml as it is', esbuildOptions()],
-  ] as [string, BuildOptions][]) {
-    const { bytes, metafile } = await buildDirect(signin.entry, options);
-    variants.push({
-      label,
-      size: sizeOf(bytes),
-      graphql: bytesOf(metafile, (path) => /node_modules\/graphql\//.test(path)),
-    });
+    ['ES modules with code splitting (serverless.yml)', direct.get(signup.name) as EsmBuild],
+  ] as [string, EsmBuild][]) {
+    const loaded = loadedAtColdStart(built.files, built.entry);
+    const size = sizeOf(Buffer.concat(loaded.map((path) => built.files.get(path) as Uint8Array)));
+    variants.push({ label, size, lazy: lazyBytes(built, loaded) });
   }
 
   return {
@@ -113,33 +129,23 @@ export async function measureBundles(work: { path: (...parts: string[]) => strin
   };
 }
 
-async function buildDirect(entry: string, options: BuildOptions) {
-  const result = await build({
-    ...options,
-    entryPoints: [entry],
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const output = result.outputFiles?.[0];
-  if (!output) throw new Error(`esbuild produced nothing for ${entry}`);
-  return { bytes: output.contents, metafile: result.metafile as Metafile };
+/** Bytes of a build's files that a cold start does not load. */
+function lazyBytes(built: EsmBuild, loaded: readonly string[]): number {
+  return [...built.files]
+    .filter(([path]) => !loaded.includes(path))
+    .reduce((sum, [, bytes]) => sum + bytes.length, 0);
 }
 
-function bytesOf(metafile: Metafile, match: (path: string) => boolean): number {
-  const output = Object.values(metafile.outputs)[0];
-  return Object.entries(output?.inputs ?? {})
-    .filter(([path]) => match(path))
-    .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
-}
-
-function contributors(metafile: Metafile): [string, number][] {
-  const output = Object.values(metafile.outputs)[0];
+/** Bytes per package or source folder in the files a cold start loads. */
+function contributors(metafile: Metafile, loaded: readonly string[]): [string, number][] {
   const totals = new Map<string, number>();
-  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
-    const key = pkg ?? dirname(path);
-    totals.set(key, (totals.get(key) ?? 0) + input.bytesInOutput);
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!loaded.some((name) => file.endsWith(`/${name}`))) continue;
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+      const key = pkg ?? dirname(path);
+      totals.set(key, (totals.get(key) ?? 0) + input.bytesInOutput);
+    }
   }
   return [...totals].sort((a, b) => b[1] - a[1]).slice(0, 6);
 }

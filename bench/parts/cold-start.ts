@@ -35,8 +35,13 @@ export interface Contender {
 export interface ColdStart {
   fn: FunctionSpec;
   function: Contender;
+  /** The function as deployed: its secrets read through the Parameters and Secrets extension. */
+  withSecrets: Contender;
   baseline: Contender;
   bare: Contender;
+  /** median(with secrets) − median(baseline); median(with secrets) − median(function). */
+  addedWithSecretsMs: number;
+  secretsMs: number;
   /** median(function) − median(baseline), and their ratio. */
   addedMs: number;
   ratio: number;
@@ -54,6 +59,11 @@ export interface ColdStartOptions {
   /** The bundle of this action's bare handler. */
   bareBundle: string;
   passwordHash: string;
+  /**
+   * The environment of the function as deployed, secrets excepted (SECRETS_SSM_PATH, the port of
+   * the extension's stand-in, the session token), and the names to remove from FUNCTION_ENV.
+   */
+  deployed: { env: Record<string, string>; secrets: readonly string[] };
   progress?: (message: string) => void;
 }
 
@@ -69,18 +79,23 @@ export async function measureColdStart(
     BENCH_ACTION: scenario.action,
     BENCH_PASSWORD_HASH: options.passwordHash,
   };
-  const contenders: [string, string][] = [
-    ['baseline', options.constantBaseline],
-    ['bare', options.bareBundle],
-    [fn.name, bundle],
+  const deployedEnv = {
+    ...Object.fromEntries(Object.entries(env).filter(([name]) => !options.deployed.secrets.includes(name))),
+    ...options.deployed.env,
+  };
+  const contenders: [string, string, Record<string, string>][] = [
+    ['baseline', options.constantBaseline, env],
+    ['bare', options.bareBundle, env],
+    [fn.name, bundle, env],
+    [SECRETS_LABEL, bundle, deployedEnv],
   ];
   const samples = new Map(
     contenders.map(([label]) => [label, [] as { answerMs: number; child: ColdChildResult }[]]),
   );
 
   for (let round = 0; round < options.warmupRuns + options.runs; round++) {
-    for (const [label, file] of contenders) {
-      const { answerMs, result } = await runChild<ColdChildResult>([options.coldChild, file], env);
+    for (const [label, file, childEnv] of contenders) {
+      const { answerMs, result } = await runChild<ColdChildResult>([options.coldChild, file], childEnv);
       check(label === 'baseline' ? undefined : scenario, label, result);
       if (round >= options.warmupRuns) samples.get(label)?.push({ answerMs, child: result });
     }
@@ -97,13 +112,17 @@ export async function measureColdStart(
     };
   };
   const own = contender(fn.name);
+  const withSecrets = contender(SECRETS_LABEL);
   const baseline = contender('baseline');
   const bare = contender('bare');
   return {
     fn,
     function: own,
+    withSecrets,
     baseline,
     bare,
+    addedWithSecretsMs: withSecrets.spawnToAnswer.median - baseline.spawnToAnswer.median,
+    secretsMs: withSecrets.spawnToAnswer.median - own.spawnToAnswer.median,
     addedMs: own.spawnToAnswer.median - baseline.spawnToAnswer.median,
     ratio: own.spawnToAnswer.median / baseline.spawnToAnswer.median,
     addedOverBareMs: own.spawnToAnswer.median - bare.spawnToAnswer.median,
@@ -122,6 +141,8 @@ function check(scenario: Scenario | undefined, label: string, result: ColdChildR
     );
   }
 }
+
+const SECRETS_LABEL = 'with secrets';
 
 export const FIRST_USE_RUNS = 15;
 

@@ -2,10 +2,13 @@ import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
 import { runChild } from '../lib/child';
 import { compile } from '../lib/compile';
+import { SECRET_NAMES as FUNCTION_SECRETS } from '../lib/deployed-secrets';
 import { ROOT } from '../lib/paths';
 import { fixed, median, summarize } from '../lib/stats';
+import { FUNCTION_ENV, PASSWORD } from '../upstream/scenarios';
 
 /**
  * Part 6: the secrets read at cold start, per candidate library (bench/secrets/*.ts), apart from
@@ -23,7 +26,15 @@ export const SECRET_NAMES = [
   'QOVERY_API_TOKEN',
   'HASURA_GRAPHQL_JWT_SECRET',
 ];
-export const CANDIDATES = ['powertools', 'middy-ssm', 'sdk-only', 'extension-client'] as const;
+export const CANDIDATES = [
+  'powertools',
+  'middy-ssm',
+  'sdk-only',
+  'extension-client',
+  'extension-http',
+] as const;
+/** The function whose whole cold start is measured with each candidate. */
+const FULL = { name: 'createProject', action: 'CreateProject', entry: 'functions/create-project.ts' };
 
 export interface SecretsResult {
   candidate: string;
@@ -32,12 +43,15 @@ export interface SecretsResult {
   read: number;
   total: { median: number; p25: number; p75: number };
   ssmCalls: number;
+  /** createProject's whole cold start, spawn to answer, with its secrets read by this candidate. */
+  full: { median: number; p25: number; p75: number };
 }
 
 /** SSM's JSON 1.1 API (GetParameters, GetParameter) and the extension's local GET, on loopback. */
 function fakeSsm() {
   let calls = 0;
-  const value = (name: string) => `value-of-${name}`;
+  // The bench's own values where it has them, so that a function can run on what it reads.
+  const value = (name: string) => FUNCTION_ENV[name.slice(name.lastIndexOf('/') + 1)] ?? `value-of-${name}`;
   const parameter = (name: string) => ({ Name: name, Type: 'SecureString', Value: value(name), Version: 1 });
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     let body = '';
@@ -92,6 +106,10 @@ export async function measureSecrets(options: {
         },
       ),
     );
+  const coldChild = await compile('bench/children/cold.ts', options.work.path('children', 'cold.js'));
+  const fullBundle = await compile(FULL.entry, options.work.path('secrets-function', `${FULL.name}.js`), {
+    deployed: true,
+  });
   const ssm = fakeSsm();
   const url = await ssm.listen();
   const env = {
@@ -104,7 +122,16 @@ export async function measureSecrets(options: {
     AWS_SESSION_TOKEN: 'bench-session-token',
     AWS_ENDPOINT_URL_SSM: url,
     BENCH_EXTENSION_URL: url,
+    BENCH_EXTENSION_PORT: new URL(url).port,
   };
+  // The function's environment but its secrets, which the candidate reads first (bench/children/cold.ts).
+  const fullEnv = {
+    ...Object.fromEntries(Object.entries(FUNCTION_ENV).filter(([name]) => !FUNCTION_SECRETS.includes(name))),
+    ...env,
+    BENCH_ACTION: FULL.action,
+    BENCH_PASSWORD_HASH: bcrypt.hashSync(PASSWORD, 10),
+  };
+  const full = new Map<string, number[]>();
   const samples = new Map<string, { load: number; read: number; total: number }[]>();
   const callsBefore = new Map<string, number>();
   const callsPerRun = new Map<string, number>();
@@ -121,6 +148,13 @@ export async function measureSecrets(options: {
           throw new Error(
             `${candidate} read ${result.values.join(', ')} instead of ${SECRET_NAMES.join(', ')}`,
           );
+        const whole = await runChild<{ status?: number; body?: string }>(
+          [coldChild, fullBundle, bundles.get(candidate) ?? '', FUNCTION_SECRETS.join(',')],
+          fullEnv,
+        );
+        if (whole.result.status !== 200)
+          throw new Error(`${FULL.name} with ${candidate}: ${whole.result.status} ${whole.result.body}`);
+        if (round >= 2) full.set(candidate, [...(full.get(candidate) ?? []), whole.answerMs]);
         if (round >= 2)
           samples.set(candidate, [
             ...(samples.get(candidate) ?? []),
@@ -135,7 +169,9 @@ export async function measureSecrets(options: {
   return CANDIDATES.map((candidate) => {
     const runs = samples.get(candidate) ?? [];
     const total = summarize(runs.map((r) => r.total));
+    const whole = summarize(full.get(candidate) ?? []);
     return {
+      full: { median: whole.median, p25: whole.p25, p75: whole.p75 },
       candidate,
       bundleBytes: statSync(bundles.get(candidate) ?? '').size,
       load: median(runs.map((r) => r.load)),
@@ -149,22 +185,27 @@ export async function measureSecrets(options: {
 export function renderSecrets(results: SecretsResult[], runs: number): string {
   const rows = results.map(
     (r) =>
-      `| ${r.candidate} | ${fixed(r.bundleBytes / 1000, 1)} KB | ${fixed(r.load)} ms | ${fixed(r.read)} ms | **${fixed(r.total.median)} ms** (${fixed(r.total.p25)}–${fixed(r.total.p75)}) | ${r.ssmCalls} |`,
+      `| ${r.candidate} | ${fixed(r.bundleBytes / 1000, 1)} KB | ${fixed(r.load)} ms | ${fixed(r.read)} ms | **${fixed(r.total.median)} ms** (${fixed(r.total.p25)}–${fixed(r.total.p75)}) | ${r.ssmCalls} | **${fixed(r.full.median)} ms** (${fixed(r.full.p25)}–${fixed(r.full.p75)}) |`,
   );
   return `## 6. Secrets read at cold start
 
-Four SecureString parameters (a project function's) read once by a fresh \`node\`, per candidate:
+The ${SECRET_NAMES.length} SecureString parameters of a project function read once by a fresh \`node\`, per candidate:
 its bundle built like the functions (AWS SDK external), against a fake SSM endpoint on loopback
 (so SSM's own latency in a region comes on top). Medians of ${runs} runs, interleaved. "Load" is
-\`require\` of the bundle; "read" the first read (for the SDK-based ones: loading the SDK, the
-client, credentials, SigV4 signing, one HTTP call, parsing). The functions use **powertools**.
+\`import\` of the bundle; "read" the first read (for the SDK-based ones: loading the SDK, the
+client, credentials, SigV4 signing, one HTTP call, parsing). "Whole cold start": ${FULL.name}'s,
+spawn to answer (bench/children/cold.ts, its in-memory upstreams), the candidate reading its
+secrets first (${FUNCTION_SECRETS.length} parameters), then the function loaded and invoked.
+The functions use **extension-http** (lib/platform/secrets.ts; before: powertools).
 
-| Candidate | Bundle | Load | Read | Total (p25–p75) | HTTP calls |
-| --- | --- | --- | --- | --- | --- |
+| Candidate | Bundle | Load | Read | Total (p25–p75) | HTTP calls | Whole cold start of ${FULL.name} (p25–p75) |
+| --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-extension-client is only the function's side of the Parameters and Secrets Lambda extension (one
-local GET per parameter, no SDK): the extension's own process start and its SSM call, which happen
-inside the Lambda environment, cannot be measured here.
+extension-client and extension-http are only the function's side of the Parameters and Secrets
+Lambda extension (one local GET per parameter, no SDK), over Node's fetch (undici) and over
+node:http (lib/platform/http) respectively: the extension's own process start (during the
+environment's init, beside the function's) and its SSM call (one per parameter, in the region,
+cached for SSM_PARAMETER_STORE_TTL) happen inside Lambda and cannot be measured here.
 `;
 }

@@ -1,6 +1,6 @@
 /**
  * The AWS Parameters and Secrets Lambda extension, seen from the function: one local HTTP GET per
- * parameter, no SDK. The extension itself (a separate process started during init, which caches
+ * parameter, over Node's fetch (undici), no SDK. The extension itself (a separate process started during init, which caches
  * and calls SSM) cannot run here: its own start-up and its call to SSM are not in this figure.
  */
 import { PATH } from './path';

@@ -1,7 +1,9 @@
 /**
- * In-memory upstreams: a `fetch` that answers Hasura GraphQL requests by operationName and
- * Qovery REST requests by method and path, instantly, with real `Response` objects (as undici's
- * fetch would), and records every round trip.
+ * In-memory upstreams: answers Hasura GraphQL requests by operationName and Qovery REST requests
+ * by method and path, instantly, and records every round trip. The functions reach them over
+ * HTTP/1.1 through their own client (lib/platform/http over node:https), on in-process sockets
+ * (./fake-sockets.ts): what a request costs the client, from building it to parsing the answer,
+ * is in the figures; the network is not.
  *
  * A request that no canned answer covers is recorded as unexpected and answered with an error,
  * so a handler that took another path than the scenario expects fails the bench loudly.
@@ -28,8 +30,18 @@ export interface RoundTrip {
   stage: number;
 }
 
+export interface FakeAnswer {
+  status: number;
+  /** JSON text, or undefined for no body. */
+  body?: string;
+}
+
 export interface FakeUpstreams {
-  fetch: typeof fetch;
+  /**
+   * The answer to one request (recorded as a round trip), in flight until `sent()`: when it is
+   * written to the caller's socket (calls in flight together share a stage).
+   */
+  answer(method: string, url: URL, body: string | undefined): { answer: FakeAnswer; sent(): void };
   roundTrips: RoundTrip[];
   unexpected: string[];
   reset(): void;
@@ -37,14 +49,12 @@ export interface FakeUpstreams {
   answerOther<T>(upstream: RoundTrip['upstream'], name: string, answer: T): Promise<T>;
 }
 
-const json = (status: number, body: unknown) =>
-  body === undefined
-    ? new Response(null, { status })
-    : new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown): FakeAnswer =>
+  body === undefined ? { status } : { status, body: JSON.stringify(body) };
 
 export function createFakeUpstreams(hasura: HasuraAnswers, qovery: readonly QoveryRoute[]): FakeUpstreams {
   const state: FakeUpstreams = {
-    fetch: fakeFetch as typeof fetch,
+    answer: fakeAnswer,
     roundTrips: [],
     unexpected: [],
     reset() {
@@ -65,7 +75,7 @@ export function createFakeUpstreams(hasura: HasuraAnswers, qovery: readonly Qove
     state.roundTrips.push({ upstream, name, stage });
   }
 
-  function answerHasura(body: string): Response {
+  function answerHasura(body: string): FakeAnswer {
     const request = JSON.parse(body) as { operationName?: string; variables?: Record<string, unknown> };
     const name = request.operationName ?? '(no operationName)';
     record('hasura', name);
@@ -85,7 +95,7 @@ export function createFakeUpstreams(hasura: HasuraAnswers, qovery: readonly Qove
     return { ...route, method, pattern: new RegExp(`^${pattern}$`) };
   });
 
-  function answerQovery(method: string, path: string, body: string | undefined): Response {
+  function answerQovery(method: string, path: string, body: string | undefined): FakeAnswer {
     for (const route of routes) {
       const match = route.method === method ? route.pattern.exec(path) : null;
       if (!match) continue;
@@ -98,15 +108,21 @@ export function createFakeUpstreams(hasura: HasuraAnswers, qovery: readonly Qove
     return json(404, { status: 404, detail: 'bench: no answer' });
   }
 
-  function fakeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    const body = typeof init.body === 'string' ? init.body : undefined;
-    const method = (init.method ?? 'GET').toUpperCase();
-    let response: Response;
-    if (url.href === HASURA_URL) response = answerHasura(body ?? '{}');
-    else if (url.origin === QOVERY_URL) response = answerQovery(method, url.pathname, body);
-    else return Promise.reject(new TypeError(`bench: no fetch of ${url.href} (in-memory upstreams only)`));
-    return settle(Promise.resolve(response));
+  function fakeAnswer(method: string, url: URL, body: string | undefined) {
+    let answer: FakeAnswer;
+    if (url.href === HASURA_URL) answer = answerHasura(body ?? '{}');
+    else if (url.origin === QOVERY_URL) answer = answerQovery(method.toUpperCase(), url.pathname, body);
+    else {
+      state.unexpected.push(`${method} ${url.href}`);
+      answer = json(404, { detail: 'bench: in-memory upstreams only' });
+    }
+    inFlight++; // after it was recorded, in the stage it opened or joined
+    return {
+      answer,
+      sent() {
+        inFlight--;
+      },
+    };
   }
 
   /** Counts the call in flight until it is answered (calls in flight together share a stage). */
