@@ -25,8 +25,18 @@ import { createQoveryBudget, hasuraBudgetStore } from '../instances/budget';
 import { createOwnerConsole, type OwnerConsole, secureConsolesStep } from '../instances/console-seat';
 import { createDomains, type Domains } from '../instances/domains';
 import { readDomains } from '../instances/domains/settings';
-import { createInstances, type Instances, provisionCalls } from '../instances/instances';
-import { createProjects, type Projects, type ProjectsDeps } from '../instances/projects';
+import {
+  createInstanceOperations,
+  createInstances,
+  type Instances,
+  provisionCalls,
+} from '../instances/instances';
+import {
+  createProjectRemoval,
+  createProjects,
+  type Projects,
+  type ProjectsDeps,
+} from '../instances/projects';
 import { recordedTemplate } from '../instances/provision-strategy';
 import { work } from '../instances/queue';
 import { createReconciler } from '../instances/reconciler';
@@ -262,7 +272,10 @@ function budgetedQoveryClientOf(qovery: QoveryConfig, hasura: HasuraClient, log:
     perHour: qovery.requestsPerHour,
     log,
   });
-  return { budget, client: createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget, fetch: httpFetch }) };
+  return {
+    budget,
+    client: createQoveryClient({ baseUrl: qovery.apiUrl, token: qovery.token, budget, fetch: httpFetch }),
+  };
 }
 
 /**
@@ -279,7 +292,7 @@ function projectsDepsOf(
 ) {
   const { qovery } = config;
   const settings = { ...qovery, instance: config.instance };
-  const { client, budget } = budgetedQoveryClientOf(qovery, hasura, log);
+  const { client, budget, deps: common } = queueDepsOf(config, hasura, log, requireEmailVerification);
   const instances: Instances = createInstances({
     client,
     settings,
@@ -288,18 +301,43 @@ function projectsDepsOf(
     template: recordedTemplate(hasura),
     metrics,
   });
-  const deps: ProjectsDeps = {
+  const deps: ProjectsDeps = { ...common, instances, createCost: provisionCalls(settings).calls };
+  return { deps, instances, client, budget };
+}
+
+/** What every project operation's queue needs but the instances: Hasura, the budget, the storage. */
+function queueDepsOf(
+  config: Config<'qovery' | 'instance' | 'storage'>,
+  hasura: HasuraClient,
+  log: Logger,
+  requireEmailVerification: boolean,
+) {
+  const { qovery } = config;
+  const { client, budget } = budgetedQoveryClientOf(qovery, hasura, log);
+  const deps = {
     hasura,
-    instances,
     storage: createStorage(config.storage),
     maxProjectsPerUser: qovery.maxProjectsPerUser,
     requireEmailVerification,
     appwriteVersion: config.instance.version,
     budget,
     requestsPerHour: qovery.requestsPerHour,
-    createCost: provisionCalls(settings).calls,
   };
-  return { deps, instances, client, budget };
+  return { client, budget, deps };
+}
+
+/**
+ * DeleteAccount's: DeleteProject's path alone, on instances that cannot provision (it only
+ * deletes), so that its bundle carries neither the blueprint nor provisioning (tests/unit/bundles.test.ts).
+ */
+function projectRemovalOf(
+  config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
+  hasura: HasuraClient,
+  log: Logger,
+) {
+  const { client, deps } = queueDepsOf(config, hasura, log, config.accounts.requireEmailVerification);
+  const settings = { ...config.qovery, instance: config.instance };
+  return createProjectRemoval({ ...deps, instances: createInstanceOperations({ client, settings, log }) });
 }
 
 /**
@@ -374,10 +412,8 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
     const accounts = createAccountDeletion({
       hasura,
       passwords: createPasswords(config.auth.bcryptCost),
-      // The account's projects are deleted: no console seat to take.
-      projects: createProjects(
-        projectsDepsOf(config, hasura, rest.log, config.accounts.requireEmailVerification, rest.metrics).deps,
-      ),
+      // The account's projects are deleted: no console seat to take, nothing to provision.
+      projects: projectRemovalOf(config, hasura, rest.log),
     });
     return { ...rest, deps: { accounts } };
   },
