@@ -54,7 +54,12 @@ describe('README walkthrough', () => {
       .replace(defaultUrl, `GQL=${stack.graphqlUrl}`)
       .replace(defaultInbox, `MAIL=${stack.mail.webUrl}`);
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      execFile('bash', ['-c', script], { cwd: ROOT, timeout: 120_000 }, (error, out, err) =>
+      // As on a shell whose Node is older than 22 (no global WebSocket): see tests/helpers/node-before-22.cjs.
+      const env = {
+        ...process.env,
+        NODE_OPTIONS: `--require ${join(ROOT, 'tests', 'helpers', 'node-before-22.cjs')}`,
+      };
+      execFile('bash', ['-c', script], { cwd: ROOT, env, timeout: 120_000 }, (error, out, err) =>
         error ? reject(new Error(`${error.message}\n${out}\n${err}`)) : resolve({ stdout: out, stderr: err }),
       );
     });
