@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
-import { type Section, settingsOf } from '../lib/runtime/config';
-import { ROOT } from './stack';
+import { settingsOf } from '../lib/runtime/config';
+import { parseCli } from './cli';
+import { functionSections } from './settings-docs';
 
 /**
  * `npm run settings -- --stage prod`: every setting the functions read, derived from the code as
@@ -12,28 +9,37 @@ import { ROOT } from './stack';
  * secrets, values left for you to fill in.
  */
 
-// The plugin's loader bundles each function module with esbuild (middy is ESM-only).
-const { loadSections } = require('../plugins/settings.js') as {
-  loadSections: (file: string) => Promise<readonly Section[]>;
-};
+const USAGE = `Usage: npm run settings [-- --stage <stage>]
+
+Lists every setting the functions read, derived from the code as \`serverless package\` does:
+secret (with its SSM parameter) or plain, and which functions read it; then prints the
+\`aws ssm put-parameter\` command of each secret, values left for you to type.
+docs/configuration.md describes each setting (npm run docs).
+
+Options:
+  --stage <stage>   the stage whose SSM paths to print (default: dev)
+  --help            this help
+
+Example:
+  npm run settings -- --stage prod`;
 
 async function main() {
-  const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' } } });
+  const { values } = parseCli(
+    USAGE,
+    { stage: { type: 'string', default: 'dev' } },
+    { command: 'npm run settings' },
+  );
   const path = `/appwrite-cloud/${values.stage}/`;
-  const functions = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')).functions as Record<
-    string,
-    { handler: string }
-  >;
+  const functions = await functionSections();
   const users = new Map<string, { secret: boolean; functions: string[] }>();
-  for (const [name, { handler }] of Object.entries(functions)) {
-    const sections = await loadSections(join(ROOT, handler.replace(/\.[^./]+$/, '')));
+  for (const [name, sections] of functions) {
     for (const setting of settingsOf(sections)) {
       const entry = users.get(setting.name) ?? { secret: setting.secret, functions: [] };
       entry.functions.push(name);
       users.set(setting.name, entry);
     }
   }
-  const all = Object.keys(functions).length;
+  const all = functions.size;
   const rows = [...users.entries()].map(([name, { secret, functions: fns }]): [string, string, string] => [
     name,
     secret

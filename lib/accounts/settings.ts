@@ -31,6 +31,12 @@ const DEFAULT_CLAIMS_NAMESPACE = 'https://hasura.io/jwt/claims';
 
 /** The JWT signing key: only the functions that issue tokens may read it. */
 export function readJwt(r: EnvReader): JwtSettings {
+  /**
+   * HASURA_GRAPHQL_JWT_SECRET: The very JSON Hasura reads to verify tokens, which the functions sign with:
+   * {"type":"HS256","key":"<key>"} with a key of at least 32 characters, optionally with issuer, audience, claims_namespace
+   * and claims_format. Only the functions that issue tokens read it.
+   * @example {"type":"HS256","key":""}
+   */
   const name = 'HASURA_GRAPHQL_JWT_SECRET';
   const fallback: JwtSettings = {
     key: new Uint8Array(),
@@ -93,18 +99,35 @@ function jwtProblems(json: unknown): string[] {
 
 export function readAuth(r: EnvReader): AuthConfig {
   return {
+    /**
+     * BCRYPT_COST: bcrypt cost of the stored password hashes (each step doubles the time of a sign-up or
+     * sign-in).
+     */
     bcryptCost: r.int('BCRYPT_COST', 10, 10, 15),
+    /** ACCESS_TOKEN_TTL_SECONDS: Lifetime of an access token (the JWT Hasura verifies). */
     accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 24 * 3600),
+    /** REFRESH_TOKEN_TTL_SECONDS: Lifetime of a refresh token; each use rotates it. */
     refreshTokenTtlSeconds: r.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+    /**
+     * SESSION_MAX_SECONDS: Absolute lifetime of a session (a refresh token family), from sign-in: no
+     * rotation extends it.
+     */
     sessionMaxSeconds: r.int('SESSION_MAX_SECONDS', 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+    /** MAX_SESSIONS_PER_USER: Live sessions per user; a new one ends the least recently used beyond it. */
     maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 10, 1, 1000),
   };
 }
 
 export function readAccounts(r: EnvReader): AccountsConfig {
   return {
+    /**
+     * REQUIRE_EMAIL_VERIFICATION: Whether a new account must verify its email before CreateProject and
+     * StartProject. Off only for a private deployment.
+     */
     requireEmailVerification: r.bool('REQUIRE_EMAIL_VERIFICATION', true),
+    /** EMAIL_VERIFICATION_TTL_SECONDS: How long the link of a verification email works. */
     verificationTtlSeconds: r.int('EMAIL_VERIFICATION_TTL_SECONDS', 24 * 3600, 300, 7 * 24 * 3600),
+    /** PASSWORD_RESET_TTL_SECONDS: How long the link of a password reset email works. */
     passwordResetTtlSeconds: r.int('PASSWORD_RESET_TTL_SECONDS', 3600, 300, 24 * 3600),
   };
 }

@@ -90,6 +90,14 @@ export function settingsOf(wanted: readonly SectionName[]): SettingInfo[] {
   return settingsOfReaders(readersOf(wanted));
 }
 
+/**
+ * The reader after reading the given sections from `env` (empty by default): what each setting
+ * checks and every problem, for the tools that document the settings (scripts/settings-docs.ts).
+ */
+export function readerOf(wanted: readonly SectionName[], env: Env = {}): EnvReader {
+  return read(env, readersOf(wanted)).reader;
+}
+
 /** The values that must never be written anywhere: handed to the logger for redaction. */
 export function secretsOf(config: object): string[] {
   return [...(secretValuesOf.get(config) ?? [])].filter((v) => v.length > 0);
