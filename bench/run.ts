@@ -11,8 +11,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
+import { cliError, parseCli } from '../scripts/cli';
 import { instanceSection } from './instance';
 import { compile } from './lib/compile';
 import { startDeployedSecrets } from './lib/deployed-secrets';
@@ -27,8 +27,33 @@ import { measureWarm, type Warm } from './parts/warm';
 import { renderReport } from './report';
 import { PASSWORD, scenarios } from './upstream/scenarios';
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `Usage: npm run bench [-- options]
+
+Measures bundle size, cold start, warm overhead, end-to-end throughput and upstream round trips of
+every function, and writes BENCHMARKS.md (all of parts 1 to 6; a few minutes on 2 cores).
+
+Options:
+  --parts <list>              parts to run, comma-separated (default 1,2,3,4,5,6,7,8): 1 bundles,
+                              2 cold start, 3 warm overhead, 4 end to end, 5 upstream round trips,
+                              6 secrets at cold start per library, 7 the reconciler over 1,000
+                              instances, 8 one instance (CreateProject's Qovery calls, an upgrade)
+  --runs <n>                  cold-start runs per function (default 25)
+  --iterations <n>            warm invocations per function (default 2000)
+  --bcrypt-iterations <n>     bcrypt hashes timed (default 30)
+  --connections <list>        end-to-end concurrent connections (default 1,4,16)
+  --seconds <n>               end-to-end duration per load (default 5)
+  --functions <list>          only these functions (comma-separated)
+  --keep                      keep the work directory
+  --help                      this help
+
+Only some parts: printed, BENCHMARKS.md left alone.
+
+Example:
+  npm run bench -- --parts 1,2,3 --runs 10`;
+
+const { values } = parseCli(
+  USAGE,
+  {
     parts: { type: 'string', default: '1,2,3,4,5,6,7,8' },
     runs: { type: 'string', default: '25' },
     iterations: { type: 'string', default: '2000' },
@@ -38,8 +63,14 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     functions: { type: 'string' },
   },
-});
+  { command: 'npm run bench' },
+);
+for (const name of ['runs', 'iterations', 'bcrypt-iterations', 'seconds'] as const)
+  if (!/^[1-9]\d*$/.test(values[name]))
+    cliError(`--${name} must be a positive integer, not "${values[name]}"`);
 const parts = new Set(values.parts.split(',').map((part) => part.trim()));
+const unknownPart = [...parts].find((part) => !/^[1-8]$/.test(part));
+if (unknownPart !== undefined) cliError(`--parts takes numbers from 1 to 8, not "${unknownPart}"`);
 const all = ['1', '2', '3', '4', '5', '6'].every((part) => parts.has(part));
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 

@@ -13,13 +13,26 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Inventory, InventoryService } from '../lib/instances/blueprint/inventory';
+import { cliError, parseCli } from './cli';
 
-const [composePath, tag, commit] = process.argv.slice(2);
-if (!composePath || !tag || !commit) {
-  console.error('usage: tsx scripts/appwrite-inventory.ts <docker-compose.yml> <tag> <commit>');
-  process.exit(2);
-}
-const target = join(__dirname, '..', 'lib', 'appwrite', 'inventory.json');
+const USAGE = `Usage: npx tsx scripts/appwrite-inventory.ts <docker-compose.yml> <tag> <commit>
+
+Writes lib/instances/blueprint/inventory.json from AppWrite's own self-hosting compose file for
+one release tag (rendered as its installer does for --database=mariadb); the "excluded" block of
+the existing file is kept.
+
+Options:
+  --help   this help
+
+Example:
+  git -C <appwrite clone> show 1.9.6:docker-compose.yml > /tmp/compose.yml
+  npx tsx scripts/appwrite-inventory.ts /tmp/compose.yml 1.9.6 <commit of the tag>`;
+
+const { positionals } = parseCli(USAGE, {}, { allowPositionals: true, command: 'appwrite-inventory' });
+const [composePath, tag, commit] = positionals;
+if (!composePath || !tag || !commit || positionals.length > 3)
+  cliError('expects three arguments: <docker-compose.yml> <tag> <commit>');
+const target = join(__dirname, '..', 'lib', 'instances', 'blueprint', 'inventory.json');
 const previous: Partial<Inventory> = existsSync(target) ? JSON.parse(readFileSync(target, 'utf8')) : {};
 
 interface ComposeService {

@@ -11,8 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { LogLevel, MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
+import { cliError, parseCli } from './cli';
 
 interface Module {
   /** The files mutated together. */
@@ -50,7 +50,10 @@ Options:
   --module <name>     run this module only (repeat for several): ${Object.keys(modules).join(', ')}
   --concurrency <n>   test runner processes (default 2, for 2 cores; 1 on a busy machine)
   --list              print the modules, their files and tests, and exit
-  --help              print this and exit`;
+  --help              print this and exit
+
+Example:
+  npm run test:mutation -- --module tokens --concurrency 1`;
 
 interface Row {
   name: string;
@@ -155,18 +158,15 @@ async function mutationTest(name: string, module: Module, concurrency: number): 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const { values } = parseCli(
+    usage,
+    {
       module: { type: 'string', multiple: true },
       concurrency: { type: 'string', default: '2' },
       list: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return;
-  }
+    { command: 'npm run test:mutation' },
+  );
   if (values.list) {
     for (const [name, module] of Object.entries(modules))
       console.log(
@@ -177,10 +177,9 @@ async function main(): Promise<void> {
   const names = values.module ?? Object.keys(modules);
   const unknown = names.filter((name) => !(name in modules));
   if (unknown.length > 0)
-    throw new Error(`Unknown module(s): ${unknown.join(', ')}. Known: ${Object.keys(modules).join(', ')}`);
+    cliError(`unknown module(s) ${unknown.join(', ')} (known: ${Object.keys(modules).join(', ')})`);
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new Error('--concurrency must be a positive integer');
+  if (!Number.isInteger(concurrency) || concurrency < 1) cliError('--concurrency must be a positive integer');
 
   mkdirSync(REPORTS, { recursive: true });
   const rows: Row[] = [];
