@@ -40,7 +40,7 @@ const modules: Record<string, Module> = {
 
 const REPORTS = 'reports/mutation';
 
-const usage = `npm run test:mutation [-- options]
+const usage = `Usage: npm run test:mutation [-- options]
 
 Mutation testing (StrykerJS, Jest runner, per-test coverage) of the core modules, one at a time,
 each against the test files that exercise it. Reports: ${REPORTS}/<module>/ (HTML and JSON),

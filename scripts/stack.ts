@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
@@ -15,6 +15,9 @@ import {
   startQoveryStandIn,
 } from '../sandbox/qovery';
 import { startS3StandIn } from '../sandbox/s3';
+import { spawnNodeChild, stopProcess } from './supervise';
+
+export { stopProcess };
 
 /**
  * The whole system on one machine: the Hasura stand-in (PGlite), the Qovery stand-in and every
@@ -130,11 +133,7 @@ async function startMailDev(smtpPort: number, webPort: number, mailDir: string):
   const bin = join(ROOT, 'node_modules', 'maildev', 'dist', 'bin', 'maildev.js');
   const args = ['--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1'];
   args.push('--web-ip', '127.0.0.1', '--mail-directory', mailDir);
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: process.platform !== 'win32',
-  });
+  const child = spawnNodeChild(bin, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((ready, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error('MailDev did not start within 30 s')), 30_000);
@@ -482,7 +481,7 @@ export function startOffline(options: {
   onOutput?: (chunk: string) => void;
 }): Promise<ChildProcess> {
   const cli = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
-  const child = spawn(process.execPath, [cli, 'offline', 'start'], {
+  const child = spawnNodeChild(cli, ['offline', 'start'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -493,7 +492,6 @@ export function startOffline(options: {
       SLS_NOTIFICATIONS_MODE: 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: process.platform !== 'win32',
   });
   return new Promise((resolveReady, reject) => {
     let output = '';
@@ -582,21 +580,4 @@ export async function retryOnPortRace<T>(start: () => Promise<T>, attempts = 3):
       if (attempt >= attempts || !/EADDRINUSE/.test(String(error))) throw error;
     }
   }
-}
-
-export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, signal);
-      else child.kill(signal);
-    } catch {
-      // already gone
-    }
-  };
-  kill('SIGTERM');
-  const timer = setTimeout(() => kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

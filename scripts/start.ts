@@ -4,8 +4,11 @@ import { ConfigError } from '../lib/basics/settings';
 import type { ReconcileSummary } from '../lib/instances/reconciler';
 import { loadConfig, sectionNames } from '../lib/runtime/config';
 import { formatViolation } from '../sandbox/qovery';
+import { parseCli } from './cli';
 import { acquireStackLock, assertPortsFree, checkHasura, StartError } from './preflight';
-import { loadOrCreateSecrets, ROOT, type Stack, startOffline, startStack, stopProcess } from './stack';
+import { loadOrCreateSecrets, ROOT, type Stack, startOffline, startStack } from './stack';
+import { type StartVariable, startSetting } from './start-settings';
+import { runUntilStopped, stopProcess } from './supervise';
 
 /**
  * `npm start`.
@@ -15,21 +18,39 @@ import { loadOrCreateSecrets, ROOT, type Stack, startOffline, startStack, stopPr
  *   real Hasura and Qovery named there.
  */
 
+parseCli(
+  `Usage: npm start
+
+Runs the control plane on this machine. Without HASURA_GRAPHQL_ENDPOINT (in .env or the
+environment): the Hasura, Qovery and S3 stand-ins, a mail catcher and every handler, with
+development secrets kept in .local/ (rm -rf .local resets everything). With it: only the handlers,
+against the real Hasura and Qovery that .env names (copy .env.example; docs/configuration.md).
+Ctrl+C (SIGINT), SIGTERM or SIGHUP stops everything it started.
+
+Options:
+  --help   this help
+
+Example:
+  HASURA_PORT=18080 npm start`,
+  {},
+  { command: 'npm start' },
+);
+
 const envFile = join(ROOT, '.env');
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const actionsPort = port('ACTIONS_PORT', 3000);
-const lambdaPort = port('ACTIONS_LAMBDA_PORT', 3002);
+const port = (name: StartVariable) => Number(startSetting(name));
+const actionsPort = port('ACTIONS_PORT');
+const lambdaPort = port('ACTIONS_LAMBDA_PORT');
 
 /** The local stack's ports (README.md lists them): these defaults unless .env or the environment says. */
 function localPorts() {
   return {
-    hasura: port('HASURA_PORT', 8080),
-    qovery: port('QOVERY_STANDIN_PORT', 4001),
-    s3: port('S3_STANDIN_PORT', 4569),
-    mailSmtp: port('MAIL_CATCHER_SMTP_PORT', 1025),
-    mailWeb: port('MAIL_CATCHER_WEB_PORT', 1080),
+    hasura: port('HASURA_PORT'),
+    qovery: port('QOVERY_STANDIN_PORT'),
+    s3: port('S3_STANDIN_PORT'),
+    mailSmtp: port('MAIL_CATCHER_SMTP_PORT'),
+    mailWeb: port('MAIL_CATCHER_WEB_PORT'),
   };
 }
 
@@ -39,7 +60,7 @@ async function main() {
   const started = performance.now();
   const local = join(ROOT, '.local');
   const ports = localPorts();
-  const qoveryStepMs = port('QOVERY_STANDIN_STEP_MS', 1500);
+  const qoveryStepMs = port('QOVERY_STANDIN_STEP_MS');
   const lock = acquireStackLock(local, (note) => console.log(note));
   process.once('exit', () => lock.release());
   await assertPortsFree([
@@ -51,32 +72,39 @@ async function main() {
     { component: 'action handlers (serverless-offline)', variable: 'ACTIONS_PORT', port: actionsPort },
     { component: "serverless-offline's Lambda port", variable: 'ACTIONS_LAMBDA_PORT', port: lambdaPort },
   ]);
-  const stack = await startStack({
-    secrets: loadOrCreateSecrets(local),
-    dataDir: join(local, 'pglite'),
-    hasuraPort: ports.hasura,
-    qoveryPort: ports.qovery,
-    s3Port: ports.s3,
-    s3Dir: join(local, 's3'),
-    qoveryStateFile: join(local, 'qovery', 'state.json'),
-    qoveryStepMs,
-    mailSmtpPort: ports.mailSmtp,
-    mailWebPort: ports.mailWeb,
-    mailDir: join(local, 'maildev'),
-    actionsPort,
-    lambdaPort,
-    onOutput: (chunk) => process.stdout.write(chunk),
-    // Production runs it every minute; locally, every few seconds so statuses move as you watch.
-    reconcileEveryMs: Number(process.env.RECONCILE_EVERY_MS ?? 2000),
-    onReconcile: printReconcile,
-    onQoveryViolation: (violation) => console.error(formatViolation(violation)),
-    onStep: (what) =>
-      console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] Starting ${what}…`),
-  });
-  printWelcome(stack, ((performance.now() - started) / 1000).toFixed(1), qoveryStepMs);
-  await waitForSignal();
-  await stack.close();
-  lock.release();
+  await runUntilStopped(
+    async () => {
+      const stack = await startStack({
+        secrets: loadOrCreateSecrets(local),
+        dataDir: join(local, 'pglite'),
+        hasuraPort: ports.hasura,
+        qoveryPort: ports.qovery,
+        s3Port: ports.s3,
+        s3Dir: join(local, 's3'),
+        qoveryStateFile: join(local, 'qovery', 'state.json'),
+        qoveryStepMs,
+        mailSmtpPort: ports.mailSmtp,
+        mailWebPort: ports.mailWeb,
+        mailDir: join(local, 'maildev'),
+        actionsPort,
+        lambdaPort,
+        onOutput: (chunk) => process.stdout.write(chunk),
+        // Production runs it every minute; locally, every few seconds so statuses move as you watch.
+        reconcileEveryMs: port('RECONCILE_EVERY_MS'),
+        onReconcile: printReconcile,
+        onQoveryViolation: (violation) => console.error(formatViolation(violation)),
+        onStep: (what) =>
+          console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] Starting ${what}…`),
+      });
+      printWelcome(stack, ((performance.now() - started) / 1000).toFixed(1), qoveryStepMs);
+      return stack;
+    },
+    { onStopping: stopping },
+  );
+}
+
+function stopping(why: string): void {
+  console.log(`\nStopping (${why})…`);
 }
 
 /** What a reconciler run changed, when it changed anything or failed. */
@@ -122,7 +150,7 @@ AppWrite Cloud is running locally (ready in ${seconds} s) — stand-ins for Hasu
 Then send the accessToken as "Authorization: Bearer <token>" for CreateProject, StartProject, ...
 (REQUIRE_EMAIL_VERIFICATION=false in .env lifts the verification step.)
 
-The reconciler runs every ${Number(process.env.RECONCILE_EVERY_MS ?? 2000) / 1000} s (RECONCILE_EVERY_MS), so statuses move by themselves.
+The reconciler runs every ${port('RECONCILE_EVERY_MS') / 1000} s (RECONCILE_EVERY_MS), so statuses move by themselves.
 Follow them live, with the same Bearer token, over WebSocket (protocol graphql-transport-ws,
 or the older graphql-ws) at ${stack.graphqlUrl.replace(/^http/, 'ws')}:
 
@@ -153,7 +181,7 @@ async function handlersOnly() {
       component: 'action handlers (serverless-offline)',
       variable: 'ACTIONS_PORT',
       port: actionsPort,
-      host: process.env.ACTIONS_HOST ?? '127.0.0.1',
+      host: startSetting('ACTIONS_HOST'),
     },
     { component: "serverless-offline's Lambda port", variable: 'ACTIONS_LAMBDA_PORT', port: lambdaPort },
   ]);
@@ -161,24 +189,21 @@ async function handlersOnly() {
   const env = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
   );
-  const offline = await startOffline({
-    env,
-    actionsPort,
-    lambdaPort,
-    onOutput: (c) => process.stdout.write(c),
-  });
-  console.log(
-    `\nHandlers are served at http://${process.env.ACTIONS_HOST ?? '127.0.0.1'}:${actionsPort}/<action>, against ${process.env.HASURA_GRAPHQL_ENDPOINT}.`,
+  await runUntilStopped(
+    async () => {
+      const offline = await startOffline({
+        env,
+        actionsPort,
+        lambdaPort,
+        onOutput: (c) => process.stdout.write(c),
+      });
+      console.log(
+        `\nHandlers are served at http://${startSetting('ACTIONS_HOST')}:${actionsPort}/<action>, against ${process.env.HASURA_GRAPHQL_ENDPOINT}.`,
+      );
+      return { close: () => stopProcess(offline) };
+    },
+    { onStopping: stopping },
   );
-  await waitForSignal();
-  await stopProcess(offline);
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
 }
 
 main().catch((error: unknown) => {
