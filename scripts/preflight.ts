@@ -12,7 +12,7 @@ export class StartError extends Error {
 }
 
 export interface PortUse {
-  /** What listens there, as the README names it: "Hasura stand-in (GraphQL)". */
+  /** What listens there, as docs/development.md names it: "Hasura stand-in (GraphQL)". */
   component: string;
   /** The variable that moves it. */
   variable: string;

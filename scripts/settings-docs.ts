@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { parse } from 'yaml';
-import type { SettingFacts } from '../lib/basics/settings';
-import { readerOf, type Section, sectionNames } from '../lib/runtime/config';
+import { readWith, type Section, sectionNames } from '../lib/runtime/config';
+import { DocumentingReader, type SettingFacts } from './documenting-reader';
 import { ROOT } from './stack';
 import { START_VARIABLES } from './start-settings';
 
@@ -115,7 +115,7 @@ export async function describeSettings(): Promise<{
   const byFunction = await functionSections();
   const used = new Set<string>();
   const sections = sectionNames.map((name): DocSection => {
-    const reader = readerOf([name]);
+    const reader = readWith(new DocumentingReader({}), [name]);
     // Reading with an empty environment: a setting required only in some cases (e.g. the Qovery
     // prefix, except with a local stand-in) is reported as missing, so it is required here too.
     const missing = new Set(reader.problems.map((p) => /^([A-Z][A-Z0-9_]+) is required/.exec(p)?.[1]));

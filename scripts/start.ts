@@ -43,7 +43,7 @@ const port = (name: StartVariable) => Number(startSetting(name));
 const actionsPort = port('ACTIONS_PORT');
 const lambdaPort = port('ACTIONS_LAMBDA_PORT');
 
-/** The local stack's ports (README.md lists them): these defaults unless .env or the environment says. */
+/** The local stack's ports (docs/development.md lists them): these defaults unless .env or the environment says. */
 function localPorts() {
   return {
     hasura: port('HASURA_PORT'),
@@ -120,11 +120,11 @@ function printReconcile(s: ReconcileSummary): void {
 function printWelcome(stack: Stack, seconds: string, qoveryStepMs: number): void {
   const signup = JSON.stringify({
     query:
-      'mutation { Signup(input: {email: "pjeziorowski@qovery.com", password: "mysecret"}) { emailVerificationRequired } }',
+      'mutation { Signup(input: {email: "ada@example.com", password: "correct-horse-battery"}) { emailVerificationRequired } }',
   });
   const verify = JSON.stringify({
     query:
-      'mutation { VerifyEmail(input: {token: "<token>", password: "mysecret"}) { accessToken refreshToken } }',
+      'mutation { VerifyEmail(input: {token: "<token>", password: "correct-horse-battery"}) { accessToken refreshToken } }',
   });
   console.log(`
 AppWrite Cloud is running locally (ready in ${seconds} s) — stand-ins for Hasura and Qovery, no account needed.
@@ -156,7 +156,7 @@ or the older graphql-ws) at ${stack.graphqlUrl.replace(/^http/, 'ws')}:
 
   subscription { project { id name status status_reason status_changed_at url } }
 
-The README's "A first session, step by step" has a curl for every action. The local Qovery moves
+The README's first session and docs/walkthrough.md have a curl for every action. The local Qovery moves
 one state every ${qoveryStepMs} ms (QOVERY_STANDIN_STEP_MS). Reset everything: stop, then rm -rf .local
 Press Ctrl+C to stop.`);
 }

@@ -42,23 +42,6 @@ export interface SettingInfo {
   optional?: true;
 }
 
-/**
- * What a reader call says about its setting besides its kind, for the reference docs that are
- * generated from the readers (`npm run docs`, scripts/settings-docs.ts): never used to read.
- */
-export interface SettingFacts {
-  /** No default and no fallback: missing is a problem (some settings are required only with another). */
-  required: boolean;
-  /** The value used when the variable is absent or empty. */
-  default?: string;
-  /** Allowed values (oneOf, bool). */
-  choices?: readonly string[];
-  /** Allowed integers, inclusive. */
-  range?: readonly [number, number];
-  /** Anything else the reader checks: "https URL", "at least 16 characters", a pattern's description. */
-  format?: string;
-}
-
 export interface ReaderOptions {
   /** 'skip': secrets are not checked (packaging validates the plain settings only). */
   secrets?: 'check' | 'skip';
@@ -75,19 +58,12 @@ export class EnvReader {
   readonly problems: string[] = [];
   /** Every setting read, in order, with its kind: the declaration tools read this. */
   readonly read = new Map<string, SettingInfo>();
-  /** What each reader call checks (required, default, range, choices), for the generated docs. */
-  readonly facts = new Map<string, SettingFacts>();
   /** Values of the secrets read, for the logger to mask. */
   readonly secretValues: string[] = [];
   constructor(
     private readonly env: Env,
     private readonly options: ReaderOptions = {},
   ) {}
-
-  /** Records what a reader call checks, once per name (the first call says it, as for `read`). */
-  private note(name: string, facts: SettingFacts): void {
-    if (!this.facts.has(name)) this.facts.set(name, facts);
-  }
 
   private raw(name: string, secret = false, optional = false): string | undefined {
     if (!this.read.has(name)) this.read.set(name, optional ? { name, secret, optional } : { name, secret });
@@ -101,10 +77,6 @@ export class EnvReader {
   }
 
   secret(name: string, minLength = 16): string {
-    this.note(name, {
-      required: true,
-      ...(minLength > 0 ? { format: `at least ${minLength} characters` } : {}),
-    });
     const value = this.raw(name, true);
     if (this.skippingSecrets) return '';
     if (value === undefined) this.problems.push(`${name} is required`);
@@ -114,14 +86,12 @@ export class EnvReader {
   }
 
   string(name: string, fallback?: string): string {
-    this.note(name, fallback === undefined ? { required: true } : { required: false, default: fallback });
     const value = this.raw(name) ?? fallback;
     if (value === undefined) this.problems.push(`${name} is required`);
     return value ?? '';
   }
 
   optional(name: string): string | undefined {
-    this.note(name, { required: false });
     return this.raw(name);
   }
 
@@ -130,7 +100,6 @@ export class EnvReader {
    * SSM parameter is read when it exists and its absence is no problem (lib/platform/secrets.ts).
    */
   optionalSecret(name: string): string | undefined {
-    this.note(name, { required: false });
     const value = this.raw(name, true, true);
     if (this.skippingSecrets) return undefined;
     if (value !== undefined) this.secretValues.push(value);
@@ -139,11 +108,6 @@ export class EnvReader {
 
   /** An https URL; plain http only on loopback (local stand-ins, a Hasura in Docker). */
   url(name: string, fallback?: string): string {
-    const format = 'https URL (http on localhost)';
-    this.note(
-      name,
-      fallback === undefined ? { required: true, format } : { required: false, default: fallback, format },
-    );
     const value = this.string(name, fallback);
     if (value === '') return value;
     let url: URL | undefined;
@@ -159,7 +123,6 @@ export class EnvReader {
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
-    this.note(name, { required: false, default: String(fallback), range: [min, max] });
     const text = this.raw(name);
     if (text === undefined) return fallback;
     const value = Number(text);
@@ -171,14 +134,12 @@ export class EnvReader {
   }
 
   pattern(name: string, regex: RegExp, what: string, fallback: string): string {
-    this.note(name, { required: false, default: fallback, format: what });
     const value = this.raw(name) ?? fallback;
     if (value !== fallback && !regex.test(value)) this.problems.push(`${name} must be ${what}`);
     return value;
   }
 
   bool(name: string, fallback: boolean): boolean {
-    this.note(name, { required: false, default: String(fallback), choices: ['true', 'false'] });
     const text = this.raw(name)?.toLowerCase();
     if (text === undefined) return fallback;
     if (text === 'true' || text === '1') return true;
@@ -188,7 +149,6 @@ export class EnvReader {
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
-    this.note(name, { required: false, default: fallback, choices: values });
     const value = this.raw(name) ?? fallback;
     if (!values.includes(value as T)) this.problems.push(`${name} must be one of ${values.join(', ')}`);
     return value as T;

@@ -91,11 +91,18 @@ export function settingsOf(wanted: readonly SectionName[]): SettingInfo[] {
 }
 
 /**
- * The reader after reading the given sections from `env` (empty by default): what each setting
- * checks and every problem, for the tools that document the settings (scripts/settings-docs.ts).
+ * Reads the given sections with the given reader and returns it: the tools that document the
+ * settings (scripts/settings-docs.ts) pass a reader that also records what each call checks.
  */
+export function readWith<R extends EnvReader>(reader: R, wanted: readonly SectionName[]): R {
+  for (const readSection of Object.values(readersOf(wanted)) as ((r: EnvReader) => unknown)[])
+    readSection(reader);
+  return reader;
+}
+
+/** The reader after reading the given sections from `env` (empty by default). */
 export function readerOf(wanted: readonly SectionName[], env: Env = {}): EnvReader {
-  return read(env, readersOf(wanted)).reader;
+  return readWith(new EnvReader(env), wanted);
 }
 
 /** The values that must never be written anywhere: handed to the logger for redaction. */
