@@ -4,20 +4,38 @@ import { join } from 'node:path';
 import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
 
 /**
- * The README's walkthrough, run as written: every ```sh block between the `walkthrough` markers,
- * in order, in one bash, against a stack started here. Only the GraphQL URL is changed (the stack
- * listens on a free port, not 8080), so the README and the system cannot drift apart.
+ * The walkthroughs, run as written: every ```sh block between the `walkthrough` markers of the
+ * README (the tutorial's flow), then those of docs/walkthrough.md (every other action), which
+ * continues it in the same shell, as a reader pastes them, against one stack started here. Only the
+ * two local addresses are changed (the stack listens on free ports), so the pages and the system
+ * cannot drift apart.
  */
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const TOUR = readFileSync(join(ROOT, 'docs', 'walkthrough.md'), 'utf8');
 const ACTIONS_GRAPHQL = readFileSync(join(ROOT, 'hasura-metadata', 'metadata', 'actions.graphql'), 'utf8');
+/** Printed between the two pages' blocks, to tell their answers apart. */
+const SEPARATOR = '--- docs/walkthrough.md ---';
 
-function walkthroughBlocks(markdown: string): string[] {
+function walkthroughBlocks(markdown: string, page: string): string[] {
   const begin = markdown.indexOf('<!-- walkthrough:begin -->');
   const end = markdown.indexOf('<!-- walkthrough:end -->');
-  if (begin < 0 || end < begin) throw new Error('README.md has no walkthrough markers');
+  if (begin < 0 || end < begin) throw new Error(`${page} has no walkthrough markers`);
   return [...markdown.slice(begin, end).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
 }
+
+interface Answer {
+  data?: Record<string, unknown>;
+  errors?: unknown;
+}
+
+const answersIn = (output: string): Answer[] =>
+  output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Answer);
+
+const fieldsOf = (answers: Answer[]) => answers.flatMap((a) => Object.keys(a.data ?? {}));
 
 let stack: Stack;
 
@@ -28,28 +46,43 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe('README walkthrough', () => {
-  const blocks = walkthroughBlocks(README);
+describe('README walkthrough and docs/walkthrough.md', () => {
+  const readme = walkthroughBlocks(README, 'README.md');
+  const tour = walkthroughBlocks(TOUR, 'docs/walkthrough.md');
 
-  it('has a curl for every action of the Hasura metadata, the listing and the subscription', () => {
+  it('has a curl for every action of the Hasura metadata between the two pages, the listing and the subscription', () => {
     // Every action Hasura exposes (hasura-metadata/metadata/actions.graphql): a new action without
-    // a walkthrough step fails here.
+    // a step on either page fails here.
     const actions = [...ACTIONS_GRAPHQL.matchAll(/^\s+([A-Z]\w*)\(input: /gm)].map((m) => m[1]);
-    expect(actions.length).toBeGreaterThanOrEqual(16);
-    const script = blocks.join('\n');
+    expect(actions.length).toBeGreaterThanOrEqual(19);
+    const script = [...readme, ...tour].join('\n');
     for (const action of actions)
       expect({ action, hasStep: script.includes(`${action}(input:`) }).toEqual({ action, hasStep: true });
-    expect(script).toContain('{ project { id name url status } }');
-    expect(script).toContain('subscription { project { id status status_reason } }');
+    // The README's own part is the tutorial's flow.
+    const readmeScript = readme.join('\n');
+    for (const action of [
+      'Signup',
+      'VerifyEmail',
+      'CreateProject',
+      'StartProject',
+      'ProjectStatus',
+      'DeleteProject',
+    ])
+      expect({ action, inReadme: readmeScript.includes(`${action}(input:`) }).toEqual({
+        action,
+        inReadme: true,
+      });
+    expect(readmeScript).toContain('{ project { id name url status } }');
+    expect(readmeScript).toContain('subscription { project { id status status_reason } }');
   });
 
   it('runs as written against a fresh stack: every step answers data but the errors it announces', async () => {
     const defaultUrl = 'GQL=http://127.0.0.1:8080/v1/graphql';
-    expect(blocks[0]).toContain(defaultUrl);
+    expect(readme[0]).toContain(defaultUrl);
     const defaultInbox = 'MAIL=http://127.0.0.1:1080';
-    expect(blocks[0]).toContain(defaultInbox);
+    expect(readme[0]).toContain(defaultInbox);
     // The test's stack listens on free ports: point the README's two addresses at them.
-    const script = ['set -eu', ...blocks]
+    const script = ['set -eu', ...readme, `echo '${SEPARATOR}'`, ...tour]
       .join('\n')
       .replace(defaultUrl, `GQL=${stack.graphqlUrl}`)
       .replace(defaultInbox, `MAIL=${stack.mail.webUrl}`);
@@ -59,18 +92,43 @@ describe('README walkthrough', () => {
         ...process.env,
         NODE_OPTIONS: `--require ${join(ROOT, 'tests', 'helpers', 'node-before-22.cjs')}`,
       };
-      execFile('bash', ['-c', script], { cwd: ROOT, env, timeout: 120_000 }, (error, out, err) =>
+      execFile('bash', ['-c', script], { cwd: ROOT, env, timeout: 150_000 }, (error, out, err) =>
         error ? reject(new Error(`${error.message}\n${out}\n${err}`)) : resolve({ stdout: out, stderr: err }),
       );
     });
     expect(stderr).toBe('');
-    const answers = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { data?: Record<string, unknown>; errors?: unknown });
-    // The two errors the README announces: no AppWrite runs behind the local instance's URL, and
+    const [readmeOutput = '', tourOutput = ''] = stdout.split(`${SEPARATOR}\n`);
+    const first = answersIn(readmeOutput);
+    const rest = answersIn(tourOutput);
+
+    // The README's flow: no error at all.
+    expect(first.filter((a) => a.errors !== undefined)).toEqual([]);
+    for (const field of [
+      'Signup',
+      'VerifyEmail',
+      'CreateProject',
+      'StartProject',
+      'ProjectStatus',
+      'project',
+    ])
+      expect(fieldsOf(first)).toContain(field);
+    const statuses = first.flatMap((a) => {
+      const status = (a.data?.ProjectStatus as { status?: string } | undefined)?.status;
+      return status ? [status] : [];
+    });
+    expect(statuses.at(-1)).toBe('RUNNING');
+    // What the user's tokens unlock: their own project, listed.
+    const listing = first.find((a) => Array.isArray(a.data?.project));
+    expect(listing?.data?.project).toEqual([expect.objectContaining({ name: 'my-appwrite' })]);
+    // The subscription's first push: the same row, from the WebSocket.
+    const pushes = first.filter((a) => Array.isArray(a.data?.project) && a !== listing);
+    expect(pushes.at(0)?.data?.project).toEqual([expect.objectContaining({ id: expect.any(Number) })]);
+    expect(first.find((a) => a.data?.DeleteProject)?.data).toEqual({ DeleteProject: { ok: true } });
+    expect(first.find((a) => a.data?.Signout)?.data).toEqual({ Signout: { ok: true } });
+
+    // The tour: the two errors it announces. No AppWrite runs behind the local instance's URL, and
     // nobody creates the custom domain's DNS record, so it cannot become the primary.
-    const errors = answers.filter((a) => a.errors !== undefined);
+    const errors = rest.filter((a) => a.errors !== undefined);
     expect(errors).toEqual([
       {
         errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'project-busy' }) })],
@@ -82,20 +140,16 @@ describe('README walkthrough', () => {
       },
     ]);
     expect(JSON.stringify(errors)).toContain('does not answer yet');
-    const fields = answers.flatMap((a) => Object.keys(a.data ?? {}));
     for (const field of [
-      'Signup',
-      'ResendVerificationEmail',
-      'VerifyEmail',
       'Signin',
-      'CreateProject',
+      'ResendVerificationEmail',
       'StartProject',
       'ProjectStatus',
+      'AddDomain',
       'project',
+      'RemoveDomain',
       'StopProject',
       'DeleteProject',
-      'AddDomain',
-      'RemoveDomain',
       'ChangePassword',
       'RefreshToken',
       'Signout',
@@ -103,24 +157,14 @@ describe('README walkthrough', () => {
       'ResetPassword',
       'DeleteAccount',
     ])
-      expect(fields).toContain(field);
-    // Every step that answers ok said so.
-    for (const a of answers)
+      expect(fieldsOf(rest)).toContain(field);
+    const secondStatus = rest.find((a) => a.data?.ProjectStatus)?.data?.ProjectStatus;
+    expect(secondStatus).toEqual(expect.objectContaining({ status: 'RUNNING' }));
+    // Every step of either page that answers ok said so.
+    for (const a of [...first, ...rest])
       for (const [field, value] of Object.entries(a.data ?? {}))
         if (value && typeof value === 'object' && 'ok' in value)
           expect({ field, value }).toEqual({ field, value: { ok: true } });
-    const statuses = answers.flatMap((a) => {
-      const status = (a.data?.ProjectStatus as { status?: string } | undefined)?.status;
-      return status ? [status] : [];
-    });
-    expect(statuses.at(-1)).toBe('RUNNING');
-    expect(answers.find((a) => a.data?.Signout)?.data).toEqual({ Signout: { ok: true } });
-    // What the user's tokens unlock: their own project, listed.
-    const listing = answers.find((a) => Array.isArray(a.data?.project));
-    expect(listing?.data?.project).toEqual([expect.objectContaining({ name: 'my-appwrite' })]);
-    // The subscription's first push: the same row, from the WebSocket.
-    const pushes = answers.filter((a) => Array.isArray(a.data?.project) && a !== listing);
-    expect(pushes.at(0)?.data?.project).toEqual([expect.objectContaining({ id: expect.any(Number) })]);
-    expect(answers.find((a) => a.data?.DeleteAccount)?.data).toEqual({ DeleteAccount: { ok: true } });
-  }, 150_000);
+    expect(rest.find((a) => a.data?.DeleteAccount)?.data).toEqual({ DeleteAccount: { ok: true } });
+  }, 180_000);
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { METADATA_DIR, startTestHasura, type TestHasura } from '../../helpers/hasura';
 
-/** What Hasura in production is given by this repository (README "Hasura in production"). */
+/** What Hasura in production is given by this repository (docs/deploy.md, "Hasura in production"). */
 
 const ROOT = join(__dirname, '..', '..', '..');
 
