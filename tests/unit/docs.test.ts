@@ -121,7 +121,7 @@ describe('docs/errors.md', () => {
 
   it('lists every code of the catalogue with the status the handler answers', () => {
     const rows = new Map(
-      [...page.matchAll(/^\|\s*`([a-z-]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1], Number(m[2])]),
+      [...page.matchAll(/^\|\s*`([a-z-]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1] ?? '', Number(m[2])]),
     );
     const expected = Object.entries(catalogue).map(([code, entry]) => [code, entry.status]);
     expect(Object.entries(catalogue).map(([code]) => [code, rows.get(code)])).toEqual(expected);
