@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../../../../lib/basics/log';
 import type { InstancePort } from '../../../../lib/instances/projects/types';
-import type { ClaimedTask, QueueDeps, TaskCaller } from '../../../../lib/instances/queue';
+import type { ClaimedTask, QueueDeps, TaskCaller } from '../../../../lib/instances/queue/types';
 import type { HasuraClient } from '../../../../lib/platform/hasura/client';
 import type { ProjectRow } from '../../../../lib/platform/hasura/documents';
 

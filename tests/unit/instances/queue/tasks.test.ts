@@ -2,6 +2,7 @@ import { AppError } from '../../../../lib/basics/errors';
 import { reasons } from '../../../../lib/instances/lifecycle';
 import { createTask, retryAfter } from '../../../../lib/instances/queue/create';
 import { deleteTask } from '../../../../lib/instances/queue/delete';
+import { environmentOf } from '../../../../lib/instances/queue/environment';
 import { startTask } from '../../../../lib/instances/queue/start';
 import { stopTask } from '../../../../lib/instances/queue/stop';
 import type { QueueDeps } from '../../../../lib/instances/queue/types';
@@ -90,6 +91,25 @@ describe('a start or stop whose project has no instance (environment.ts)', () =>
     expect([error.code, error.message]).toEqual(['project-failed', reasons.creationInterrupted]);
     expect(hasura.requests[1]).toEqual(moved('QUEUED', 'ERROR', reasons.creationInterrupted));
     expect(instances.calls).toEqual([]);
+  });
+
+  it('says the task is over, with its outcome, or answers the environment found', async () => {
+    const gone = setUp(null);
+    expect(await environmentOf(gone.deps, task(), caller(gone.log))).toEqual({
+      kind: 'over',
+      outcome: { kind: 'done' },
+    });
+    const never = setUp(projectRow({ qovery_environment_id: null }));
+    expect(await environmentOf(never.deps, task(), caller(never.log))).toMatchObject({
+      kind: 'over',
+      outcome: { kind: 'failed' },
+    });
+    const found = setUp(projectRow());
+    expect(await environmentOf(found.deps, task(), caller(found.log))).toMatchObject({
+      kind: 'found',
+      row: { id: 7 },
+      environmentId: 'env-7',
+    });
   });
 
   it('keeps the reason of a project already ERROR; a reason under another status is not kept', async () => {

@@ -288,6 +288,38 @@ describe('work: the scheduled worker', () => {
     });
   });
 
+  it('stops the other loop once one finds the queue empty', async () => {
+    const { deps, hasura, log } = setUp({ ClaimInstanceTask: claims(claimedRow(1)) });
+    expect(await work(deps, { deadline: NOW + 60_000, log, parallel: 2 })).toEqual({
+      done: 1,
+      putBack: 0,
+      stopped: 'empty',
+    });
+    // The loop that ran task 1 claims no more.
+    expect(hasura.ops().filter((op) => op === 'ClaimInstanceTask')).toHaveLength(2);
+  });
+
+  it('stops the other loop once the budget refused one', async () => {
+    let grants = 1;
+    const budget = {
+      reserve: async () =>
+        grants-- > 0
+          ? { granted: true, run: <T>(run: () => Promise<T>) => run() }
+          : { granted: false, retryAfterSeconds: 30 },
+    } as unknown as QueueDeps['budget'];
+    const { deps, hasura, log } = setUp(
+      { ClaimInstanceTask: claims(claimedRow(1), claimedRow(2), claimedRow(3)) },
+      undefined,
+      { budget },
+    );
+    expect(await work(deps, { deadline: NOW + 60_000, log, parallel: 2 })).toEqual({
+      done: 1,
+      putBack: 0,
+      stopped: 'budget',
+    });
+    expect(hasura.ops().filter((op) => op === 'ClaimInstanceTask')).toHaveLength(2);
+  });
+
   it('runs two loops side by side by default, at least one', async () => {
     const two = setUp({ ClaimInstanceTask: claims() });
     await work(two.deps, { deadline: NOW + 60_000, log: two.log });
