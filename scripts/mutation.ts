@@ -40,6 +40,9 @@ const modules: Record<string, Module> = {
   'queue-store': { mutate: ['lib/instances/queue/store.ts', 'lib/instances/queue/costs.ts'], tests: ['tests/unit/instances/queue/store.test.ts'], target: 85 },
   'queue-tasks': { mutate: ['lib/instances/queue/run-task.ts', 'lib/instances/queue/create.ts', 'lib/instances/queue/start.ts', 'lib/instances/queue/stop.ts', 'lib/instances/queue/delete.ts', 'lib/instances/queue/environment.ts', 'lib/instances/queue/find.ts'], tests: ['tests/unit/instances/queue/tasks.test.ts', 'tests/unit/instances/queue/run-task.test.ts'], target: 85 },
   'queue-worker': { mutate: ['lib/instances/queue/submit.ts', 'lib/instances/queue/worker.ts'], tests: ['tests/unit/instances/queue/worker.test.ts'], target: 85 },
+  // Custom domains: the actions (names, add, remove, primary and what they share), then the reconciler's checks.
+  domains: { mutate: ['lib/instances/domains/names.ts', 'lib/instances/domains/shared.ts', 'lib/instances/domains/qovery.ts', 'lib/instances/domains/add.ts', 'lib/instances/domains/remove.ts', 'lib/instances/domains/primary.ts', 'lib/instances/domains/index.ts', 'lib/instances/domains/settings.ts'], tests: ['tests/unit/instances/domains/names.test.ts', 'tests/unit/instances/domains/actions.test.ts'], target: 85 },
+  'domains-check': { mutate: ['lib/instances/domains/check.ts', 'lib/instances/reconciler/domains.ts'], tests: ['tests/unit/instances/domains/check.test.ts'], target: 85 },
 };
 
 const REPORTS = 'reports/mutation';

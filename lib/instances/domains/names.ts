@@ -58,7 +58,11 @@ export function normalizeDomain(input: string): string {
   if (ascii.length > 253) throw invalid('A domain is at most 253 characters long.');
   if (!labels.every((label) => LABEL.test(label)))
     throw invalid('Each label is 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen.');
-  if (!TOP_LABEL.test(labels[labels.length - 1] ?? '')) throw invalid('This is not a public domain name.');
+  // Two labels at least here: `?? ''` only satisfies the type checker (mutation testing: equivalent
+  // whatever its text).
+  // Stryker disable next-line StringLiteral
+  const top = labels[labels.length - 1] ?? '';
+  if (!TOP_LABEL.test(top)) throw invalid('This is not a public domain name.');
   return ascii;
 }
 
@@ -66,7 +70,8 @@ export function normalizeDomain(input: string): string {
 export function isApex(name: string): boolean {
   const labels = name.split('.');
   if (labels.length === 2) return true;
-  return labels.length === 3 && TWO_LABEL_SUFFIXES.has(labels.slice(1).join('.'));
+  // The suffixes have two labels: only a name of three can be the apex under one.
+  return TWO_LABEL_SUFFIXES.has(labels.slice(1).join('.'));
 }
 
 /**
@@ -74,6 +79,8 @@ export function isApex(name: string): boolean {
  * (Qovery's, e.g. `oom.sh` for `https://z1a2b3c4d-z5e6f7a8b-gtw.oom.sh`): never a custom domain.
  */
 export function isGeneratedHost(name: string, url: string | null): boolean {
+  // Equivalent if removed (mutation testing): `new URL` of null or '' throws, answered false below.
+  // Stryker disable next-line ConditionalExpression
   if (!url) return false;
   let host: string;
   try {
