@@ -117,11 +117,13 @@ function reasonOf(row: DomainRow, checked: CheckedCustomDomainResponse | undefin
     case 'DOMAIN_LINKED_TO_WRONG_HOST':
     case 'RESOLVES_TO_IP':
       return domainReasons.wrongTarget(row.name, target);
-    default:
+    default: {
       // `checked` is defined here (undefined is the first case): `?.` only satisfies the type
       // checker (mutation testing: equivalent if removed).
       // Stryker disable next-line OptionalChaining
-      return domainReasons.checkFailed(checked?.error_details?.slice(0, 200) ?? null);
+      const details = checked?.error_details;
+      return domainReasons.checkFailed(details?.slice(0, 200) ?? null);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { SetPrimaryDomain, UpdateDomain } from '../../platform/hasura/documents'
 import { normalizeDomain } from './names';
 import { applyPublicNames, redeploy, withBudget } from './qovery';
 import { changeableEnvironment, findOwnDomains, ok, ownDomain } from './shared';
-import type { DomainCaller, DomainsDeps } from './types';
+import type { DomainCaller, DomainRow, DomainsDeps } from './types';
 
 /**
  * Only an ACTIVE name may become primary: AppWrite would otherwise send links to a name that does
@@ -24,22 +24,18 @@ export async function setPrimaryDomain(
   const current = project.domains.find((row) => row.is_primary) ?? null;
   if (current?.id === target?.id) return ok;
   const environmentId = changeableEnvironment(project);
-  // Never both null here (no primary and none asked returned above): `?.` only satisfies the type
-  // checker, and so does `if (carrier)` below (mutation testing: equivalent if removed).
-  // Stryker disable next-line OptionalChaining
-  const proxyId = (target ?? current)?.qovery_container_id;
+  // The name whose container carries the change: never both null here (the same primary, none,
+  // returned above).
+  const carrier = (target ?? current) as DomainRow;
+  const proxyId = carrier.qovery_container_id;
   if (!proxyId) throw new AppError('internal-error', { cause: new Error('A domain without its container') });
   const options = { deadline: caller.deadline };
   const deploy = project.status === 'RUNNING';
   await withBudget(deps, deploy ? 2 : 1, caller.deadline, async () => {
     await applyPublicNames(deps.client, proxyId, name, options);
     await deps.hasura.request(SetPrimaryDomain, { projectId, id: target?.id ?? 0 }, options);
-    if (deploy && !(await redeploy(deps.client, environmentId, options))) {
-      const carrier = target ?? current;
-      // Stryker disable next-line ConditionalExpression
-      if (carrier)
-        await deps.hasura.request(UpdateDomain, { id: carrier.id, set: { needs_deploy: true } }, options);
-    }
+    if (deploy && !(await redeploy(deps.client, environmentId, options)))
+      await deps.hasura.request(UpdateDomain, { id: carrier.id, set: { needs_deploy: true } }, options);
   });
   caller.log.info('domain.primary', { projectId, domain: name });
   return ok;
