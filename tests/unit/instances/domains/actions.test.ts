@@ -560,13 +560,8 @@ describe('SetPrimaryDomain', () => {
       ['deployEnvironment', 'env-7'],
     ]);
     // AppWrite's names, for the whole environment.
-    expect(
-      (calls[0]?.[2] as { vars: { name: string; value: string; scope: string }[] }).vars.map((v) => [
-        v.name,
-        v.value,
-        v.scope,
-      ]),
-    ).toEqual([
+    const body = calls[0]?.[2] as { vars: { name: string; value: string; scope: string }[] };
+    expect(body.vars.map((v) => [v.name, v.value, v.scope])).toEqual([
       ['_APP_DOMAIN', 'api.example.com', 'ENVIRONMENT'],
       ['_APP_CONSOLE_DOMAIN', 'api.example.com', 'ENVIRONMENT'],
       ['_APP_DOMAIN_TARGET_CNAME', 'api.example.com', 'ENVIRONMENT'],
