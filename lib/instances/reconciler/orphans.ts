@@ -1,4 +1,4 @@
-import type { ReconcileRow } from '../../platform/hasura/documents';
+import { InstanceTemplate, type ReconcileRow } from '../../platform/hasura/documents';
 import { type Observed, phaseOfObserved } from '../lifecycle';
 import { finishDeletions } from './deletions';
 import { type Pass, timeLeft } from './pass';
@@ -24,13 +24,15 @@ export async function removeOrphans(
 ): Promise<void> {
   const { qovery, call, summary, orphanGraceMs = 15 * 60 * 1000 } = pass;
   const referenced = new Set(rows.map((row) => row.qovery_environment_id).filter((id) => id !== null));
-  const unknown = [...states.keys()].some((id) => !referenced.has(id));
   const deletingWithoutEnvironment = rows.filter(
     (row) => row.status === 'DELETING' && row.qovery_environment_id === null,
   );
   // Names are only needed when the listing holds environments no row knows (or a deletion
-  // lost its environment id): otherwise no second Qovery call.
-  if (!unknown && deletingWithoutEnvironment.length === 0) return;
+  // lost its environment id): otherwise no second Qovery call. The recorded template (`npm run
+  // template`) has no project row but is known: without this, its presence alone cost a listing
+  // every run (60 requests an hour of the budget).
+  if (deletingWithoutEnvironment.length === 0 && !(await unknownBesidesTemplate(pass, referenced, states)))
+    return;
   const own = await qovery.listOwn(call);
   const oldEnough = pass.now() - orphanGraceMs;
   const unproven: string[] = [];
@@ -58,4 +60,17 @@ export async function removeOrphans(
     pass,
     deletingWithoutEnvironment.filter((row) => !stillThere.has(row.id)),
   );
+}
+
+/** Whether the listing holds an environment that neither a row nor the recorded template is. */
+async function unknownBesidesTemplate(
+  { hasura, call }: Pass,
+  referenced: ReadonlySet<string>,
+  states: ReadonlyMap<string, Observed>,
+): Promise<boolean> {
+  const unknown = [...states.keys()].filter((id) => !referenced.has(id));
+  if (unknown.length === 0) return false;
+  // One Hasura read, only when some environment is unaccounted for (the template, every run).
+  const { instance_template_by_pk: template } = await hasura.request(InstanceTemplate, {}, call);
+  return unknown.some((id) => id !== template?.qovery_environment_id);
 }
