@@ -13,9 +13,9 @@
  * |                          |          |        | → import env+mariadb vars ∥ 3 container vars ∥ |
  * |                          |          |        |   proxy file variable ∥ proxy link ∥ job to    |
  * |                          |          |        |   its stage                                    |
- * | provision (clone)        | 4        | 3      | clone → list containers → import env+mariadb   |
- * |                          |          |        |   vars ∥ proxy link (+1 list per second while  |
- * |                          |          |        |   the clone's services are not listed yet)     |
+ * | provision (clone)        | 4        | 3      | clone → (a pause) list containers → import     |
+ * |                          |          |        |   env+mariadb vars ∥ proxy link (+1 list per   |
+ * |                          |          |        |   pause while the clone's services are absent) |
  * | provision, failed        | +1       | +1     | delete env (own budget); when the create/clone |
  * |                          | (+2..3)  |        | had no answer: list, list again, delete        |
  * | deploy / stop            | 1        | 1      | 409 is the caller's to decide (it read first)  |

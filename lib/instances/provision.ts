@@ -258,11 +258,15 @@ async function fromClone(
   cloneRecheckMs: number,
   options: CallOptions,
 ): Promise<ServiceIds> {
+  // The clone's services appear some time after its 202: none listed yet means "not yet". The first
+  // listing waits one pause too: asked at once, it found none nearly every time, a request for
+  // nothing (against the stand-in, 9 of 10 clones in bench part 9).
+  const pause = () => new Promise((resolve) => setTimeout(resolve, cloneRecheckMs));
+  await pause();
   let { results } = await client.listContainer(environmentId, options);
-  // The clone's services appear some time after its 202: none listed yet means "not yet".
   const until = options.deadline ?? Date.now() + 10 * cloneRecheckMs;
   while ((results ?? []).length === 0 && Date.now() + cloneRecheckMs < until) {
-    await new Promise((resolve) => setTimeout(resolve, cloneRecheckMs));
+    await pause();
     ({ results } = await client.listContainer(environmentId, options));
   }
   return Object.fromEntries(
