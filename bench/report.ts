@@ -38,6 +38,8 @@ export interface ReportInput {
   secrets?: string;
   /** Part 8, already rendered (bench/instance.ts). */
   instance?: string;
+  /** Part 9, already rendered (bench/parts/launch-day.ts). */
+  launchDay?: string;
   options: { runs: number; iterations: number; bcryptIterations: number };
   seconds: number;
   /** 1-minute load average at the end of the run. */
@@ -66,6 +68,7 @@ export function renderReport(input: ReportInput): string {
     input.secrets?.trim() ?? '',
     reconcile ? reconcileSection(reconcile) : '',
     input.instance?.trim() ?? '',
+    input.launchDay?.trim() ?? '',
     methodSection(),
   ];
   return `${sections.filter(Boolean).join('\n\n')}\n`;

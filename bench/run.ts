@@ -8,6 +8,7 @@
  *   npm run bench -- --parts 6         the secrets read at cold start, per candidate library (printed)
  *   npm run bench -- --parts 7         the reconciler over 1,000 instances (printed)
  *   npm run bench -- --parts 8         one instance: CreateProject's Qovery calls, an upgrade, resources
+ *   npm run bench -- --parts 9         a simulated launch day: the Qovery budget and the queue (printed)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { createWorkDir, ROOT } from './lib/paths';
 import { measureBundles } from './parts/bundles';
 import { type ColdStart, measureColdStart, measureFirstUse } from './parts/cold-start';
 import { type EndToEnd, measureEndToEnd } from './parts/end-to-end';
+import { launchDaySection, measureLaunchDay } from './parts/launch-day';
 import { measureReconcile, type ReconcileBench, reconcileSection } from './parts/reconcile';
 import { measureSecrets, renderSecrets } from './parts/secrets';
 import { measureWarm, type Warm } from './parts/warm';
@@ -33,10 +35,11 @@ Measures bundle size, cold start, warm overhead, end-to-end throughput and upstr
 every function, and writes BENCHMARKS.md (all of parts 1 to 6; a few minutes on 2 cores).
 
 Options:
-  --parts <list>              parts to run, comma-separated (default 1,2,3,4,5,6,7,8): 1 bundles,
+  --parts <list>              parts to run, comma-separated (default 1,2,3,4,5,6,7,8,9): 1 bundles,
                               2 cold start, 3 warm overhead, 4 end to end, 5 upstream round trips,
                               6 secrets at cold start per library, 7 the reconciler over 1,000
-                              instances, 8 one instance (CreateProject's Qovery calls, an upgrade)
+                              instances, 8 one instance (CreateProject's Qovery calls, an upgrade),
+                              9 a simulated launch day (the Qovery budget and the queue)
   --runs <n>                  cold-start runs per function (default 25)
   --iterations <n>            warm invocations per function (default 2000)
   --bcrypt-iterations <n>     bcrypt hashes timed (default 30)
@@ -54,7 +57,7 @@ Example:
 const { values } = parseCli(
   USAGE,
   {
-    parts: { type: 'string', default: '1,2,3,4,5,6,7,8' },
+    parts: { type: 'string', default: '1,2,3,4,5,6,7,8,9' },
     runs: { type: 'string', default: '25' },
     iterations: { type: 'string', default: '2000' },
     'bcrypt-iterations': { type: 'string', default: '30' },
@@ -69,8 +72,8 @@ for (const name of ['runs', 'iterations', 'bcrypt-iterations', 'seconds'] as con
   if (!/^[1-9]\d*$/.test(values[name]))
     cliError(`--${name} must be a positive integer, not "${values[name]}"`);
 const parts = new Set(values.parts.split(',').map((part) => part.trim()));
-const unknownPart = [...parts].find((part) => !/^[1-8]$/.test(part));
-if (unknownPart !== undefined) cliError(`--parts takes numbers from 1 to 8, not "${unknownPart}"`);
+const unknownPart = [...parts].find((part) => !/^[1-9]$/.test(part));
+if (unknownPart !== undefined) cliError(`--parts takes numbers from 1 to 9, not "${unknownPart}"`);
 const all = ['1', '2', '3', '4', '5', '6'].every((part) => parts.has(part));
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -99,6 +102,11 @@ async function main() {
     if (parts.size === 1 && parts.has('8')) {
       progress('part 8: one instance (Qovery stand-in)');
       process.stdout.write(await instanceSection());
+      return;
+    }
+    if (parts.size === 1 && parts.has('9')) {
+      progress('part 9: a simulated launch day (stand-ins)');
+      process.stdout.write(launchDaySection(await measureLaunchDay({ progress })));
       return;
     }
     progress(`part 1: bundles (serverless package in ${work.dir})`);
@@ -188,6 +196,12 @@ async function main() {
       instance = await instanceSection();
     }
 
+    let launchDay: string | undefined;
+    if (parts.has('9')) {
+      progress('part 9: a simulated launch day (stand-ins)');
+      launchDay = launchDaySection(await measureLaunchDay({ progress }));
+    }
+
     const report = renderReport({
       machine,
       bundles,
@@ -197,6 +211,7 @@ async function main() {
       endToEnd,
       reconcile,
       instance,
+      launchDay,
       roundTrips: parts.has('5') ? cold : [],
       secrets,
       options: {
