@@ -39,7 +39,11 @@ import {
   VerifyAccount,
 } from '../../lib/platform/hasura/account-documents';
 import * as documents from '../../lib/platform/hasura/documents';
-import { DrawQoveryBudget, InstanceTemplate } from '../../lib/platform/hasura/generated';
+import {
+  DrawQoveryBudget,
+  GiveBackQoveryBudget,
+  InstanceTemplate,
+} from '../../lib/platform/hasura/generated';
 import { createHttpFetch } from '../../lib/platform/http/fetch';
 import { bucketPolicy } from '../../lib/platform/storage';
 
@@ -90,13 +94,45 @@ async function hasura(operationName: string, query: object | string, variables: 
   return result.data;
 }
 
-async function qovery(method: string, path: string, body?: unknown): Promise<Json> {
-  // Every Qovery request is drawn from the deployment's budget first, as the functions do.
-  await hasura('DrawQoveryBudget', DrawQoveryBudget, {
-    at: new Date().toISOString(),
-    units: 1,
-    perHour: 5000,
+/**
+ * The queue on a quiet day, as the project actions take it (lib/instances/queue/submit.ts): the
+ * task recorded, claimed at once, its cost reserved from the budget in one draw, the project read,
+ * the work done, the task finished.
+ */
+async function inlineTask(
+  project: { id: number; ownerId: number },
+  kind: 'create' | 'start' | 'stop' | 'delete',
+  cost: number,
+  work: () => Promise<void>,
+): Promise<void> {
+  const at = () => new Date().toISOString();
+  const common = { perHour: 900 };
+  await hasura('EnqueueInstanceTask', documents.EnqueueInstanceTask, {
+    ...common,
+    at: at(),
+    projectId: project.id,
+    ownerId: project.ownerId,
+    kind,
+    cost,
   });
+  const claimed = await hasura('ClaimInstanceTask', documents.ClaimInstanceTask, {
+    ...common,
+    at: at(),
+    leaseSeconds: 60,
+    taskId: 1,
+  });
+  await hasura('DrawQoveryBudget', DrawQoveryBudget, { at: at(), units: cost, perHour: 900 });
+  await hasura('FindProject', documents.FindProject, { id: project.id });
+  await work();
+  await hasura('FinishInstanceTask', documents.FinishInstanceTask, {
+    ...common,
+    at: at(),
+    taskId: claimed.insert_instance_queue_op_one.claimed_id,
+  });
+}
+
+/** A Qovery request within a task: its cost was reserved from the budget when the task began. */
+async function qovery(method: string, path: string, body?: unknown): Promise<Json> {
   const response = await fetch(settings.apiUrl + path, {
     method,
     headers: { authorization: `Token ${settings.token}`, 'content-type': 'application/json' },
@@ -295,7 +331,9 @@ export async function Signup(event: Event): Promise<Answer> {
     { key: 'signups', max: 200, window_seconds: 3600 },
     { key: `mail:verify-email:${sha256(email)}`, max: 5, window_seconds: 3600 },
   ]);
-  // As the real one with verification on: no password stored, one mutation (account and ticket), one email.
+  // As the real one with verification on: the same calls for a new address and a taken one (one
+  // lookup, one mutation writing the account and its ticket, one email); no password stored.
+  await hasura('MailAccountLookup', MailAccountLookup, { email });
   const { token, ticket, now } = newTicket(email, 'verify-email', 86_400_000);
   await hasura('SignupAccount', SignupAccount, { email, ticket, now });
   await mail(email, 'Verify your email', `${env.APP_URL}/verify-email?token=${token}`);
@@ -305,11 +343,11 @@ export async function Signup(event: Event): Promise<Answer> {
 export async function Signin(event: Event): Promise<Answer> {
   const { email, password } = call(event).input;
   const at = iso(Date.now());
-  const signin = [
-    { key: `signin:${sha256(email)}:unknown`, max: 10, window_seconds: 300 },
-    { key: `signin:${sha256(email)}`, max: 100, window_seconds: 300 },
-  ];
-  await countCall('action:Signin:address:unknown', signin);
+  // As the real one from an address it has not seen: the strict limit (email and address) with the
+  // action's, then, the address unknown, the email's own limit.
+  const strict = [{ key: `signin:${sha256(email)}:unknown`, max: 10, window_seconds: 300 }];
+  const loose = [{ key: `signin:${sha256(email)}`, max: 100, window_seconds: 300 }];
+  await countCall('action:Signin:address:unknown', strict);
   const { user } = await hasura('SigninUser', documents.SigninUser, {
     email,
     keep: 9,
@@ -317,8 +355,10 @@ export async function Signin(event: Event): Promise<Answer> {
     address: '',
     since: at,
   });
+  await hasura('HitRateLimits', documents.HitRateLimits, { hit: { at, delta: 1, limits: loose } });
   if (!(await bcrypt.compare(password, user[0].password_hash))) throw new Error('wrong password');
-  return ok(await startSession(user[0].id, [{ at, delta: -1, limits: signin }]));
+  const giveBack = [strict, loose].map((limits) => ({ at, delta: -1, limits }));
+  return ok(await startSession(user[0].id, giveBack));
 }
 
 export async function RefreshToken(event: Event): Promise<Answer> {
@@ -368,6 +408,16 @@ export async function CreateProject(event: Event): Promise<Answer> {
     name: input.name,
   });
   const id = claimed.insert_project_one.id;
+  let url = '';
+  await inlineTask({ id, ownerId: userId }, 'create', 30, async () => {
+    url = await provisionFromBlueprint(id, slots.user_by_pk.email);
+  });
+  await findProject(id, userId);
+  return ok({ id, name: input.name, url });
+}
+
+/** The create task's work: the blueprint's environment, services, variables, and the bucket. */
+async function provisionFromBlueprint(id: number, ownerEmail: string): Promise<string> {
   // No recorded template in the scenario: the blueprint, as the function concludes.
   await hasura('InstanceTemplate', InstanceTemplate, {});
   const bucket = `${env.STORAGE_BUCKET_PREFIX ?? 'appwrite-cloud'}-${id}`;
@@ -415,7 +465,7 @@ export async function CreateProject(event: Event): Promise<Answer> {
       accessKeyId: key?.AccessKeyId ?? '',
       secretAccessKey: key?.SecretAccessKey ?? '',
     },
-    ownerEmail: slots.user_by_pk.email,
+    ownerEmail,
     ownerAccountExists: false,
     consoleGate: consoleGateToken(settings.instance.consoleClaimKey, environment.id),
   });
@@ -451,7 +501,7 @@ export async function CreateProject(event: Event): Promise<Answer> {
       qovery_redis_id: ids.redis,
     },
   });
-  return ok({ id, name: input.name, url });
+  return url;
 }
 
 export async function StartProject(event: Event): Promise<Answer> {
@@ -459,9 +509,11 @@ export async function StartProject(event: Event): Promise<Answer> {
   await countCall(`action:StartProject:user:${userId}`);
   await hasura('AccountStanding', AccountStanding, { id: userId });
   const row = await findProject(input.id, userId);
-  await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
-  await qovery('POST', `/environment/${row.qovery_environment_id}/deploy`);
-  await move(input.id, 'STOPPED', 'STARTING');
+  await inlineTask({ id: input.id, ownerId: userId }, 'start', 2, async () => {
+    await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
+    await qovery('POST', `/environment/${row.qovery_environment_id}/deploy`);
+    await move(input.id, 'STOPPED', 'STARTING');
+  });
   return ok({ ok: true });
 }
 
@@ -469,9 +521,11 @@ export async function StopProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
   await countCall(`action:StopProject:user:${userId}`);
   const row = await findProject(input.id, userId);
-  await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
-  await qovery('POST', `/environment/${row.qovery_environment_id}/stop`);
-  await move(input.id, 'RUNNING', 'STOPPING');
+  await inlineTask({ id: input.id, ownerId: userId }, 'stop', 2, async () => {
+    await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
+    await qovery('POST', `/environment/${row.qovery_environment_id}/stop`);
+    await move(input.id, 'RUNNING', 'STOPPING');
+  });
   return ok({ ok: true });
 }
 
@@ -479,19 +533,22 @@ export async function DeleteProject(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
   await countCall(`action:DeleteProject:user:${userId}`);
   const row = await findProject(input.id, userId);
-  await move(input.id, row.status, 'DELETING');
-  await qovery('DELETE', `/environment/${row.qovery_environment_id}`);
+  // Reserved as a lookup by name and the delete; with the environment's id on the row, the lookup
+  // is not needed and its unit goes back to the budget.
+  await inlineTask({ id: input.id, ownerId: userId }, 'delete', 2, async () => {
+    await move(input.id, row.status, 'DELETING');
+    await qovery('DELETE', `/environment/${row.qovery_environment_id}`);
+    await hasura('GiveBackQoveryBudget', GiveBackQoveryBudget, { at: new Date().toISOString(), units: -1 });
+  });
   return ok({ ok: true });
 }
 
 export async function ProjectStatus(event: Event): Promise<Answer> {
   const { input, userId } = call(event);
   await countCall(`action:ProjectStatus:user:${userId}`);
+  // As the real handler: the row alone, which the reconciler and the queue keep true.
   const row = await findProject(input.id, userId);
-  const { state } = await qovery('GET', `/environment/${row.qovery_environment_id}/status`);
-  // As the real handler: it records what it saw (status and the time it changed).
-  await move(input.id, row.status, 'RUNNING');
-  return ok({ id: input.id, status: state === 'DEPLOYED' ? 'RUNNING' : state, url: row.url });
+  return ok({ id: input.id, status: row.status, url: row.url });
 }
 
 /** Every bare handler by action name (the warm bench loads them all from one bundle). */

@@ -30,6 +30,10 @@ export const FUNCTION_ENV: Record<string, string> = {
   CONSOLE_CLAIM_KEY: 'bench-console-claim-key-0123456789abcdef',
   QOVERY_PROJECT_ID: '00000000-0000-4000-8000-00000000c10d',
   QOVERY_REGISTRY_ID: '00000000-0000-4000-8000-0000000d0c4e',
+  // What a deployment off loopback must name: its stage, its own id, its buckets' random part.
+  QOVERY_ENVIRONMENT_PREFIX: 'bench',
+  QOVERY_DEPLOYMENT_ID: 'benchdeploy01',
+  STORAGE_BUCKET_ID: 'benchbucket01',
   // Signup's verification email (Amazon SES, the default transport: bench/upstream/fake-aws.ts).
   MAIL_FROM: 'AppWrite Cloud <no-reply@bench.invalid>',
   APP_URL: 'https://app.bench.invalid',
@@ -74,6 +78,50 @@ const counted = {
   // No recorded template: CreateProject provisions from the blueprint (lib/instances/provision-strategy.ts).
   InstanceTemplate: () => ({ instance_template_by_pk: null }),
 };
+/**
+ * The queue on a quiet day (lib/instances/queue/submit.ts): the action's task is the head, is
+ * claimed and runs within the action, then leaves the queue; the task reads its project first.
+ */
+function queuedInline(kind: 'create' | 'start' | 'stop' | 'delete', status: string) {
+  return {
+    EnqueueInstanceTask: () => ({
+      insert_instance_queue_op_one: { outcome: 'queued', task_id: 1, head: true, ahead: 0 },
+    }),
+    ClaimInstanceTask: () => ({
+      insert_instance_queue_op_one: {
+        outcome: 'claimed',
+        claimed_id: 1,
+        claimed_project_id: PROJECT_ID,
+        claimed_owner_id: USER_ID,
+        claimed_kind: kind,
+        claimed_then_start: false,
+        claimed_cost: kind === 'create' ? 30 : 2,
+        claimed_attempts: 1,
+        claimed_retaken: false,
+      },
+    }),
+    FindProject: () => ({
+      project_by_pk: {
+        id: PROJECT_ID,
+        name: 'my-appwrite',
+        status: kind === 'create' ? 'CREATING' : status,
+        status_reason: null,
+        url: kind === 'create' ? null : APPWRITE_URL,
+        qovery_environment_id: kind === 'create' ? null : ENVIRONMENT_ID,
+        qovery_appwrite_id: kind === 'create' ? null : APPWRITE_ID,
+        qovery_mariadb_id: null,
+        created_at: new Date().toISOString(),
+        status_changed_at: new Date().toISOString(),
+        console_account_at: null,
+        upgrade_error: null,
+        bucket_stem: 'bench7',
+        user: { email: 'owner@example.com' },
+      },
+    }),
+    FinishInstanceTask: () => ({ insert_instance_queue_op_one: { outcome: 'finished' } }),
+  };
+}
+
 /** Creating and starting instances: the account exists and its e-mail is verified. */
 const inGoodStanding = { AccountStanding: () => ({ user_by_pk: { email_verified: true } }) };
 
@@ -183,7 +231,9 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
         ...inGoodStanding,
         ProjectSlots: () => ({ project: [], user_by_pk: { email: 'owner@example.com' } }),
         ClaimProjectSlot: () => ({ insert_project_one: { id: PROJECT_ID } }),
+        ...queuedInline('create', 'CREATING'),
         SaveProvisionedProject: () => ({ update_project_by_pk: { id: PROJECT_ID } }),
+        FindOwnProject: projectRow('STOPPED'),
       },
       qovery: [
         {
@@ -248,7 +298,13 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'StartProject',
       input: { id: PROJECT_ID },
       session: user,
-      hasura: { ...counted, ...inGoodStanding, FindOwnProject: projectRow('STOPPED'), ...updated },
+      hasura: {
+        ...counted,
+        ...inGoodStanding,
+        FindOwnProject: projectRow('STOPPED'),
+        ...queuedInline('start', 'STOPPED'),
+        ...updated,
+      },
       qovery: [
         environmentStatus('STOPPED'),
         {
@@ -263,7 +319,12 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       action: 'StopProject',
       input: { id: PROJECT_ID },
       session: user,
-      hasura: { ...counted, FindOwnProject: projectRow('RUNNING'), ...updated },
+      hasura: {
+        ...counted,
+        FindOwnProject: projectRow('RUNNING'),
+        ...queuedInline('stop', 'RUNNING'),
+        ...updated,
+      },
       qovery: [
         environmentStatus('DEPLOYED'),
         {
@@ -281,6 +342,7 @@ export function scenarios(passwordHash: string): Record<string, Scenario> {
       hasura: {
         ...counted,
         FindOwnProject: projectRow('STOPPED'),
+        ...queuedInline('delete', 'STOPPED'),
         ...updated,
       },
       qovery: [{ route: 'DELETE /environment/{environmentId}', status: 204, answer: () => undefined }],
