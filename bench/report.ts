@@ -1,3 +1,4 @@
+import { BCRYPT_ACTIONS } from './lib/bcrypt-actions';
 import type { Machine } from './lib/machine';
 import { duration, fixed, kb, ms, ratio, type Summary, signed, us } from './lib/stats';
 import type { BundlesResult } from './parts/bundles';
@@ -20,9 +21,6 @@ export const TARGETS = {
   warmGrowthUs: 0,
   bcryptRatio: 1.1,
 };
-
-/** The actions whose cold start is mostly bcrypt (bench/bare/handlers.ts `bcryptOnly`). */
-const BCRYPT_ACTIONS = new Set(['Signup', 'Signin', 'ResetPassword', 'ChangePassword']);
 
 export interface ReportInput {
   machine: Machine;

@@ -571,7 +571,9 @@ export const bare: Record<string, Bare> = {
 
 /** The one bcrypt operation of Signup (hash) and Signin (compare), alone, at the same cost. */
 export const bcryptOnly: Record<string, (password: string, hash: string) => Promise<unknown>> = {
-  Signup: (password) => bcrypt.hash(password, cost),
+  // Signup stores no password while e-mail verification is on (the default): VerifyEmail hashes the
+  // one chosen with the emailed code.
+  VerifyEmail: (password) => bcrypt.hash(password, cost),
   Signin: (password, hash) => bcrypt.compare(password, hash),
   ResetPassword: (password) => bcrypt.hash(password, cost),
   ChangePassword: async (password, hash) => [

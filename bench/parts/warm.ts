@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BCRYPT_ACTIONS } from '../lib/bcrypt-actions';
 import { runChild } from '../lib/child';
 import type { FunctionSpec } from '../lib/serverless-config';
 import { type Summary, summarize } from '../lib/stats';
@@ -40,7 +41,7 @@ export async function measureWarm(
   scenario: Scenario,
   options: WarmOptions,
 ): Promise<Warm> {
-  const usesBcrypt = ['Signup', 'Signin', 'ResetPassword', 'ChangePassword'].includes(fn.action);
+  const usesBcrypt = BCRYPT_ACTIONS.has(fn.action);
   const iterations = usesBcrypt ? options.bcryptIterations : options.iterations;
   const warmup = usesBcrypt ? 3 : Math.max(50, Math.round(iterations / 10));
   const env = {
