@@ -5,7 +5,7 @@ import { lambdaHandler, webhookRuntime } from '../lib/runtime';
 const MARGIN_MS = 2000;
 
 /**
- * Qovery's organization webhook (README "Qovery webhooks"): authenticated by `Qovery-Signature`,
+ * Qovery's organization webhook (docs/deploy.md, "Qovery webhooks"): authenticated by `Qovery-Signature`,
  * the body only a hint of which environments to look at (lib/instances/webhook.ts).
  */
 export const handler = lambdaHandler(

@@ -182,7 +182,7 @@ export class SettingsPlugin {
     if (problems.length > 0)
       throw new this.serverless.classes.Error(
         `Invalid settings for stage "${this.stage}" (${problems.length} problem${problems.length === 1 ? '' : 's'}), nothing was built or uploaded:\n- ${problems.join('\n- ')}\n` +
-          'Plain settings come from the environment or stages/<stage>.env; secrets from SSM Parameter Store (README "Deploy").',
+          'Plain settings come from the environment or stages/<stage>.env; secrets from SSM Parameter Store (docs/deploy.md).',
       );
 
     const { provider } = this.serverless.service;

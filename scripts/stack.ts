@@ -225,7 +225,7 @@ export const LOCAL_LIMITS: Record<string, string> = {
   SIGNUPS_PER_HOUR: '10000',
   SIGNIN_MAX_FAILURES: '100',
   SIGNIN_MAX_FAILURES_PER_EMAIL: '1000',
-  // The README walkthrough mails one address three times a run; it may be run again and again.
+  // The walkthrough (README.md, docs/walkthrough.md) mails one address three times a run; it may be run again and again.
   MAILS_PER_EMAIL_PER_WINDOW: '1000',
   MAILS_PER_ADDRESS_PER_HOUR: '100000',
   MAILS_PER_HOUR: '1000000',

@@ -123,7 +123,7 @@ export interface InstanceSettings {
 /** A deployment's prefix (e.g. its stage): lower-case letters, digits and dashes. */
 export const DEPLOYMENT_PREFIX = /^[a-z0-9][a-z0-9-]{0,29}$/;
 
-/** Defaults sized for a small production instance (README: "Resources of one instance"). */
+/** Defaults sized for a small production instance (docs/instances.md). */
 export const DEFAULT_SIZES: Readonly<Record<string, Size>> = {
   proxy: { cpu: 100, memory: 128 },
   appwrite: { cpu: 1000, memory: 1024 },

@@ -134,7 +134,7 @@ export function services(settings: InstanceSettings): ServiceSpec[] {
   return SERVICES.filter((service) => !service.functions || settings.executor !== undefined);
 }
 
-/** The total resources one instance takes (for the README and the benchmark). */
+/** The total resources one instance takes (for docs/instances.md and the benchmark). */
 export function totalResources(settings: InstanceSettings): Required<Size> & { services: number } {
   const list = services(settings);
   return list.reduce(

@@ -18,7 +18,7 @@ export interface UpgradesDeps {
   /**
    * Steps asked of Qovery per run (3 or 4 calls each, then about 2 to check it). Default 1: with a
    * run a minute that is at most ~360 Qovery calls an hour, beside the users' share of the token's
-   * ~1000 (README "Limits").
+   * ~1000 (docs/limits.md).
    */
   maxStepsPerRun?: number;
   /** Steps under way checked per run (2 calls each). Default 20. */

@@ -23,7 +23,7 @@ import { eventually } from '../../helpers/wait';
  * stand-ins and the code that runs in production: CreateProject and StartProject (the queue, on the
  * deployment's budget), the reconciler (its worker, the statuses, the console seat). What the
  * reconciler spends per run whatever the number of instances (its listing) is counted apart.
- * BENCHMARKS.md (part 9) and README "Round trips per action" give these figures.
+ * BENCHMARKS.md (part 9) and docs/limits.md ("Round trips per action") give these figures.
  */
 
 const log = createLogger({ level: 'silent' });
