@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { generateSecrets, ROOT, type Stack, startStack } from '../../scripts/stack';
 
 /**
@@ -22,6 +22,24 @@ function walkthroughBlocks(markdown: string, page: string): string[] {
   const end = markdown.indexOf('<!-- walkthrough:end -->');
   if (begin < 0 || end < begin) throw new Error(`${page} has no walkthrough markers`);
   return [...markdown.slice(begin, end).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * A folder of the PATH holding a `node` of another major than the project's (the machine's own,
+ * such as /usr/bin/node), if there is one: the walkthrough says any Node from 18 on runs its blocks.
+ */
+function otherNode(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const node = join(dir, 'node');
+    if (!dir || dir.includes('node_modules') || !existsSync(node)) continue;
+    try {
+      const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+      if (!version.startsWith(`v${process.versions.node.split('.')[0]}.`)) return dir;
+    } catch {
+      // Not a runnable node: look further.
+    }
+  }
+  return undefined;
 }
 
 interface Answer {
@@ -87,9 +105,13 @@ describe('README walkthrough and docs/walkthrough.md', () => {
       .replace(defaultUrl, `GQL=${stack.graphqlUrl}`)
       .replace(defaultInbox, `MAIL=${stack.mail.webUrl}`);
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      // As on a shell whose Node is older than 22 (no global WebSocket): see tests/helpers/node-before-22.cjs.
+      // As on a reader's shell: the machine's own Node when it has one other than the project's 24
+      // (npm test puts Node 24 first on the PATH), and in any case as a Node older than 22 (no
+      // global WebSocket): see tests/helpers/node-before-22.cjs.
+      const other = otherNode();
       const env = {
         ...process.env,
+        ...(other ? { PATH: `${other}${delimiter}${process.env.PATH ?? ''}` } : {}),
         NODE_OPTIONS: `--require ${join(ROOT, 'tests', 'helpers', 'node-before-22.cjs')}`,
       };
       execFile('bash', ['-c', script], { cwd: ROOT, env, timeout: 150_000 }, (error, out, err) =>
