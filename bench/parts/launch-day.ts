@@ -9,6 +9,7 @@ import { createProjects, type ProjectsDeps } from '../../lib/instances/projects'
 import { blueprintDigest, recordedTemplate } from '../../lib/instances/provision-strategy';
 import { work } from '../../lib/instances/queue';
 import { createReconciler } from '../../lib/instances/reconciler';
+import { ownerShareOf } from '../../lib/instances/settings';
 import { createHasuraClient } from '../../lib/platform/hasura/client';
 import { createQoveryClient } from '../../lib/platform/qovery/client';
 import { startHasuraStandIn } from '../../sandbox/hasura';
@@ -223,6 +224,8 @@ async function setUp(options: LaunchDayOptions, { clock, qovery, hasuraStandIn }
     appwriteVersion: APPWRITE_VERSION,
     budget,
     requestsPerHour: options.perHour,
+    // Each user's share of it, as deployed by default (QOVERY_REQUESTS_PER_OWNER_PER_HOUR).
+    requestsPerOwnerPerHour: ownerShareOf(options.perHour),
     createCost: provisionCalls(settings).calls,
   };
   const ownerConsole = createOwnerConsole({

@@ -19,6 +19,14 @@ export interface QoveryConfig extends Omit<QoverySettings, 'instance'> {
    * what this budget does not see (an operator's scripts or CLI on the same token).
    */
   requestsPerHour: number;
+  /**
+   * QOVERY_REQUESTS_PER_OWNER_PER_HOUR: the share of that budget one user's queued operations may
+   * spend in any hour (lib/instances/queue/: an operation that would pass it waits until enough of
+   * the user's spending leaves the hour; one that costs more than the share runs when the user has
+   * spent nothing). It bounds what one user can take from everyone else: at the defaults, 60 of
+   * 900: four minutes of the hour's budget at most. Default: a fifteenth of QOVERY_REQUESTS_PER_HOUR.
+   */
+  requestsPerOwnerPerHour: number;
 }
 
 /** The scheduled reconciler (lib/instances/reconciler.ts). */
@@ -48,6 +56,11 @@ function qoveryId(r: EnvReader, name: string, optional?: 'optional'): string | u
 
 const LOOPBACK_URL = /^https?:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/|$)/i;
 
+/** One user's share of the deployment's Qovery budget by default: a fifteenth (60 of 900). */
+export function ownerShareOf(requestsPerHour: number): number {
+  return Math.max(1, Math.floor(requestsPerHour / 15));
+}
+
 export function readQovery(r: EnvReader): QoveryConfig {
   /**
    * QOVERY_API_URL: Qovery's API. Only a local stand-in (localhost) may do without
@@ -58,6 +71,7 @@ export function readQovery(r: EnvReader): QoveryConfig {
   // and a deployment id; a real Qovery project may be shared by stages, or by other operators'
   // deployments, which must never take each other's environments for their own.
   const local = LOOPBACK_URL.test(apiUrl);
+  const requestsPerHour = r.int('QOVERY_REQUESTS_PER_HOUR', 900, 1, 1_000_000);
   return {
     apiUrl,
     /**
@@ -90,7 +104,13 @@ export function readQovery(r: EnvReader): QoveryConfig {
     templateEnvironmentId: qoveryId(r, 'QOVERY_TEMPLATE_ENVIRONMENT_ID', 'optional'),
     /** MAX_PROJECTS_PER_USER: AppWrite instances one user may have. */
     maxProjectsPerUser: r.int('MAX_PROJECTS_PER_USER', 3, 1, 1000),
-    requestsPerHour: r.int('QOVERY_REQUESTS_PER_HOUR', 900, 1, 1_000_000),
+    requestsPerHour,
+    requestsPerOwnerPerHour: r.int(
+      'QOVERY_REQUESTS_PER_OWNER_PER_HOUR',
+      ownerShareOf(requestsPerHour),
+      1,
+      1_000_000,
+    ),
   };
 }
 
@@ -174,8 +194,7 @@ function isSizes(parsed: unknown): parsed is Record<string, Partial<Size>> {
 }
 
 /**
- * What every AppWrite instance is made of: the operator's settings, in one place (README
- * "Instances"). Every setting is read whatever the others say, so that each is declared to the
+ * What every AppWrite instance is made of: the operator's settings, in one place (docs/instances.md). Every setting is read whatever the others say, so that each is declared to the
  * packaging (settingsOf reads with an empty environment); the ones that depend on another are
  * checked after.
  */

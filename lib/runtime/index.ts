@@ -322,6 +322,7 @@ function queueDepsOf(
     appwriteVersion: config.instance.version,
     budget,
     requestsPerHour: qovery.requestsPerHour,
+    requestsPerOwnerPerHour: qovery.requestsPerOwnerPerHour,
   };
   return { client, budget, deps };
 }

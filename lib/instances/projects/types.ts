@@ -69,6 +69,11 @@ export interface ProjectsDeps {
   /** The budget (QOVERY_REQUESTS_PER_HOUR), for the estimated starts of queued work. Default 900. */
   requestsPerHour?: number;
   /**
+   * One owner's share of it (QOVERY_REQUESTS_PER_OWNER_PER_HOUR): their operations past it wait
+   * (lib/instances/queue/store.ts). Without it, no share: only the fair order.
+   */
+  requestsPerOwnerPerHour?: number;
+  /**
    * Qovery requests a create sends (lib/instances/instances provisionCalls: the blueprint's 30, the
    * template clone's 4). Default: the blueprint's.
    */

@@ -9,7 +9,8 @@ import type { ClaimedTask, QueueDeps, TaskKind } from './types';
 /**
  * The queue's steps on Hasura, each one mutation whose trigger does it under row locks
  * (hasura-metadata/migrations/default/1795860018417_instance_queue/up.sql). Every step refreshes
- * the queued projects' position and estimated start, from `requestsPerHour`.
+ * the queued projects' position and estimated start, from `requestsPerHour`; one owner's
+ * operations past `requestsPerOwnerPerHour` wait (1795860031877_queue_owner_share).
  */
 
 const DEFAULT_PER_HOUR = 900;
@@ -21,13 +22,13 @@ export type Enqueued =
   | { outcome: 'removed' | 'deleting' };
 
 export async function enqueue(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR }: QueueDeps,
+  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
   task: { projectId: number; ownerId: number; kind: TaskKind; cost: number },
   { deadline }: { deadline: number },
 ): Promise<Enqueued> {
   const { insert_instance_queue_op_one: row } = await hasura.request(
     EnqueueInstanceTask,
-    { at: iso(Date.now()), perHour: requestsPerHour, ...task },
+    { at: iso(Date.now()), perHour: requestsPerHour, ownerPerHour: requestsPerOwnerPerHour ?? null, ...task },
     { deadline },
   );
   if (!row) throw new Error('Hasura returned no row for insert_instance_queue_op_one');
@@ -37,7 +38,7 @@ export async function enqueue(
 
 /** The head of the fair order (only `taskId`, when given), under a lease until `leaseUntil`. */
 export async function claim(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR }: QueueDeps,
+  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
   { leaseUntil, taskId, deadline }: { leaseUntil: number; taskId?: number; deadline: number },
 ): Promise<ClaimedTask | undefined> {
   const now = Date.now();
@@ -46,6 +47,7 @@ export async function claim(
     {
       at: iso(now),
       perHour: requestsPerHour,
+      ownerPerHour: requestsPerOwnerPerHour ?? null,
       leaseSeconds: Math.max(1, Math.ceil((leaseUntil - now) / 1000)),
       taskId: taskId ?? null,
     },
@@ -69,7 +71,7 @@ export async function claim(
  * turn), `later` or `error` (after `retryAfterSeconds`; only `error` counts as an attempt).
  */
 export async function release(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR }: QueueDeps,
+  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
   taskId: number,
   mode: 'refused' | 'later' | 'error',
   retryAfterSeconds: number | null,
@@ -77,20 +79,27 @@ export async function release(
 ): Promise<void> {
   await hasura.request(
     ReleaseInstanceTask,
-    { at: iso(Date.now()), perHour: requestsPerHour, taskId, mode, retryAfterSeconds },
+    {
+      at: iso(Date.now()),
+      perHour: requestsPerHour,
+      ownerPerHour: requestsPerOwnerPerHour ?? null,
+      taskId,
+      mode,
+      retryAfterSeconds,
+    },
     { deadline },
   );
 }
 
 /** A task done: it leaves the queue (the row holds its outcome). */
 export async function finish(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR }: QueueDeps,
+  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
   taskId: number,
   { deadline }: { deadline: number },
 ): Promise<void> {
   await hasura.request(
     FinishInstanceTask,
-    { at: iso(Date.now()), perHour: requestsPerHour, taskId },
+    { at: iso(Date.now()), perHour: requestsPerHour, ownerPerHour: requestsPerOwnerPerHour ?? null, taskId },
     { deadline },
   );
 }

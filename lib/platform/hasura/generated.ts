@@ -531,6 +531,7 @@ export type PauseQoveryBudgetMutation = { insert_qovery_budget_draw_one: { grant
 export type EnqueueInstanceTaskMutationVariables = Exact<{
   at: string;
   perHour: number;
+  ownerPerHour?: number | null | undefined;
   projectId: number;
   ownerId: number;
   kind: string;
@@ -549,6 +550,7 @@ export type EnqueueInstanceTaskMutation = {
 export type ClaimInstanceTaskMutationVariables = Exact<{
   at: string;
   perHour: number;
+  ownerPerHour?: number | null | undefined;
   leaseSeconds: number;
   taskId?: unknown;
 }>;
@@ -570,6 +572,7 @@ export type ClaimInstanceTaskMutation = {
 export type ReleaseInstanceTaskMutationVariables = Exact<{
   at: string;
   perHour: number;
+  ownerPerHour?: number | null | undefined;
   taskId: unknown;
   mode: string;
   retryAfterSeconds?: number | null | undefined;
@@ -580,6 +583,7 @@ export type ReleaseInstanceTaskMutation = { insert_instance_queue_op_one: { outc
 export type FinishInstanceTaskMutationVariables = Exact<{
   at: string;
   perHour: number;
+  ownerPerHour?: number | null | undefined;
   taskId: unknown;
 }>;
 
@@ -1154,7 +1158,7 @@ export const PauseQoveryBudget =
  * of a create that never began) or deleting (a start or stop of a project being deleted).
  */
 export const EnqueueInstanceTask =
-  `mutation EnqueueInstanceTask($at: timestamptz!, $perHour: Int!, $projectId: Int!, $ownerId: Int!, $kind: String!, $cost: Int!) { insert_instance_queue_op_one(object: {op: "enqueue", at: $at, per_hour: $perHour, project_id: $projectId, owner_id: $ownerId, kind: $kind, cost: $cost}) { outcome task_id head ahead } }` as unknown as TypedDocumentString<
+  `mutation EnqueueInstanceTask($at: timestamptz!, $perHour: Int!, $ownerPerHour: Int, $projectId: Int!, $ownerId: Int!, $kind: String!, $cost: Int!) { insert_instance_queue_op_one(object: {op: "enqueue", at: $at, per_hour: $perHour, owner_per_hour: $ownerPerHour, project_id: $projectId, owner_id: $ownerId, kind: $kind, cost: $cost}) { outcome task_id head ahead } }` as unknown as TypedDocumentString<
     EnqueueInstanceTaskMutation,
     EnqueueInstanceTaskMutationVariables
   >;
@@ -1163,7 +1167,7 @@ export const EnqueueInstanceTask =
  * Takes the head of the fair order (only `taskId`, when given) under a lease.
  */
 export const ClaimInstanceTask =
-  `mutation ClaimInstanceTask($at: timestamptz!, $perHour: Int!, $leaseSeconds: Int!, $taskId: bigint) { insert_instance_queue_op_one(object: {op: "claim", at: $at, per_hour: $perHour, lease_seconds: $leaseSeconds, task_id: $taskId}) { outcome claimed_id claimed_project_id claimed_owner_id claimed_kind claimed_then_start claimed_cost claimed_attempts claimed_retaken } }` as unknown as TypedDocumentString<
+  `mutation ClaimInstanceTask($at: timestamptz!, $perHour: Int!, $ownerPerHour: Int, $leaseSeconds: Int!, $taskId: bigint) { insert_instance_queue_op_one(object: {op: "claim", at: $at, per_hour: $perHour, owner_per_hour: $ownerPerHour, lease_seconds: $leaseSeconds, task_id: $taskId}) { outcome claimed_id claimed_project_id claimed_owner_id claimed_kind claimed_then_start claimed_cost claimed_attempts claimed_retaken } }` as unknown as TypedDocumentString<
     ClaimInstanceTaskMutation,
     ClaimInstanceTaskMutationVariables
   >;
@@ -1172,7 +1176,7 @@ export const ClaimInstanceTask =
  * Puts a running task back: refused (keeps its place), later or error (after `retryAfterSeconds`).
  */
 export const ReleaseInstanceTask =
-  `mutation ReleaseInstanceTask($at: timestamptz!, $perHour: Int!, $taskId: bigint!, $mode: String!, $retryAfterSeconds: Int) { insert_instance_queue_op_one(object: {op: "release", at: $at, per_hour: $perHour, task_id: $taskId, mode: $mode, retry_after_seconds: $retryAfterSeconds}) { outcome } }` as unknown as TypedDocumentString<
+  `mutation ReleaseInstanceTask($at: timestamptz!, $perHour: Int!, $ownerPerHour: Int, $taskId: bigint!, $mode: String!, $retryAfterSeconds: Int) { insert_instance_queue_op_one(object: {op: "release", at: $at, per_hour: $perHour, owner_per_hour: $ownerPerHour, task_id: $taskId, mode: $mode, retry_after_seconds: $retryAfterSeconds}) { outcome } }` as unknown as TypedDocumentString<
     ReleaseInstanceTaskMutation,
     ReleaseInstanceTaskMutationVariables
   >;
@@ -1181,7 +1185,7 @@ export const ReleaseInstanceTask =
  * A task done: it leaves the queue.
  */
 export const FinishInstanceTask =
-  `mutation FinishInstanceTask($at: timestamptz!, $perHour: Int!, $taskId: bigint!) { insert_instance_queue_op_one(object: {op: "finish", at: $at, per_hour: $perHour, task_id: $taskId}) { outcome } }` as unknown as TypedDocumentString<
+  `mutation FinishInstanceTask($at: timestamptz!, $perHour: Int!, $ownerPerHour: Int, $taskId: bigint!) { insert_instance_queue_op_one(object: {op: "finish", at: $at, per_hour: $perHour, owner_per_hour: $ownerPerHour, task_id: $taskId}) { outcome } }` as unknown as TypedDocumentString<
     FinishInstanceTaskMutation,
     FinishInstanceTaskMutationVariables
   >;

@@ -246,6 +246,85 @@ describe('fairness', () => {
   });
 });
 
+describe("fairness over the budget's hour", () => {
+  const spentBy = async (ownerId: number) =>
+    (
+      await hasura.rows<{ spent: number }>(
+        'SELECT coalesce(sum(spent), 0)::integer AS spent FROM instance_queue_owner_minute WHERE owner_id = $1',
+        [ownerId],
+      )
+    )[0]?.spent;
+
+  it('the owner who spent least of the hour goes first, even when served more recently', async () => {
+    // Owner 1 was served long ago but spent 40 units this hour; owner 2 was served a minute ago and spent 2.
+    await hasura.rows(
+      `INSERT INTO instance_queue_owner (owner_id, last_served_at) VALUES
+         (1, now() - interval '50 minutes'), (2, now() - interval '1 minute')`,
+    );
+    await hasura.rows(
+      `INSERT INTO instance_queue_owner_minute (owner_id, minute, spent) VALUES
+         (1, date_trunc('minute', now()) - interval '50 minutes', 40),
+         (2, date_trunc('minute', now()) - interval '1 minute', 2)`,
+    );
+    const budget = gate();
+    budget.open = false;
+    const instances = instancesOn();
+    const deps = depsWith({ budget, instances });
+    const projects = projectsOf(deps);
+    const first = await projects.create('asked-first', caller(1));
+    const second = await projects.create('asked-second', caller(2));
+    const reasons = new Map((await rows()).map((r) => [r.id, r.status_reason]));
+    expect(reasons.get(second.id)).toMatch(/next in line/);
+    expect(reasons.get(first.id)).toMatch(/1 operation ahead of yours/);
+    budget.open = true;
+    await work(deps, { deadline: Date.now() + 20_000, log, parallel: 1 });
+    expect(instances.provisioned).toEqual([second.id, first.id]);
+  }, 60_000);
+
+  it("an owner past their hourly share waits, and says so, while another owner's operation runs; it runs once that spending has left the hour", async () => {
+    const instances = instancesOn();
+    const deps = depsWith({ budget: gate(), instances, createCost: 30, requestsPerOwnerPerHour: 40 });
+    const projects = projectsOf(deps);
+    // The first create runs at once: 30 units of owner 1's 40.
+    const a1 = await projects.create('a1', caller(1));
+    expect(await spentBy(1)).toBe(30);
+    // The second would pass the share: it waits, though the budget has room.
+    const a2 = await projects.create('a2', caller(1));
+    const held = (await rows()).find((r) => r.id === a2.id);
+    expect(held?.status).toBe('QUEUED');
+    expect(held?.status_reason).toMatch(/your operations have used your share of this hour's capacity/);
+    expect(held?.status_reason).toMatch(/it should begin in about (5[89]|6[01]) minutes/);
+    // Another owner's first operation is not held behind it.
+    const b1 = await projects.create('b1', caller(2));
+    expect((await rows()).find((r) => r.id === b1.id)?.status).toBe('STOPPED');
+    await work(deps, { deadline: Date.now() + 9_000, log, parallel: 1 });
+    expect(instances.provisioned).toEqual([a1.id, b1.id]);
+    // An hour later, owner 1's spending has left the window.
+    await hasura.rows("UPDATE instance_queue_owner_minute SET minute = minute - interval '2 hours'");
+    await work(deps, { deadline: Date.now() + 20_000, log, parallel: 1 });
+    expect(instances.provisioned).toEqual([a1.id, b1.id, a2.id]);
+    expect((await rows()).find((r) => r.id === a2.id)?.status).toBe('STOPPED');
+  }, 60_000);
+
+  it('an operation that costs more than the share runs when its owner has spent nothing', async () => {
+    const instances = instancesOn();
+    const deps = depsWith({ budget: gate(), instances, createCost: 30, requestsPerOwnerPerHour: 10 });
+    const { id } = await projectsOf(deps).create('big', caller(1));
+    expect(instances.provisioned).toEqual([id]);
+    expect(await spentBy(1)).toBe(30);
+  });
+
+  it("a claim the budget refused gives its owner's spending back", async () => {
+    const budget = gate();
+    budget.open = false;
+    const deps = depsWith({ budget, createCost: 30, requestsPerOwnerPerHour: 40 });
+    await projectsOf(deps).create('refused', caller(1));
+    expect(await spentBy(1)).toBe(0);
+    // And so the owner's next operation is not held by a spending that never happened.
+    expect((await rows())[0]?.status_reason).toMatch(/next in line/);
+  });
+});
+
 describe('workers', () => {
   it('concurrent workers never run the same task', async () => {
     const budget = gate();

@@ -170,12 +170,12 @@ describe('settle: the outcome recorded in the queue', () => {
   const on = { deadline: DEADLINE };
   const finished = (taskId = 41) => ({
     op: 'FinishInstanceTask',
-    variables: { at: AT, perHour: 900, taskId },
+    variables: { at: AT, perHour: 900, ownerPerHour: null, taskId },
     options: on,
   });
   const released = (mode: string, retryAfterSeconds: number) => ({
     op: 'ReleaseInstanceTask',
-    variables: { at: AT, perHour: 900, taskId: 41, mode, retryAfterSeconds },
+    variables: { at: AT, perHour: 900, ownerPerHour: null, taskId: 41, mode, retryAfterSeconds },
     options: on,
   });
 

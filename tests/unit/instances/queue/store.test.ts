@@ -34,7 +34,15 @@ describe('enqueue', () => {
     expect(requests).toEqual([
       {
         op: 'EnqueueInstanceTask',
-        variables: { at: AT, perHour: 900, projectId: 7, ownerId: 3, kind: 'start', cost: 2 },
+        variables: {
+          at: AT,
+          perHour: 900,
+          ownerPerHour: null,
+          projectId: 7,
+          ownerId: 3,
+          kind: 'start',
+          cost: 2,
+        },
         options: on,
       },
     ]);
@@ -95,17 +103,17 @@ describe('claim', () => {
     expect(requests).toEqual([
       {
         op: 'ClaimInstanceTask',
-        variables: { at: AT, perHour: 900, leaseSeconds: 31, taskId: null },
+        variables: { at: AT, perHour: 900, ownerPerHour: null, leaseSeconds: 31, taskId: null },
         options: on,
       },
       {
         op: 'ClaimInstanceTask',
-        variables: { at: AT, perHour: 900, leaseSeconds: 1, taskId: 41 },
+        variables: { at: AT, perHour: 900, ownerPerHour: null, leaseSeconds: 1, taskId: 41 },
         options: on,
       },
       {
         op: 'ClaimInstanceTask',
-        variables: { at: AT, perHour: 900, leaseSeconds: 1, taskId: null },
+        variables: { at: AT, perHour: 900, ownerPerHour: null, leaseSeconds: 1, taskId: null },
         options: on,
       },
     ]);
@@ -158,12 +166,26 @@ describe('release and finish', () => {
     expect(requests).toEqual([
       {
         op: 'ReleaseInstanceTask',
-        variables: { at: AT, perHour: 900, taskId: 41, mode: 'later', retryAfterSeconds: 30 },
+        variables: {
+          at: AT,
+          perHour: 900,
+          ownerPerHour: null,
+          taskId: 41,
+          mode: 'later',
+          retryAfterSeconds: 30,
+        },
         options: on,
       },
       {
         op: 'ReleaseInstanceTask',
-        variables: { at: AT, perHour: 900, taskId: 42, mode: 'refused', retryAfterSeconds: null },
+        variables: {
+          at: AT,
+          perHour: 900,
+          ownerPerHour: null,
+          taskId: 42,
+          mode: 'refused',
+          retryAfterSeconds: null,
+        },
         options: on,
       },
     ]);
@@ -176,11 +198,40 @@ describe('release and finish', () => {
     const { deps, requests } = depsWith({ FinishInstanceTask: {} });
     await finish(deps, 41, on);
     expect(requests).toEqual([
-      { op: 'FinishInstanceTask', variables: { at: AT, perHour: 900, taskId: 41 }, options: on },
+      {
+        op: 'FinishInstanceTask',
+        variables: { at: AT, perHour: 900, ownerPerHour: null, taskId: 41 },
+        options: on,
+      },
     ]);
     const configured = depsWith({ FinishInstanceTask: {} }, 60);
     await finish(configured.deps, 41, on);
     expect(configured.requests[0]?.variables.perHour).toBe(60);
+  });
+});
+
+describe("each step and the owner's share", () => {
+  it('sends QOVERY_REQUESTS_PER_OWNER_PER_HOUR with every step when it is set, and null (no share) when not', async () => {
+    const answers = {
+      EnqueueInstanceTask: {
+        insert_instance_queue_op_one: { outcome: 'queued', task_id: 1, head: false, ahead: 0 },
+      },
+      ClaimInstanceTask: { insert_instance_queue_op_one: { outcome: 'none' } },
+      ReleaseInstanceTask: {},
+      FinishInstanceTask: {},
+    };
+    const fake = fakeHasura(answers);
+    const deps = { hasura: fake.hasura, requestsPerOwnerPerHour: 60 } as QueueDeps;
+    await enqueue(deps, { projectId: 7, ownerId: 3, kind: 'start', cost: 2 }, on);
+    await claim(deps, { leaseUntil: NOW + 1000, deadline: NOW + 5000 });
+    await release(deps, 41, 'refused', null, on);
+    await finish(deps, 41, on);
+    expect(fake.requests.map((r) => [r.op, r.variables.ownerPerHour])).toEqual([
+      ['EnqueueInstanceTask', 60],
+      ['ClaimInstanceTask', 60],
+      ['ReleaseInstanceTask', 60],
+      ['FinishInstanceTask', 60],
+    ]);
   });
 });
 
