@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { actionHandler, defineAction } from '../lib/action/handler';
 import { ConsolePassword, ProjectId } from '../lib/basics/schemas';
 import type { Projects } from '../lib/instances/projects';
-import { projectsRuntime } from '../lib/runtime';
+import { consoleRuntime } from '../lib/runtime';
 
 export const ClaimConsoleInput = v.object({ id: ProjectId, password: ConsolePassword });
 
@@ -15,8 +15,8 @@ export const ClaimConsole = defineAction({
   name: 'ClaimConsole',
   access: 'user',
   input: ClaimConsoleInput,
-  run: ({ input, ...caller }, { projects }: { projects: Projects }) =>
+  run: ({ input, ...caller }, { projects }: { projects: Pick<Projects, 'claimConsole'> }) =>
     projects.claimConsole(input.id, input.password, caller),
 });
 
-export const handler = actionHandler(ClaimConsole, projectsRuntime);
+export const handler = actionHandler(ClaimConsole, consoleRuntime);

@@ -32,6 +32,7 @@ import {
   provisionCalls,
 } from '../instances/instances';
 import {
+  createConsoleClaim,
   createProjectRemoval,
   createProjects,
   type Projects,
@@ -358,14 +359,33 @@ function withConsoleSeat(
   return { ...parts, ownerConsole, deps: { ...parts.deps, ownerConsole } };
 }
 
+/** CreateProject, StartProject, StopProject, DeleteProject, ProjectStatus: no console seat to take. */
 function buildProjects(
   config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
   hasura: HasuraClient,
   log: Logger,
   metrics?: ActionMetrics,
 ) {
-  const parts = projectsDepsOf(config, hasura, log, config.accounts.requireEmailVerification, metrics);
-  return createProjects(withConsoleSeat(config, hasura, parts).deps);
+  return createProjects(
+    projectsDepsOf(config, hasura, log, config.accounts.requireEmailVerification, metrics).deps,
+  );
+}
+
+/**
+ * ClaimConsole's: the console seat on instances that cannot provision (it only opens the console),
+ * so that its bundle carries no provisioning and the other project actions no seat
+ * (tests/unit/bundles.test.ts).
+ */
+function consoleClaimOf(
+  config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
+  hasura: HasuraClient,
+  log: Logger,
+) {
+  const { client, deps } = queueDepsOf(config, hasura, log, config.accounts.requireEmailVerification);
+  const settings = { ...config.qovery, instance: config.instance };
+  const instances = createInstanceOperations({ client, settings, log });
+  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
+  return createConsoleClaim({ ...deps, instances, ownerConsole });
 }
 
 /** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
@@ -382,6 +402,23 @@ export const projectsRuntime = /* @__PURE__ */ defineRuntime(
   (config): Runtime<{ projects: Projects }> => {
     const { hasura, limiter: _limiter, ...rest } = base(config);
     return { ...rest, deps: { projects: buildProjects(config, hasura, rest.log, rest.metrics) } };
+  },
+);
+
+/** ClaimConsole: Hasura, Qovery (the console's opening) and the console claim key; never the JWT key. */
+export const consoleRuntime = /* @__PURE__ */ defineRuntime(
+  {
+    core: readCore,
+    actions: readActions,
+    limits: readLimits,
+    qovery: readQovery,
+    instance: readInstance,
+    storage: readStorage,
+    accounts: readAccounts,
+  },
+  (config): Runtime<{ projects: Pick<Projects, 'claimConsole'> }> => {
+    const { hasura, limiter: _limiter, ...rest } = base(config);
+    return { ...rest, deps: { projects: consoleClaimOf(config, hasura, rest.log) } };
   },
 );
 

@@ -32,9 +32,7 @@ export function createProjects(deps: ProjectsDeps): Projects {
   const action =
     <A extends unknown[], R>(operation: (deps: ProjectsDeps, ...args: A) => Promise<R>) =>
     (...args: A) =>
-      operation(deps, ...args).catch((error: unknown) => {
-        throw isQoveryError(error) ? toAppError(error) : error;
-      });
+      operation(deps, ...args).catch(mapped);
   return {
     create: action(createProject),
     start: action(startProject),
@@ -50,6 +48,11 @@ export type RemovalDeps = Omit<ProjectsDeps, 'instances' | 'ownerConsole'> & {
   instances: Omit<InstancePort, 'provision'>;
 };
 
+/** Qovery's failures become catalogue errors (details in `cause`), as in createProjects. */
+const mapped = (error: unknown): never => {
+  throw isQoveryError(error) ? toAppError(error) : error;
+};
+
 /**
  * DeleteProject's path alone, for DeleteAccount: its bundle then carries neither CreateProject nor
  * the blueprint (lib/runtime/index.ts). Same error mapping as createProjects.
@@ -57,10 +60,17 @@ export type RemovalDeps = Omit<ProjectsDeps, 'instances' | 'ownerConsole'> & {
 export function createProjectRemoval(deps: RemovalDeps): Pick<Projects, 'remove'> {
   // removeProject never provisions: the instances it is given cannot.
   const full = deps as ProjectsDeps;
-  return {
-    remove: (id, caller) =>
-      removeProject(full, id, caller).catch((error: unknown) => {
-        throw isQoveryError(error) ? toAppError(error) : error;
-      }),
-  };
+  return { remove: (id, caller) => removeProject(full, id, caller).catch(mapped) };
+}
+
+/**
+ * ClaimConsole alone, on instances that cannot provision and the console seat: its bundle carries
+ * neither CreateProject nor the blueprint, and the other project actions carry no console seat.
+ */
+export function createConsoleClaim(
+  deps: RemovalDeps & Required<Pick<ProjectsDeps, 'ownerConsole'>>,
+): Pick<Projects, 'claimConsole'> {
+  // claimConsole never provisions: the instances it is given cannot.
+  const full = deps as ProjectsDeps;
+  return { claimConsole: (id, password, caller) => claimConsole(full, id, password, caller).catch(mapped) };
 }
