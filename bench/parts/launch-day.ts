@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { createLogger } from '../../lib/basics/log';
 import { DEFAULT_SIZES, type QoverySettings } from '../../lib/instances/blueprint/blueprint';
 import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
@@ -12,9 +11,8 @@ import { createReconciler } from '../../lib/instances/reconciler';
 import { ownerShareOf } from '../../lib/instances/settings';
 import { createHasuraClient } from '../../lib/platform/hasura/client';
 import { createQoveryClient } from '../../lib/platform/qovery/client';
-import { startHasuraStandIn } from '../../sandbox/hasura';
 import { LOCAL_REGISTRY_ID, startQoveryStandIn } from '../../sandbox/qovery';
-import { ROOT } from '../lib/paths';
+import { BENCH_ADMIN_SECRET, startBenchHasura } from '../lib/hasura';
 
 /**
  * Part 9 — a simulated launch day against the stand-ins: the Hasura stand-in (PGlite: the queue's
@@ -74,7 +72,6 @@ export interface LaunchDayRun {
 }
 
 const TOKEN = 'bench-launch-token';
-const ADMIN = 'bench-admin-secret';
 const PROJECT = '00000000-0000-4000-8000-0000000be7d1';
 const MINUTE = 60_000;
 /** The stand-in's transitions: a few real ms (its time is not ours: see above). */
@@ -120,18 +117,7 @@ export async function simulateLaunchDay(options: LaunchDayOptions): Promise<Laun
     rateLimit: { requests: 1000, windowSeconds: (3600 * 1500) / STEP_MS },
     onViolation: () => {},
   });
-  const hasuraStandIn = await startHasuraStandIn({
-    projectDir: join(ROOT, 'hasura-metadata'),
-    env: {
-      HASURA_GRAPHQL_ADMIN_SECRET: ADMIN,
-      ACTIONS_BASE_URL: 'http://127.0.0.1:9',
-      ACTIONS_SECRET: 'bench-actions-secret-0123456789',
-      HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({
-        type: 'HS256',
-        key: 'bench-jwt-key-at-least-32-characters!!',
-      }),
-    },
-  });
+  const hasuraStandIn = await startBenchHasura();
   clock.install();
   try {
     return await simulate(options, { clock, qovery, hasuraStandIn, startedReal });
@@ -145,7 +131,7 @@ type Clock = ReturnType<typeof simulatedClock>;
 interface Env {
   clock: Clock;
   qovery: Awaited<ReturnType<typeof startQoveryStandIn>>;
-  hasuraStandIn: Awaited<ReturnType<typeof startHasuraStandIn>>;
+  hasuraStandIn: Awaited<ReturnType<typeof startBenchHasura>>;
   startedReal: number;
 }
 
@@ -153,7 +139,7 @@ async function setUp(options: LaunchDayOptions, { clock, qovery, hasuraStandIn }
   const log = createLogger({ level: 'silent' });
   const hasura = createHasuraClient({
     endpoint: hasuraStandIn.graphqlUrl,
-    adminSecret: ADMIN,
+    adminSecret: BENCH_ADMIN_SECRET,
     timeoutMs: 60_000,
   });
   const budget = createQoveryBudget({

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { createLogger } from '../../lib/basics/log';
 import { DEFAULT_SIZES } from '../../lib/instances/blueprint/blueprint';
 import { APPWRITE_VERSION } from '../../lib/instances/blueprint/versions';
@@ -6,9 +5,8 @@ import { createInstances } from '../../lib/instances/instances';
 import { createReconciler, type ReconcileSummary } from '../../lib/instances/reconciler';
 import { createHasuraClient } from '../../lib/platform/hasura/client';
 import { createQoveryClient } from '../../lib/platform/qovery/client';
-import { startHasuraStandIn } from '../../sandbox/hasura';
 import { LOCAL_REGISTRY_ID, startQoveryStandIn } from '../../sandbox/qovery';
-import { ROOT } from '../lib/paths';
+import { BENCH_ADMIN_SECRET, startBenchHasura } from '../lib/hasura';
 import { type Summary, summarize } from '../lib/stats';
 
 /**
@@ -34,7 +32,6 @@ export interface ReconcileBench {
 }
 
 const TOKEN = 'bench-qovery-token';
-const ADMIN = 'bench-admin-secret';
 const PROJECT = '00000000-0000-4000-8000-0000000be7c4';
 const PREFIX = 'bench';
 
@@ -49,24 +46,16 @@ export async function measureReconcile(
     projectIds: [PROJECT],
     onViolation: () => {},
   });
-  const hasura = await startHasuraStandIn({
-    projectDir: join(ROOT, 'hasura-metadata'),
-    env: {
-      HASURA_GRAPHQL_ADMIN_SECRET: ADMIN,
-      // The actions' handlers are never called here, but Hasura needs them resolvable.
-      ACTIONS_BASE_URL: 'http://127.0.0.1:9',
-      ACTIONS_SECRET: 'bench-actions-secret-0123456789',
-      HASURA_GRAPHQL_JWT_SECRET: JSON.stringify({
-        type: 'HS256',
-        key: 'bench-jwt-key-at-least-32-characters!!',
-      }),
-    },
-  });
+  const hasura = await startBenchHasura();
   try {
     const log = createLogger({ level: 'silent' });
     const client = createQoveryClient({ baseUrl: qovery.url, token: TOKEN });
     const reconciler = createReconciler({
-      hasura: createHasuraClient({ endpoint: hasura.graphqlUrl, adminSecret: ADMIN, timeoutMs: 20_000 }),
+      hasura: createHasuraClient({
+        endpoint: hasura.graphqlUrl,
+        adminSecret: BENCH_ADMIN_SECRET,
+        timeoutMs: 20_000,
+      }),
       instances: createInstances({
         client,
         settings: {
