@@ -329,23 +329,21 @@ function queueDepsOf(
 }
 
 /**
- * DeleteAccount's: DeleteProject's path alone, on instances that cannot provision (it only
- * deletes), so that its bundle carries neither the blueprint nor provisioning (tests/unit/bundles.test.ts).
+ * The queue's deps on instances that cannot provision (DeleteAccount deletes, ClaimConsole opens
+ * the console), so that those bundles carry neither the blueprint nor provisioning
+ * (tests/unit/bundles.test.ts).
  */
-function projectRemovalOf(
+function operationsDepsOf(
   config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
   hasura: HasuraClient,
   log: Logger,
 ) {
   const { client, deps } = queueDepsOf(config, hasura, log, config.accounts.requireEmailVerification);
   const settings = { ...config.qovery, instance: config.instance };
-  return createProjectRemoval({ ...deps, instances: createInstanceOperations({ client, settings, log }) });
+  return { ...deps, instances: createInstanceOperations({ client, settings, log }) };
 }
 
-/**
- * The same with the console seat of each instance (ClaimConsole, the reconciler): kept apart so
- * that DeleteAccount, which never takes a seat, does not carry it.
- */
+/** The same with the console seat of each instance, for the reconciler (it takes owners' seats). */
 function withConsoleSeat(
   config: Config<'instance'>,
   hasura: HasuraClient,
@@ -371,21 +369,18 @@ function buildProjects(
   );
 }
 
-/**
- * ClaimConsole's: the console seat on instances that cannot provision (it only opens the console),
- * so that its bundle carries no provisioning and the other project actions no seat
- * (tests/unit/bundles.test.ts).
- */
+/** ClaimConsole's: the console seat on instances that cannot provision. */
 function consoleClaimOf(
   config: Config<'qovery' | 'instance' | 'storage' | 'accounts'>,
   hasura: HasuraClient,
   log: Logger,
 ) {
-  const { client, deps } = queueDepsOf(config, hasura, log, config.accounts.requireEmailVerification);
-  const settings = { ...config.qovery, instance: config.instance };
-  const instances = createInstanceOperations({ client, settings, log });
-  const ownerConsole = createOwnerConsole({ hasura, instances, claimKey: config.instance.consoleClaimKey });
-  return createConsoleClaim({ ...deps, instances, ownerConsole });
+  const deps = operationsDepsOf(config, hasura, log);
+  const claimKey = config.instance.consoleClaimKey;
+  return createConsoleClaim({
+    ...deps,
+    ownerConsole: createOwnerConsole({ hasura, instances: deps.instances, claimKey }),
+  });
 }
 
 /** Project actions: Hasura, Qovery and the instances' object storage; never the JWT signing key. */
@@ -451,7 +446,7 @@ export const accountDeletionRuntime = /* @__PURE__ */ defineRuntime(
       hasura,
       passwords: createPasswords(config.auth.bcryptCost),
       // The account's projects are deleted: no console seat to take, nothing to provision.
-      projects: projectRemovalOf(config, hasura, rest.log),
+      projects: createProjectRemoval(operationsDepsOf(config, hasura, rest.log)),
     });
     return { ...rest, deps: { accounts } };
   },
