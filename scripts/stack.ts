@@ -263,10 +263,12 @@ async function startStackOn(
   const standIns = await startStandIns(options, actionsUrl, step);
   const { hasura, qovery, s3, mail } = standIns;
   let captcha: Awaited<ReturnType<typeof startCaptcha>>;
+  const closeStandIns = () =>
+    Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close(), captcha?.standIn.close()]);
   try {
     captcha = await startCaptcha({ ...process.env, ...options.extraEnv }, step);
   } catch (error) {
-    await Promise.allSettled([hasura.close(), qovery.close(), s3.close(), mail.close()]);
+    await closeStandIns();
     throw error;
   }
   const env = { ...stackEnv(options, standIns), ...captcha?.env };
@@ -275,13 +277,7 @@ async function startStackOn(
   try {
     offline = await startOffline({ env, actionsPort, lambdaPort, onOutput: options.onOutput });
   } catch (error) {
-    await Promise.allSettled([
-      hasura.close(),
-      qovery.close(),
-      s3.close(),
-      mail.close(),
-      captcha?.standIn.close(),
-    ]);
+    await closeStandIns();
     throw error;
   }
   const reconciling = await startReconciling(env, options);
@@ -300,13 +296,7 @@ async function startStackOn(
     async close() {
       await reconciling.stop();
       await stopProcess(offline);
-      await Promise.allSettled([
-        hasura.close(),
-        qovery.close(),
-        s3.close(),
-        mail.close(),
-        captcha?.standIn.close(),
-      ]);
+      await closeStandIns();
     },
   };
 }
