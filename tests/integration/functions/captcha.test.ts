@@ -4,9 +4,6 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { RequestPasswordReset } from '../../../functions/request-password-reset';
 import { ResendVerificationEmail } from '../../../functions/resend-verification-email';
 import { Signup } from '../../../functions/signup';
-import { createAccounts } from '../../../lib/accounts';
-import { createPasswords } from '../../../lib/accounts/passwords';
-import { createAccessTokens } from '../../../lib/accounts/tokens';
 import { type ActionHandler, actionHandler } from '../../../lib/action/handler';
 import { createRateLimiter } from '../../../lib/action/rate-limit';
 import type { LimitsConfig } from '../../../lib/action/settings';
@@ -17,6 +14,7 @@ import {
   startCaptchaStandIn,
   TURNSTILE_TEST,
 } from '../../../sandbox/captcha';
+import { functionAccounts } from '../../helpers/accounts';
 import { startTestHasura, type TestHasura } from '../../helpers/hasura';
 import { actionEvent, lambdaContext, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
 import { memoryMail } from '../../helpers/mail';
@@ -72,30 +70,10 @@ async function handlersFor(provider: Mode): Promise<Record<string, ActionHandler
   const fromEmails = (await accountEmailsRuntime.load(env)).captcha;
   expect(fromSignup?.provider).toBe(provider === 'off' ? undefined : provider);
   expect(fromEmails?.provider).toBe(provider === 'off' ? undefined : provider);
-  const accounts = createAccounts({
+  const accounts = functionAccounts({
     hasura: hasura.client,
-    passwords: createPasswords(10),
-    accessTokens: createAccessTokens(
-      {
-        key: new TextEncoder().encode(JWT.key),
-        claimsNamespace: 'https://hasura.io/jwt/claims',
-        claimsFormat: 'json',
-      },
-      900,
-    ),
-    limiter: createRateLimiter({ hasura: hasura.client }),
-    config: {
-      ...settings,
-      refreshTokenTtlSeconds: 3600,
-      sessionMaxSeconds: 7200,
-      maxSessionsPerUser: 5,
-      requireEmailVerification: true,
-    },
-    accounts: {
-      requireEmailVerification: true,
-      verificationTtlSeconds: 86400,
-      passwordResetTtlSeconds: 3600,
-    },
+    jwtKey: JWT.key,
+    limits: settings,
     mailer: mail.mailer,
   });
   const runtime = (verifier: typeof fromSignup) => () => ({

@@ -8,13 +8,12 @@ import { RequestPasswordReset } from '../../../functions/request-password-reset'
 import { ResendVerificationEmail } from '../../../functions/resend-verification-email';
 import { Signin } from '../../../functions/signin';
 import { Signup } from '../../../functions/signup';
-import { createAccounts } from '../../../lib/accounts';
 import { createPasswords } from '../../../lib/accounts/passwords';
-import { createAccessTokens } from '../../../lib/accounts/tokens';
 import { type ActionHandler, actionHandler } from '../../../lib/action/handler';
 import { createRateLimiter } from '../../../lib/action/rate-limit';
 import type { LimitsConfig } from '../../../lib/action/settings';
 import type { Projects } from '../../../lib/instances/projects';
+import { functionAccounts } from '../../helpers/accounts';
 import { startTestHasura, type TestHasura } from '../../helpers/hasura';
 import { actionEvent, invoke, lambdaContext, memoryLogger, TEST_SECRET } from '../../helpers/lambda';
 import { memoryMail } from '../../helpers/mail';
@@ -93,31 +92,12 @@ beforeAll(async () => {
     checked.count++;
     return verify(password, hash);
   };
-  const accounts = createAccounts({
+  const accounts = functionAccounts({
     hasura: hasura.client,
-    passwords,
-    accessTokens: createAccessTokens(
-      {
-        key: new TextEncoder().encode(JWT.key),
-        claimsNamespace: 'https://hasura.io/jwt/claims',
-        claimsFormat: 'json',
-      },
-      900,
-    ),
-    limiter: createRateLimiter({ hasura: hasura.client }),
-    config: {
-      ...settings,
-      refreshTokenTtlSeconds: 3600,
-      sessionMaxSeconds: 7200,
-      maxSessionsPerUser: 5,
-      requireEmailVerification: true,
-    },
-    accounts: {
-      requireEmailVerification: true,
-      verificationTtlSeconds: 86400,
-      passwordResetTtlSeconds: 3600,
-    },
+    jwtKey: JWT.key,
+    limits: settings,
     mailer: mail.mailer,
+    passwords,
     projects: { remove: async () => ({ ok: true as const }) },
   });
   const projects = {
