@@ -17,18 +17,24 @@ const DEFAULT_PER_HOUR = 900;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What every step tells the queue of the budget: its size an hour, and one owner's share (null: none). */
+const budgetOf = ({ requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps) => ({
+  perHour: requestsPerHour,
+  ownerPerHour: requestsPerOwnerPerHour ?? null,
+});
+
 export type Enqueued =
   | { outcome: 'queued'; taskId: number; head: boolean; ahead: number }
   | { outcome: 'removed' | 'deleting' };
 
 export async function enqueue(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
+  deps: QueueDeps,
   task: { projectId: number; ownerId: number; kind: TaskKind; cost: number },
   { deadline }: { deadline: number },
 ): Promise<Enqueued> {
-  const { insert_instance_queue_op_one: row } = await hasura.request(
+  const { insert_instance_queue_op_one: row } = await deps.hasura.request(
     EnqueueInstanceTask,
-    { at: iso(Date.now()), perHour: requestsPerHour, ownerPerHour: requestsPerOwnerPerHour ?? null, ...task },
+    { at: iso(Date.now()), ...budgetOf(deps), ...task },
     { deadline },
   );
   if (!row) throw new Error('Hasura returned no row for insert_instance_queue_op_one');
@@ -38,16 +44,15 @@ export async function enqueue(
 
 /** The head of the fair order (only `taskId`, when given), under a lease until `leaseUntil`. */
 export async function claim(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
+  deps: QueueDeps,
   { leaseUntil, taskId, deadline }: { leaseUntil: number; taskId?: number; deadline: number },
 ): Promise<ClaimedTask | undefined> {
   const now = Date.now();
-  const { insert_instance_queue_op_one: row } = await hasura.request(
+  const { insert_instance_queue_op_one: row } = await deps.hasura.request(
     ClaimInstanceTask,
     {
       at: iso(now),
-      perHour: requestsPerHour,
-      ownerPerHour: requestsPerOwnerPerHour ?? null,
+      ...budgetOf(deps),
       leaseSeconds: Math.max(1, Math.ceil((leaseUntil - now) / 1000)),
       taskId: taskId ?? null,
     },
@@ -71,18 +76,17 @@ export async function claim(
  * turn), `later` or `error` (after `retryAfterSeconds`; only `error` counts as an attempt).
  */
 export async function release(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
+  deps: QueueDeps,
   taskId: number,
   mode: 'refused' | 'later' | 'error',
   retryAfterSeconds: number | null,
   { deadline }: { deadline: number },
 ): Promise<void> {
-  await hasura.request(
+  await deps.hasura.request(
     ReleaseInstanceTask,
     {
       at: iso(Date.now()),
-      perHour: requestsPerHour,
-      ownerPerHour: requestsPerOwnerPerHour ?? null,
+      ...budgetOf(deps),
       taskId,
       mode,
       retryAfterSeconds,
@@ -93,13 +97,13 @@ export async function release(
 
 /** A task done: it leaves the queue (the row holds its outcome). */
 export async function finish(
-  { hasura, requestsPerHour = DEFAULT_PER_HOUR, requestsPerOwnerPerHour }: QueueDeps,
+  deps: QueueDeps,
   taskId: number,
   { deadline }: { deadline: number },
 ): Promise<void> {
-  await hasura.request(
+  await deps.hasura.request(
     FinishInstanceTask,
-    { at: iso(Date.now()), perHour: requestsPerHour, ownerPerHour: requestsPerOwnerPerHour ?? null, taskId },
+    { at: iso(Date.now()), ...budgetOf(deps), taskId },
     { deadline },
   );
 }
